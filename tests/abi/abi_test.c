@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host-side ABI test for <linux/aiguard.h>: pins every structure's size
+ * and field offsets at compile time (_Static_assert) and reports the same
+ * facts as TAP at run time. Built for 64-bit and 32-bit by the Makefile;
+ * the ioctl numbers are printed as "IOC name value" lines so the Makefile
+ * can check that both builds agree.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/aiguard.h>
+
+#define SIZE(type, n)		{ "sizeof(" #type ") == " #n, sizeof(type), n }
+#define OFF(type, f, n)		{ "offsetof(" #type ", " #f ") == " #n, offsetof(type, f), n }
+#define VAL(expr, n)		{ #expr " == " #n, (unsigned long)(expr), n }
+
+#define PIN_SIZE(type, n)	_Static_assert(sizeof(type) == (n), #type " size")
+#define PIN_OFF(type, f, n)	_Static_assert(offsetof(type, f) == (n), #type "." #f " offset")
+
+/* Compile-time pins: a layout change fails the build, on any ABI. */
+PIN_SIZE(struct aiguard_target, 8);
+PIN_OFF(struct aiguard_target, type, 0);
+PIN_OFF(struct aiguard_target, id, 4);
+PIN_SIZE(struct aiguard_version, 16);
+PIN_OFF(struct aiguard_version, abi_version, 0);
+PIN_OFF(struct aiguard_version, features, 4);
+PIN_OFF(struct aiguard_version, label_max, 8);
+PIN_OFF(struct aiguard_version, reserved, 12);
+PIN_SIZE(struct aiguard_protect, 48);
+PIN_OFF(struct aiguard_protect, target, 0);
+PIN_OFF(struct aiguard_protect, flags, 8);
+PIN_OFF(struct aiguard_protect, reserved, 12);
+PIN_OFF(struct aiguard_protect, label, 16);
+PIN_SIZE(struct aiguard_unprotect, 16);
+PIN_OFF(struct aiguard_unprotect, target, 0);
+PIN_OFF(struct aiguard_unprotect, flags, 8);
+PIN_OFF(struct aiguard_unprotect, reserved, 12);
+PIN_SIZE(struct aiguard_process_info, 40);
+PIN_OFF(struct aiguard_process_info, pid, 0);
+PIN_OFF(struct aiguard_process_info, flags, 4);
+PIN_OFF(struct aiguard_process_info, label, 8);
+PIN_SIZE(struct aiguard_query, 56);
+PIN_OFF(struct aiguard_query, target, 0);
+PIN_OFF(struct aiguard_query, flags, 8);
+PIN_OFF(struct aiguard_query, reserved, 12);
+PIN_OFF(struct aiguard_query, info, 16);
+PIN_SIZE(struct aiguard_list, 32);
+PIN_OFF(struct aiguard_list, entries, 0);
+PIN_OFF(struct aiguard_list, capacity, 8);
+PIN_OFF(struct aiguard_list, count, 12);
+PIN_OFF(struct aiguard_list, total, 16);
+PIN_OFF(struct aiguard_list, flags, 20);
+PIN_OFF(struct aiguard_list, reserved, 24);
+PIN_SIZE(struct aiguard_stats, 416);
+PIN_OFF(struct aiguard_stats, nr_protected, 0);
+PIN_OFF(struct aiguard_stats, nr_pending, 8);
+PIN_OFF(struct aiguard_stats, reserved, 16);
+PIN_OFF(struct aiguard_stats, allowed, 32);
+PIN_OFF(struct aiguard_stats, denied, 160);
+PIN_OFF(struct aiguard_stats, missed, 288);
+_Static_assert(AIGUARD_ABI_VERSION == 1, "ABI version");
+_Static_assert(AIGUARD_LABEL_MAX == 32, "label max");
+_Static_assert(AIGUARD_HOOK_SLOTS == 16, "hook slots");
+_Static_assert(AIGUARD_HOOK_NR <= AIGUARD_HOOK_SLOTS, "hooks fit the slots");
+
+struct check {
+	const char *what;
+	unsigned long got, want;
+};
+
+static const struct check checks[] = {
+	SIZE(struct aiguard_target, 8),
+	OFF(struct aiguard_target, id, 4),
+	SIZE(struct aiguard_version, 16),
+	OFF(struct aiguard_version, label_max, 8),
+	SIZE(struct aiguard_protect, 48),
+	OFF(struct aiguard_protect, flags, 8),
+	OFF(struct aiguard_protect, label, 16),
+	SIZE(struct aiguard_unprotect, 16),
+	OFF(struct aiguard_unprotect, flags, 8),
+	SIZE(struct aiguard_process_info, 40),
+	OFF(struct aiguard_process_info, label, 8),
+	SIZE(struct aiguard_query, 56),
+	OFF(struct aiguard_query, info, 16),
+	SIZE(struct aiguard_list, 32),
+	OFF(struct aiguard_list, capacity, 8),
+	OFF(struct aiguard_list, total, 16),
+	OFF(struct aiguard_list, reserved, 24),
+	SIZE(struct aiguard_stats, 416),
+	OFF(struct aiguard_stats, allowed, 32),
+	OFF(struct aiguard_stats, denied, 160),
+	OFF(struct aiguard_stats, missed, 288),
+	VAL(AIGUARD_ABI_VERSION, 1),
+	VAL(AIGUARD_LABEL_MAX, 32),
+	VAL(AIGUARD_HOOK_SLOTS, 16),
+	VAL(AIGUARD_HOOK_NR, 7),
+	VAL(AIGUARD_IOC_MAGIC, 0xA9),
+	VAL(AIGUARD_PROC_PROTECTED, 1),
+	VAL(AIGUARD_TARGET_SELF, 0),
+	VAL(AIGUARD_TARGET_PID, 1),
+	VAL(AIGUARD_TARGET_PIDFD, 2),
+	VAL(AIGUARD_HOOK_PTRACE_ACCESS, 0),
+	VAL(AIGUARD_HOOK_TASK_ALLOC, 6),
+	/* Full ioctl numbers: dir, size, magic and nr all pinned. */
+	VAL(AIGUARD_IOC_GET_VERSION, 0x8010a900),
+	VAL(AIGUARD_IOC_PROTECT, 0xc030a901),
+	VAL(AIGUARD_IOC_UNPROTECT, 0x4010a902),
+	VAL(AIGUARD_IOC_QUERY, 0xc038a903),
+	VAL(AIGUARD_IOC_LIST, 0xc020a904),
+	VAL(AIGUARD_IOC_GET_STATS, 0x81a0a905),
+};
+
+#define IOC(name) { #name, (unsigned long)(name) }
+static const struct { const char *name; unsigned long val; } iocs[] = {
+	IOC(AIGUARD_IOC_GET_VERSION),
+	IOC(AIGUARD_IOC_PROTECT),
+	IOC(AIGUARD_IOC_UNPROTECT),
+	IOC(AIGUARD_IOC_QUERY),
+	IOC(AIGUARD_IOC_LIST),
+	IOC(AIGUARD_IOC_GET_STATS),
+};
+
+int main(int argc, char **argv)
+{
+	size_t n = sizeof(checks) / sizeof(checks[0]);
+	int fails = 0;
+
+	if (argc > 1 && strcmp(argv[1], "--iocs") == 0) {
+		for (size_t i = 0; i < sizeof(iocs) / sizeof(iocs[0]); i++)
+			printf("IOC %s 0x%08lx\n", iocs[i].name, iocs[i].val);
+		return 0;
+	}
+	printf("TAP version 13\n1..%zu\n# %zu-bit build\n", n, sizeof(void *) * 8);
+	for (size_t i = 0; i < n; i++) {
+		int ok = checks[i].got == checks[i].want;
+
+		printf("%sok %zu - %s", ok ? "" : "not ", i + 1, checks[i].what);
+		if (!ok)
+			printf(" (got %lu / 0x%lx)", checks[i].got, checks[i].got);
+		printf("\n");
+		fails += !ok;
+	}
+	return fails ? 1 : 0;
+}

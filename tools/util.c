@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aiguard(8) - strict parsers and JSON string output.
+ */
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "tool.h"
+
+/* Decimal digits only: no sign, no blanks, no "0x", no trailing junk. */
+static bool parse_decimal(const char *s, unsigned long long max,
+			  unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	if (!s || !*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		if (v > (max - (unsigned)(*s - '0')) / 10)
+			return false;	/* would exceed max */
+		v = v * 10 + (unsigned)(*s - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/* A pid is 1..INT_MAX (pid_t is int on Linux). */
+bool parse_pid(const char *s, pid_t *out)
+{
+	unsigned long long v;
+
+	if (!parse_decimal(s, INT_MAX, &v) || v == 0)
+		return false;
+	*out = (pid_t)v;
+	return true;
+}
+
+/* A uid/gid is 0..2^32-2; (uid_t)-1 means "no change" to the kernel. */
+bool parse_u32_id(const char *s, unsigned int *out)
+{
+	unsigned long long v;
+
+	if (!parse_decimal(s, UINT32_MAX - 1ULL, &v))
+		return false;
+	*out = (unsigned int)v;
+	return true;
+}
+
+/* Same rule as <linux/aiguard.h>: 1..AIGUARD_LABEL_MAX-1 of [A-Za-z0-9._-]. */
+const char *label_error(const char *label)
+{
+	size_t n = strlen(label);
+
+	if (n == 0)
+		return "label is empty (omit --label to get a private domain)";
+	if (n > AIGUARD_LABEL_MAX - 1)
+		return "label is too long (at most 31 characters)";
+	for (const char *p = label; *p; p++) {
+		char c = *p;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-'))
+			return "label may only contain A-Z a-z 0-9 . _ -";
+	}
+	return NULL;
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0 if invalid. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xe0 && s[1] < 0xa0)
+			return 0;	/* overlong */
+		if (c == 0xed && s[1] >= 0xa0)
+			return 0;	/* surrogate */
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+		    (s[3] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xf0 && s[1] < 0x90)
+			return 0;	/* overlong */
+		if (c == 0xf4 && s[1] >= 0x90)
+			return 0;	/* > U+10FFFF */
+		return 4;
+	}
+	return 0;
+}
+
+/*
+ * Print s as a JSON string literal. Control characters are escaped;
+ * bytes that are not valid UTF-8 (comm is arbitrary bytes) become U+FFFD
+ * so the output is always valid JSON.
+ */
+void json_string(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	fputc('"', f);
+	while (*p) {
+		size_t n;
+
+		switch (*p) {
+		case '"':  fputs("\\\"", f); p++; continue;
+		case '\\': fputs("\\\\", f); p++; continue;
+		case '\b': fputs("\\b", f); p++; continue;
+		case '\f': fputs("\\f", f); p++; continue;
+		case '\n': fputs("\\n", f); p++; continue;
+		case '\r': fputs("\\r", f); p++; continue;
+		case '\t': fputs("\\t", f); p++; continue;
+		default: break;
+		}
+		if (*p < 0x20 || *p == 0x7f) {
+			fprintf(f, "\\u%04x", *p);
+			p++;
+			continue;
+		}
+		n = utf8_len(p);
+		if (n == 0) {
+			fputs("\\ufffd", f);
+			p++;
+			continue;
+		}
+		fwrite(p, 1, n, f);
+		p += n;
+	}
+	fputc('"', f);
+}
