@@ -1,53 +1,57 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * aiguard skeleton: misc device and version ioctl.
+ * aiguard - runtime memory isolation for AI workload processes
+ *
+ * Load order is fail-closed: the registry, then every hook with a
+ * self-test, and only then the device that lets anyone ask for
+ * protection. If any step fails, nothing stays behind.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/fs.h>
-#include <linux/miscdevice.h>
+#include <linux/init.h>
 #include <linux/module.h>
-#include <linux/uaccess.h>
-#include <linux/aiguard.h>
+#include <linux/utsname.h>
 
-static long aiguard_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
-{
-	struct aiguard_version ver = {
-		.abi_version = AIGUARD_ABI_VERSION,
-		.label_max = AIGUARD_LABEL_MAX,
-	};
-
-	if (cmd != AIGUARD_IOC_GET_VERSION)
-		return -ENOTTY;
-	if (copy_to_user((void __user *)arg, &ver, sizeof(ver)))
-		return -EFAULT;
-	return 0;
-}
-
-static const struct file_operations aiguard_fops = {
-	.owner = THIS_MODULE,
-	.unlocked_ioctl = aiguard_ioctl,
-	.compat_ioctl = compat_ptr_ioctl,
-};
-
-static struct miscdevice aiguard_misc = {
-	.minor = MISC_DYNAMIC_MINOR,
-	.name = AIGUARD_DEVICE_NAME,
-	.fops = &aiguard_fops,
-	.mode = 0600,
-};
+#include "aiguard.h"
 
 static int __init aiguard_init(void)
 {
-	return misc_register(&aiguard_misc);
+	int err;
+
+	err = aiguard_task_init();
+	if (err)
+		return err;
+	err = aiguard_hooks_attach();
+	if (err)
+		goto err_task;
+	err = aiguard_dev_init();
+	if (err) {
+		pr_err("refusing to load: cannot register /dev/%s (error %d)\n",
+		       AIGUARD_DEVICE_NAME, err);
+		goto err_hooks;
+	}
+	pr_info("enforcing on %s (ABI %d, %u bytes per protected process)\n",
+		init_utsname()->release, AIGUARD_ABI_VERSION,
+		aiguard_registry_entry_size());
+	return 0;
+
+err_hooks:
+	aiguard_hooks_detach();
+err_task:
+	aiguard_task_exit();
+	return err;
 }
 
 static void __exit aiguard_exit(void)
 {
-	misc_deregister(&aiguard_misc);
+	aiguard_dev_exit();
+	aiguard_hooks_detach();
+	aiguard_task_exit();
+	pr_info("unloaded; no process is protected any more\n");
 }
 
 module_init(aiguard_init);
 module_exit(aiguard_exit);
+
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("aiguard: runtime memory isolation for AI workload processes");

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the kernels aiguard supports lives here, so the
+ * rest of the module reads as if there were one kernel.
+ *
+ * Supported: 6.1 and 6.12 (Debian bookworm), x86-64.
+ */
+#ifndef _AIGUARD_COMPAT_H
+#define _AIGUARD_COMPAT_H
+
+#include <linux/dcache.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/magic.h>
+#include <linux/mm_types.h>
+#include <linux/ptrace.h>
+#include <linux/sched/coredump.h>
+#include <linux/string.h>
+#include <linux/version.h>
+
+#if !defined(CONFIG_X86_64)
+#error "aiguard redirects kprobed functions with x86-64 pt_regs; port aiguard_kprobe_return()"
+#endif
+
+#if !IS_ENABLED(CONFIG_KPROBES)
+#error "aiguard needs CONFIG_KPROBES"
+#endif
+
+/**
+ * aiguard_pidfd_pid - the struct pid a pidfd refers to
+ * @file: any open file
+ *
+ * pidfd_pid() is not exported, so recognise a pidfd by where its inode
+ * lives: 6.9+ keeps pidfds on pidfs (pid in i_private), older kernels use an
+ * anonymous inode named "[pidfd]" (pid in private_data). Nothing in user
+ * space can create a file that passes either test.
+ *
+ * Return: the pid, not referenced (valid while @file is), or
+ * ERR_PTR(-EBADF) if @file is not a pidfd.
+ */
+static inline struct pid *aiguard_pidfd_pid(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+	if (inode->i_sb->s_magic == PID_FS_MAGIC)
+		return inode->i_private;
+#else
+	if (inode->i_sb->s_magic == ANON_INODE_FS_MAGIC &&
+	    !strcmp(file->f_path.dentry->d_name.name, "[pidfd]"))
+		return file->private_data;
+#endif
+	return ERR_PTR(-EBADF);
+}
+
+/**
+ * aiguard_mm_disable_dump - make @mm non-dumpable
+ * @mm: the address space
+ *
+ * set_dumpable() is not exported; it is this atomic update of the low
+ * mm->flags bits, which ptrace, /proc ownership and do_coredump() read.
+ */
+static inline void aiguard_mm_disable_dump(struct mm_struct *mm)
+{
+	set_mask_bits(&mm->flags, MMF_DUMPABLE_MASK, SUID_DUMP_DISABLE);
+}
+
+/**
+ * aiguard_kprobe_arg - the Nth integer argument of a kprobed function
+ * @regs: registers at function entry
+ * @n: argument index, from 0
+ */
+static inline unsigned long aiguard_kprobe_arg(struct pt_regs *regs,
+					       unsigned int n)
+{
+	return regs_get_kernel_argument(regs, n);
+}
+
+/**
+ * aiguard_kprobe_return - make a kprobed function return at once
+ * @regs: registers at function entry, as given to a kprobe pre-handler
+ * @stub: a function with the probed function's signature that returns
+ *        nothing or whatever the caller must see
+ *
+ * At entry the stack holds the caller's return address, so running @stub
+ * in place of the probed function returns straight to the caller.
+ * The pre-handler must then return 1 so that kprobes keeps the new ip
+ * (Documentation/trace/kprobes.rst, "Changing Execution Path").
+ */
+static inline void aiguard_kprobe_return(struct pt_regs *regs, void *stub)
+{
+	instruction_pointer_set(regs, (unsigned long)stub);
+}
+
+/* Core dumps start here; 6.17 renamed it vfs_coredump(). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 17, 0)
+#define AIGUARD_COREDUMP_SYMBOL "vfs_coredump"
+#else
+#define AIGUARD_COREDUMP_SYMBOL "do_coredump"
+#endif
+
+#endif /* _AIGUARD_COMPAT_H */

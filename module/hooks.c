@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aiguard hooks: how the handlers in lsm.c and task.c get called.
+ *
+ * A loadable module cannot add LSM hooks (security_add_hooks() is __init),
+ * so each security_*() function that aiguard stands in for gets a kprobe at
+ * its entry. To deny, the pre-handler points the instruction pointer at a
+ * stub that returns the error straight to the caller and returns 1, so the
+ * function never runs ("Changing Execution Path" in kprobes.rst). Unlike a
+ * kretprobe there is no instance pool to run dry: a probe cannot silently
+ * let a call through under load. Every probe must sit on ftrace (never an
+ * optimized jump, which would ignore the new ip), or the module refuses to
+ * load. Process lifetime comes from the sched_process_{fork,exit}
+ * tracepoints.
+ *
+ * After attaching, a self-test proves that a denial really reaches a
+ * caller on this kernel; any failure detaches everything and fails the load.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/completion.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/kprobes.h>
+#include <linux/kthread.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
+
+#include "aiguard.h"
+#include "compat.h"
+#include "lsm.h"
+#include "registry.h"
+
+/*
+ * Stubs that stand in for a skipped function. They run on the probed
+ * function's stack frame, so their return goes to its caller.
+ */
+static noinline notrace int aiguard_ret_eperm(void)
+{
+	return -EPERM;
+}
+
+static noinline notrace int aiguard_ret_eacces(void)
+{
+	return -EACCES;
+}
+
+static noinline notrace int aiguard_ret_enomem(void)
+{
+	return -ENOMEM;
+}
+
+static noinline notrace void aiguard_ret_void(void)
+{
+}
+
+static int aiguard_deny(struct pt_regs *regs, int err)
+{
+	switch (err) {
+	case -EPERM:
+		aiguard_kprobe_return(regs, aiguard_ret_eperm);
+		break;
+	case -EACCES:
+		aiguard_kprobe_return(regs, aiguard_ret_eacces);
+		break;
+	default:
+		aiguard_kprobe_return(regs, aiguard_ret_enomem);
+		break;
+	}
+	return 1;
+}
+
+static int aiguard_kp_ptrace_access_check(struct kprobe *p, struct pt_regs *regs)
+{
+	int err = aiguard_ptrace_access_check((void *)aiguard_kprobe_arg(regs, 0),
+					      aiguard_kprobe_arg(regs, 1));
+
+	return err ? aiguard_deny(regs, err) : 0;
+}
+
+static int aiguard_kp_ptrace_traceme(struct kprobe *p, struct pt_regs *regs)
+{
+	int err = aiguard_ptrace_traceme((void *)aiguard_kprobe_arg(regs, 0));
+
+	return err ? aiguard_deny(regs, err) : 0;
+}
+
+static int aiguard_kp_perf_event_alloc(struct kprobe *p, struct pt_regs *regs)
+{
+	int err = aiguard_perf_event_alloc((void *)aiguard_kprobe_arg(regs, 0));
+
+	return err ? aiguard_deny(regs, err) : 0;
+}
+
+static int aiguard_kp_task_prctl(struct kprobe *p, struct pt_regs *regs)
+{
+	int err = aiguard_task_prctl((int)aiguard_kprobe_arg(regs, 0),
+				     aiguard_kprobe_arg(regs, 1));
+
+	return err ? aiguard_deny(regs, err) : 0;
+}
+
+static int aiguard_kp_bprm_committed_creds(struct kprobe *p, struct pt_regs *regs)
+{
+	aiguard_bprm_committed_creds();
+	return 0;
+}
+
+static int aiguard_kp_coredump(struct kprobe *p, struct pt_regs *regs)
+{
+	if (!aiguard_coredump())
+		return 0;
+	aiguard_kprobe_return(regs, aiguard_ret_void);
+	return 1;
+}
+
+static int aiguard_kp_task_alloc(struct kprobe *p, struct pt_regs *regs)
+{
+	int err = aiguard_task_inherit((void *)aiguard_kprobe_arg(regs, 0),
+				       aiguard_kprobe_arg(regs, 1));
+
+	return err ? aiguard_deny(regs, err) : 0;
+}
+
+static int aiguard_kp_task_free(struct kprobe *p, struct pt_regs *regs)
+{
+	aiguard_task_freed((void *)aiguard_kprobe_arg(regs, 0));
+	return 0;
+}
+
+/**
+ * struct aiguard_probe - one kprobe and the counter slot it reports to
+ * @kp: the kprobe
+ * @hook: enum aiguard_hook slot for its missed count, or -1
+ */
+struct aiguard_probe {
+	struct kprobe kp;
+	int hook;
+};
+
+#define AIGUARD_PROBE(sym, handler, slot) \
+	{ .kp = { .symbol_name = (sym), .pre_handler = (handler) }, .hook = (slot) }
+
+static struct aiguard_probe aiguard_probes[] = {
+	AIGUARD_PROBE("security_ptrace_access_check",
+		      aiguard_kp_ptrace_access_check, AIGUARD_HOOK_PTRACE_ACCESS),
+	AIGUARD_PROBE("security_ptrace_traceme",
+		      aiguard_kp_ptrace_traceme, AIGUARD_HOOK_PTRACE_TRACEME),
+	AIGUARD_PROBE("security_perf_event_alloc",
+		      aiguard_kp_perf_event_alloc, AIGUARD_HOOK_PERF_EVENT),
+	AIGUARD_PROBE("security_task_prctl",
+		      aiguard_kp_task_prctl, AIGUARD_HOOK_TASK_PRCTL),
+	AIGUARD_PROBE("security_bprm_committed_creds",
+		      aiguard_kp_bprm_committed_creds, AIGUARD_HOOK_EXEC),
+	AIGUARD_PROBE(AIGUARD_COREDUMP_SYMBOL,
+		      aiguard_kp_coredump, AIGUARD_HOOK_COREDUMP),
+	AIGUARD_PROBE("security_task_alloc",
+		      aiguard_kp_task_alloc, AIGUARD_HOOK_TASK_ALLOC),
+	AIGUARD_PROBE("security_task_free", aiguard_kp_task_free, -1),
+};
+
+static void aiguard_tp_fork(void *data, struct task_struct *parent,
+			    struct task_struct *child)
+{
+	aiguard_task_forked(parent, child);
+}
+
+static void aiguard_tp_exit(void *data, struct task_struct *task)
+{
+	aiguard_task_exited(task);
+}
+
+/**
+ * struct aiguard_tracepoint - a tracepoint found by name at load time
+ * @name: tracepoint name
+ * @probe: our probe function
+ * @tp: the tracepoint, once found
+ * @attached: whether @probe is registered
+ *
+ * The __tracepoint_sched_* symbols are not exported; the tracepoints are
+ * found by walking the kernel's list of them.
+ */
+struct aiguard_tracepoint {
+	const char *name;
+	void *probe;
+	struct tracepoint *tp;
+	bool attached;
+};
+
+static struct aiguard_tracepoint aiguard_tracepoints[] = {
+	{ .name = "sched_process_fork", .probe = aiguard_tp_fork },
+	{ .name = "sched_process_exit", .probe = aiguard_tp_exit },
+};
+
+static void aiguard_find_tracepoint(struct tracepoint *tp, void *priv)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(aiguard_tracepoints); i++)
+		if (!strcmp(tp->name, aiguard_tracepoints[i].name))
+			aiguard_tracepoints[i].tp = tp;
+}
+
+/**
+ * aiguard_hooks_missed - report how often kprobes skipped a handler
+ * @missed: per enum aiguard_hook; must be zeroed by the caller
+ */
+void aiguard_hooks_missed(u64 missed[AIGUARD_HOOK_SLOTS])
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(aiguard_probes); i++)
+		if (aiguard_probes[i].hook >= 0 && aiguard_probes[i].kp.addr)
+			missed[aiguard_probes[i].hook] += aiguard_probes[i].kp.nmissed;
+}
+
+static void aiguard_detach_all(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(aiguard_tracepoints); i++) {
+		if (aiguard_tracepoints[i].attached)
+			tracepoint_probe_unregister(aiguard_tracepoints[i].tp,
+						    aiguard_tracepoints[i].probe,
+						    NULL);
+		aiguard_tracepoints[i].attached = false;
+	}
+	tracepoint_synchronize_unregister();
+
+	for (i = 0; i < ARRAY_SIZE(aiguard_probes); i++) {
+		if (aiguard_probes[i].kp.addr)
+			unregister_kprobe(&aiguard_probes[i].kp);
+		/* Allow a later attach to register it again. */
+		aiguard_probes[i].kp.addr = NULL;
+		aiguard_probes[i].kp.flags = 0;
+	}
+}
+
+static int aiguard_attach_probes(void)
+{
+	struct kprobe *kp;
+	int i, err;
+
+	for (i = 0; i < ARRAY_SIZE(aiguard_probes); i++) {
+		kp = &aiguard_probes[i].kp;
+		err = register_kprobe(kp);
+		if (err) {
+			kp->addr = NULL;
+			pr_err("refusing to load: cannot attach to %s (kprobe error %d)\n",
+			       kp->symbol_name, err);
+			return err;
+		}
+		if (!kprobe_ftrace(kp)) {
+			pr_err("refusing to load: kprobe on %s is not ftrace-based, so it cannot redirect the call\n",
+			       kp->symbol_name);
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
+}
+
+static int aiguard_attach_tracepoints(void)
+{
+	struct aiguard_tracepoint *t;
+	int i, err;
+
+	for_each_kernel_tracepoint(aiguard_find_tracepoint, NULL);
+	for (i = 0; i < ARRAY_SIZE(aiguard_tracepoints); i++) {
+		t = &aiguard_tracepoints[i];
+		if (!t->tp) {
+			pr_err("refusing to load: tracepoint %s not found\n",
+			       t->name);
+			return -ENOENT;
+		}
+		err = tracepoint_probe_register(t->tp, t->probe, NULL);
+		if (err) {
+			pr_err("refusing to load: cannot attach to tracepoint %s (error %d)\n",
+			       t->name, err);
+			return err;
+		}
+		t->attached = true;
+	}
+	return 0;
+}
+
+/**
+ * struct aiguard_selftest - one attempt to read another process's environ
+ * @nr: global pid of the target process
+ * @err: 0 if the open succeeded, else its error
+ * @done: signalled once @err is set
+ */
+struct aiguard_selftest {
+	pid_t nr;
+	int err;
+	struct completion done;
+};
+
+/*
+ * Runs as a kernel thread: root with every capability and outside the
+ * target's thread group, so the open goes through the whole
+ * __ptrace_may_access() path to security_ptrace_access_check().
+ */
+static int aiguard_selftest_thread(void *arg)
+{
+	struct aiguard_selftest *st = arg;
+	char path[32];
+	struct file *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/environ", st->nr);
+	f = filp_open(path, O_RDONLY, 0);
+	st->err = IS_ERR(f) ? PTR_ERR(f) : 0;
+	if (!IS_ERR(f))
+		filp_close(f, NULL);
+	complete(&st->done);
+
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!kthread_should_stop())
+			schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+static int aiguard_selftest_open(pid_t nr)
+{
+	struct aiguard_selftest st = { .nr = nr };
+	struct task_struct *t;
+
+	init_completion(&st.done);
+	t = kthread_run(aiguard_selftest_thread, &st, "aiguard-selftest");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	wait_for_completion(&st.done);
+	kthread_stop(t);
+	return st.err;
+}
+
+/*
+ * Open /proc/<insmod>/environ from a kernel thread twice: unprotected it
+ * must work (else the test proves nothing), protected it must fail with
+ * EACCES, which is what mm_access() turns a ptrace denial into.
+ */
+static int aiguard_selftest(void)
+{
+	struct pid *tgid = get_pid(task_tgid(current));
+	struct aiguard_entry *old;
+	pid_t nr = pid_nr(tgid);
+	int err;
+
+	err = aiguard_selftest_open(nr);
+	if (err) {
+		pr_err("refusing to load: self-test cannot open /proc/%d/environ even unprotected (error %d); is procfs mounted on /proc?\n",
+		       nr, err);
+		put_pid(tgid);
+		return -EIO;
+	}
+
+	old = aiguard_registry_insert(&aiguard_registry, tgid, "@selftest",
+				      GFP_KERNEL);
+	if (old) {
+		put_pid(tgid);
+		return IS_ERR(old) ? PTR_ERR(old) : -EBUSY;
+	}
+	err = aiguard_selftest_open(nr);
+	aiguard_registry_remove(&aiguard_registry, tgid);
+	/* The operator's counters start at zero, not at the self-test. */
+	aiguard_stats_reset();
+	if (err != -EACCES) {
+		pr_err("refusing to load: self-test read /proc/%d/environ of a protected process (result %d, expected %d): denials do not take effect on this kernel\n",
+		       nr, err, -EACCES);
+		return -EIO;
+	}
+	return 0;
+}
+
+/**
+ * aiguard_hooks_attach - attach every handler and prove enforcement works
+ *
+ * Return: 0, or a negative errno after detaching whatever was attached;
+ * the kernel log says which hook failed and why.
+ */
+int aiguard_hooks_attach(void)
+{
+	int err;
+
+	err = aiguard_attach_tracepoints();
+	if (!err)
+		err = aiguard_attach_probes();
+	if (!err)
+		err = aiguard_selftest();
+	if (err)
+		aiguard_detach_all();
+	return err;
+}
+
+/**
+ * aiguard_hooks_detach - detach every handler
+ *
+ * On return no handler is running or will run.
+ */
+void aiguard_hooks_detach(void)
+{
+	aiguard_detach_all();
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * aiguard LSM-style handlers (lsm.c), called by the attach code (hooks.c).
+ */
+#ifndef _AIGUARD_LSM_H
+#define _AIGUARD_LSM_H
+
+#include <linux/types.h>
+
+struct perf_event;
+struct task_struct;
+
+int aiguard_ptrace_access_check(struct task_struct *child, unsigned int mode);
+int aiguard_ptrace_traceme(struct task_struct *parent);
+int aiguard_perf_event_alloc(struct perf_event *event);
+int aiguard_task_prctl(int option, unsigned long arg2);
+void aiguard_bprm_committed_creds(void);
+bool aiguard_coredump(void);
+
+#endif /* _AIGUARD_LSM_H */

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aiguard policy: the decisions, free of kernel state.
+ *
+ * A label is NULL for an unprotected process. Protected processes may reach
+ * each other only inside one label (a supervisor and its workers); everyone
+ * else, root included, is an outsider.
+ */
+#include <linux/errno.h>
+#include <linux/prctl.h>
+#include <linux/ptrace.h>
+#include <linux/sched/coredump.h>
+#include <linux/string.h>
+
+#include "aiguard.h"
+#include "policy.h"
+
+/**
+ * aiguard_policy_same_domain - whether two processes share a trust domain
+ * @a: label of the first process, NULL if unprotected
+ * @b: label of the second process, NULL if unprotected
+ *
+ * Return: true only if both are protected with the same label.
+ */
+bool aiguard_policy_same_domain(const char *a, const char *b)
+{
+	return a && b && !strncmp(a, b, AIGUARD_LABEL_MAX);
+}
+AIGUARD_EXPORT_FOR_TESTS(aiguard_policy_same_domain);
+
+/**
+ * aiguard_policy_access - decide a ptrace_may_access() request
+ * @caller_label: label of the accessing process, NULL if unprotected
+ * @target_label: label of the accessed process, NULL if unprotected
+ * @mode: PTRACE_MODE_* bits of the request
+ *
+ * Reads (PTRACE_MODE_READ: /proc maps, environ, fd links, ...) and attaches
+ * (PTRACE_MODE_ATTACH: ptrace, /proc/PID/mem, process_vm_readv, ...) are
+ * treated alike: both expose the target's memory or what it holds open.
+ *
+ * Return: the verdict; %AIGUARD_DENY_SILENT when @mode has
+ * PTRACE_MODE_NOAUDIT, whose callers degrade quietly instead of failing.
+ */
+enum aiguard_verdict aiguard_policy_access(const char *caller_label,
+					   const char *target_label,
+					   unsigned int mode)
+{
+	if (!target_label || aiguard_policy_same_domain(caller_label, target_label))
+		return AIGUARD_ALLOW;
+	return (mode & PTRACE_MODE_NOAUDIT) ? AIGUARD_DENY_SILENT : AIGUARD_DENY;
+}
+AIGUARD_EXPORT_FOR_TESTS(aiguard_policy_access);
+
+/**
+ * aiguard_policy_traceme - decide PTRACE_TRACEME
+ * @tracee_label: label of the process asking to be traced
+ * @tracer_label: label of its parent, the would-be tracer
+ *
+ * Return: %AIGUARD_ALLOW unless a protected process would hand itself to a
+ * tracer outside its domain.
+ */
+enum aiguard_verdict aiguard_policy_traceme(const char *tracee_label,
+					    const char *tracer_label)
+{
+	return aiguard_policy_access(tracer_label, tracee_label, PTRACE_MODE_ATTACH);
+}
+AIGUARD_EXPORT_FOR_TESTS(aiguard_policy_traceme);
+
+/**
+ * aiguard_policy_prctl - decide a prctl() by the calling process
+ * @label: label of the caller, NULL if unprotected
+ * @option: prctl option
+ * @arg2: its first argument
+ *
+ * A protected process stays non-dumpable: making itself dumpable again
+ * would re-open core dumps and the uid-based ptrace path.
+ *
+ * Return: %AIGUARD_DENY for PR_SET_DUMPABLE to anything but
+ * SUID_DUMP_DISABLE by a protected process, else %AIGUARD_ALLOW.
+ */
+enum aiguard_verdict aiguard_policy_prctl(const char *label, int option,
+					  unsigned long arg2)
+{
+	if (label && option == PR_SET_DUMPABLE && arg2 != SUID_DUMP_DISABLE)
+		return AIGUARD_DENY;
+	return AIGUARD_ALLOW;
+}
+AIGUARD_EXPORT_FOR_TESTS(aiguard_policy_prctl);
+
+/**
+ * aiguard_policy_coredump - decide a core dump of the calling process
+ * @label: label of the dumping process, NULL if unprotected
+ *
+ * Return: %AIGUARD_DENY for any protected process.
+ */
+enum aiguard_verdict aiguard_policy_coredump(const char *label)
+{
+	return label ? AIGUARD_DENY : AIGUARD_ALLOW;
+}
+AIGUARD_EXPORT_FOR_TESTS(aiguard_policy_coredump);
+
+static bool aiguard_label_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+/**
+ * aiguard_label_check - validate a label from user space
+ * @label: AIGUARD_LABEL_MAX bytes
+ * @allow_empty: whether "" (ask for a private domain) is acceptable
+ *
+ * Return: 0, or -EINVAL if @label is not NUL-terminated, has a character
+ * outside [A-Za-z0-9._-], is empty when that is not allowed, or has a
+ * non-zero byte after its terminating NUL (reserved for later use).
+ */
+int aiguard_label_check(const char *label, bool allow_empty)
+{
+	size_t len = strnlen(label, AIGUARD_LABEL_MAX);
+	size_t i;
+
+	if (len == AIGUARD_LABEL_MAX || (!len && !allow_empty))
+		return -EINVAL;
+	for (i = 0; i < len; i++)
+		if (!aiguard_label_char_ok(label[i]))
+			return -EINVAL;
+	for (i = len; i < AIGUARD_LABEL_MAX; i++)
+		if (label[i])
+			return -EINVAL;
+	return 0;
+}
+AIGUARD_EXPORT_FOR_TESTS(aiguard_label_check);
+
+/**
+ * aiguard_target_check - validate a process reference from user space
+ * @target: the reference
+ *
+ * Return: 0, or -EINVAL for an unknown type, a non-zero id with
+ * %AIGUARD_TARGET_SELF, a pid below 1 or a negative pidfd.
+ */
+int aiguard_target_check(const struct aiguard_target *target)
+{
+	switch (target->type) {
+	case AIGUARD_TARGET_SELF:
+		return target->id ? -EINVAL : 0;
+	case AIGUARD_TARGET_PID:
+		return target->id > 0 ? 0 : -EINVAL;
+	case AIGUARD_TARGET_PIDFD:
+		return target->id >= 0 ? 0 : -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}
+AIGUARD_EXPORT_FOR_TESTS(aiguard_target_check);

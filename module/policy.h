@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Who may access whom: pure functions of labels and request bits, with no
+ * kernel state, so that KUnit can cover every combination.
+ */
+#ifndef _AIGUARD_POLICY_H
+#define _AIGUARD_POLICY_H
+
+#include <linux/types.h>
+#include <linux/aiguard.h>
+
+/**
+ * enum aiguard_verdict - outcome of a policy decision
+ * @AIGUARD_ALLOW: let the operation proceed.
+ * @AIGUARD_DENY: refuse it and log the denial.
+ * @AIGUARD_DENY_SILENT: refuse it without a log line; the caller asked
+ *                       for PTRACE_MODE_NOAUDIT (e.g. /proc/PID/stat).
+ */
+enum aiguard_verdict {
+	AIGUARD_ALLOW,
+	AIGUARD_DENY,
+	AIGUARD_DENY_SILENT,
+};
+
+bool aiguard_policy_same_domain(const char *a, const char *b);
+enum aiguard_verdict aiguard_policy_access(const char *caller_label,
+					   const char *target_label,
+					   unsigned int mode);
+enum aiguard_verdict aiguard_policy_traceme(const char *tracee_label,
+					    const char *tracer_label);
+enum aiguard_verdict aiguard_policy_prctl(const char *label, int option,
+					  unsigned long arg2);
+enum aiguard_verdict aiguard_policy_coredump(const char *label);
+
+int aiguard_label_check(const char *label, bool allow_empty);
+int aiguard_target_check(const struct aiguard_target *target);
+
+#endif /* _AIGUARD_POLICY_H */

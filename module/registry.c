@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aiguard registry: two resizable RCU hash tables (see registry.h).
+ *
+ * rhashtable gives O(1) lookups at any size and grows in a worker, so an
+ * insert from atomic context (fork) never waits for a resize.
+ */
+#include <linux/err.h>
+#include <linux/rcupdate.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "aiguard.h"
+#include "registry.h"
+
+static struct kmem_cache *aiguard_entry_cache;
+
+static const struct rhashtable_params aiguard_groups_params = {
+	.key_len = sizeof(void *),
+	.key_offset = offsetof(struct aiguard_entry, key),
+	.head_offset = offsetof(struct aiguard_entry, node),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params aiguard_pending_params = {
+	.key_len = sizeof(void *),
+	.key_offset = offsetof(struct aiguard_entry, task),
+	.head_offset = offsetof(struct aiguard_entry, pnode),
+	.automatic_shrinking = true,
+};
+
+/**
+ * aiguard_registry_cache_init - create the entry slab cache
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int aiguard_registry_cache_init(void)
+{
+	aiguard_entry_cache = KMEM_CACHE(aiguard_entry, 0);
+	return aiguard_entry_cache ? 0 : -ENOMEM;
+}
+
+/**
+ * aiguard_registry_cache_exit - destroy the entry slab cache
+ *
+ * Waits for pending RCU frees first.
+ */
+void aiguard_registry_cache_exit(void)
+{
+	rcu_barrier();
+	kmem_cache_destroy(aiguard_entry_cache);
+}
+
+/**
+ * aiguard_registry_entry_size - bytes the slab uses for one entry
+ *
+ * Return: the object size of the entry cache.
+ */
+unsigned int aiguard_registry_entry_size(void)
+{
+	return kmem_cache_size(aiguard_entry_cache);
+}
+AIGUARD_EXPORT_FOR_TESTS(aiguard_registry_entry_size);
+
+/**
+ * aiguard_registry_init - set up an empty registry
+ * @reg: the registry
+ * @release: see &aiguard_registry.release
+ *
+ * Return: 0 or a negative errno.
+ */
+int aiguard_registry_init(struct aiguard_registry *reg,
+			  void (*release)(const void *key))
+{
+	int err;
+
+	atomic_set(&reg->nr_groups, 0);
+	atomic_set(&reg->nr_pending, 0);
+	reg->release = release;
+	err = rhashtable_init(&reg->groups, &aiguard_groups_params);
+	if (err)
+		return err;
+	err = rhashtable_init(&reg->pending, &aiguard_pending_params);
+	if (err)
+		rhashtable_destroy(&reg->groups);
+	return err;
+}
+AIGUARD_EXPORT_FOR_TESTS(aiguard_registry_init);
+
+static void aiguard_entry_free_now(struct aiguard_entry *e)
+{
+	if (e->key && e->reg->release)
+		e->reg->release(e->key);
+	kmem_cache_free(aiguard_entry_cache, e);
+}
+
+static void aiguard_entry_free_rcu(struct rcu_head *head)
+{
+	aiguard_entry_free_now(container_of(head, struct aiguard_entry, rcu));
+}
+
+static void aiguard_entry_destroy(void *ptr, void *arg)
+{
+	aiguard_entry_free_now(ptr);
+}
+
+/**
+ * aiguard_registry_destroy - free every entry and the tables
+ * @reg: the registry; no reader or writer may use it any more
+ */
+void aiguard_registry_destroy(struct aiguard_registry *reg)
+{
+	/* A pending entry is never also in @groups: free each table's own. */
+	rhashtable_free_and_destroy(&reg->pending, aiguard_entry_destroy, NULL);
+	rhashtable_free_and_destroy(&reg->groups, aiguard_entry_destroy, NULL);
+	atomic_set(&reg->nr_groups, 0);
+	atomic_set(&reg->nr_pending, 0);
+}
+AIGUARD_EXPORT_FOR_TESTS(aiguard_registry_destroy);
+
+/**
+ * aiguard_registry_lookup - find a committed entry
+ * @reg: the registry
+ * @key: its key
+ *
+ * Call under rcu_read_lock(); the entry stays valid until the matching
+ * rcu_read_unlock().
+ *
+ * Return: the entry or NULL.
+ */
+struct aiguard_entry *aiguard_registry_lookup(struct aiguard_registry *reg,
+					      const void *key)
+{
+	if (!key || !atomic_read(&reg->nr_groups))
+		return NULL;
+	return rhashtable_lookup(&reg->groups, &key, aiguard_groups_params);
+}
+AIGUARD_EXPORT_FOR_TESTS(aiguard_registry_lookup);
+
+/**
+ * aiguard_registry_lookup_pending - find the entry of a child being forked
+ * @reg: the registry
+ * @task: the child
+ *
+ * Call under rcu_read_lock().
+ *
+ * Return: the entry or NULL.
+ */
+struct aiguard_entry *aiguard_registry_lookup_pending(struct aiguard_registry *reg,
+						      const void *task)
+{
+	if (!atomic_read(&reg->nr_pending))
+		return NULL;
+	return rhashtable_lookup(&reg->pending, &task, aiguard_pending_params);
+}
+AIGUARD_EXPORT_FOR_TESTS(aiguard_registry_lookup_pending);
+
+static struct aiguard_entry *aiguard_entry_alloc(struct aiguard_registry *reg,
+						 const char *label, gfp_t gfp)
+{
+	struct aiguard_entry *e = kmem_cache_zalloc(aiguard_entry_cache, gfp);
+
+	if (!e)
+		return NULL;
+	e->reg = reg;
+	strscpy(e->label, label, sizeof(e->label));
+	return e;
+}
+
+/**
+ * aiguard_registry_insert - add a committed entry unless one exists
+ * @reg: the registry
+ * @key: its key; on success the registry owns the caller's reference to it
+ * @label: trust domain
+ * @gfp: allocation flags (GFP_ATOMIC from hooks)
+ *
+ * Return: NULL if inserted, the existing entry for @key (call under
+ * rcu_read_lock() to use it; the caller keeps its reference), or an
+ * ERR_PTR() on allocation failure.
+ */
+struct aiguard_entry *aiguard_registry_insert(struct aiguard_registry *reg,
+					      const void *key, const char *label,
+					      gfp_t gfp)
+{
+	struct aiguard_entry *e, *old;
+
+	e = aiguard_entry_alloc(reg, label, gfp);
+	if (!e)
+		return ERR_PTR(-ENOMEM);
+	e->key = key;
+	old = rhashtable_lookup_get_insert_fast(&reg->groups, &e->node,
+						aiguard_groups_params);
+	if (old) {
+		kmem_cache_free(aiguard_entry_cache, e);
+		return old;
+	}
+	atomic_inc(&reg->nr_groups);
+	return NULL;
+}
+AIGUARD_EXPORT_FOR_TESTS(aiguard_registry_insert);
+
+static void aiguard_entry_retire(struct aiguard_entry *e)
+{
+	call_rcu(&e->rcu, aiguard_entry_free_rcu);
+}
+
+/**
+ * aiguard_registry_remove - remove a committed entry
+ * @reg: the registry
+ * @key: its key, released (after an RCU grace period) if the entry existed
+ *
+ * Safe against concurrent removal of the same key: exactly one caller wins.
+ *
+ * Return: 0, or -ENOENT if there was no entry.
+ */
+int aiguard_registry_remove(struct aiguard_registry *reg, const void *key)
+{
+	struct aiguard_entry *e;
+	int err = -ENOENT;
+
+	rcu_read_lock();
+	e = aiguard_registry_lookup(reg, key);
+	if (e && !rhashtable_remove_fast(&reg->groups, &e->node,
+					 aiguard_groups_params)) {
+		atomic_dec(&reg->nr_groups);
+		aiguard_entry_retire(e);
+		err = 0;
+	}
+	rcu_read_unlock();
+	return err;
+}
+AIGUARD_EXPORT_FOR_TESTS(aiguard_registry_remove);
+
+/**
+ * aiguard_registry_add_pending - protect a child before it has a pid
+ * @reg: the registry
+ * @task: the child task
+ * @label: trust domain inherited from the parent
+ * @gfp: allocation flags
+ *
+ * Return: 0, -ENOMEM, or -EEXIST if @task is pending already.
+ */
+int aiguard_registry_add_pending(struct aiguard_registry *reg, const void *task,
+				 const char *label, gfp_t gfp)
+{
+	struct aiguard_entry *e, *old;
+
+	e = aiguard_entry_alloc(reg, label, gfp);
+	if (!e)
+		return -ENOMEM;
+	e->task = task;
+	old = rhashtable_lookup_get_insert_fast(&reg->pending, &e->pnode,
+						aiguard_pending_params);
+	if (old) {
+		kmem_cache_free(aiguard_entry_cache, e);
+		return IS_ERR(old) ? PTR_ERR(old) : -EEXIST;
+	}
+	atomic_inc(&reg->nr_pending);
+	return 0;
+}
+AIGUARD_EXPORT_FOR_TESTS(aiguard_registry_add_pending);
+
+/**
+ * aiguard_registry_commit_pending - key a pending entry by its group
+ * @reg: the registry
+ * @task: the child task
+ * @key: its new key; on success the registry owns the caller's reference
+ *
+ * The entry joins @groups before it leaves @pending, so a concurrent
+ * lookup always finds it in one of them. On failure the entry stays
+ * pending and keeps protecting @task until aiguard_registry_drop_pending().
+ *
+ * Return: 0, -ENOENT if @task is not pending, -EEXIST if @key is taken,
+ * or -ENOMEM.
+ */
+int aiguard_registry_commit_pending(struct aiguard_registry *reg,
+				    const void *task, const void *key)
+{
+	struct aiguard_entry *e, *old;
+	int err = -ENOENT;
+
+	rcu_read_lock();
+	e = aiguard_registry_lookup_pending(reg, task);
+	if (!e)
+		goto out;
+	e->key = key;
+	old = rhashtable_lookup_get_insert_fast(&reg->groups, &e->node,
+						aiguard_groups_params);
+	if (old) {
+		e->key = NULL;
+		err = IS_ERR(old) ? PTR_ERR(old) : -EEXIST;
+		goto out;
+	}
+	atomic_inc(&reg->nr_groups);
+	if (!rhashtable_remove_fast(&reg->pending, &e->pnode,
+				    aiguard_pending_params))
+		atomic_dec(&reg->nr_pending);
+	err = 0;
+out:
+	rcu_read_unlock();
+	return err;
+}
+AIGUARD_EXPORT_FOR_TESTS(aiguard_registry_commit_pending);
+
+/**
+ * aiguard_registry_drop_pending - forget a child that never got a pid
+ * @reg: the registry
+ * @task: the child task (fork failed, or the task is being freed)
+ */
+void aiguard_registry_drop_pending(struct aiguard_registry *reg,
+				   const void *task)
+{
+	struct aiguard_entry *e;
+
+	rcu_read_lock();
+	e = aiguard_registry_lookup_pending(reg, task);
+	if (e && !rhashtable_remove_fast(&reg->pending, &e->pnode,
+					 aiguard_pending_params)) {
+		atomic_dec(&reg->nr_pending);
+		aiguard_entry_retire(e);
+	}
+	rcu_read_unlock();
+}
+AIGUARD_EXPORT_FOR_TESTS(aiguard_registry_drop_pending);
+
+int aiguard_registry_for_each(struct aiguard_registry *reg,
+			      int (*fn)(const struct aiguard_entry *e, void *arg),
+			      void *arg)
+{
+	struct rhashtable_iter iter;
+	struct aiguard_entry *e;
+	int ret = 0;
+
+	rhashtable_walk_enter(&reg->groups, &iter);
+	rhashtable_walk_start(&iter);
+	while ((e = rhashtable_walk_next(&iter)) != NULL) {
+		if (IS_ERR(e)) {
+			if (PTR_ERR(e) == -EAGAIN)
+				continue;
+			break;
+		}
+		ret = fn(e, arg);
+		if (ret)
+			break;
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	return ret;
+}
+AIGUARD_EXPORT_FOR_TESTS(aiguard_registry_for_each);

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The registry of protected thread groups.
+ *
+ * Entries are keyed by an opaque pointer that the owner keeps alive while
+ * the entry exists (the module uses the thread group's pinned struct pid,
+ * which can never be reused, unlike a pid number). A second table holds
+ * "pending" entries keyed by a task_struct: a child between fork and the
+ * moment its pid is attached. Lookups are lock-free under RCU and safe in
+ * atomic context; inserts can be atomic too.
+ */
+#ifndef _AIGUARD_REGISTRY_H
+#define _AIGUARD_REGISTRY_H
+
+#include <linux/atomic.h>
+#include <linux/rhashtable-types.h>
+#include <linux/types.h>
+#include <linux/aiguard.h>
+
+/**
+ * struct aiguard_entry - one protected thread group
+ * @node: link in &aiguard_registry.groups, keyed by @key
+ * @pnode: link in &aiguard_registry.pending, keyed by @task
+ * @key: owner's key (a pinned struct pid * in the module)
+ * @task: the child task while pending, else NULL
+ * @reg: registry the entry belongs to, for the RCU release
+ * @label: trust domain, NUL-terminated
+ * @rcu: deferred free
+ */
+struct aiguard_entry {
+	struct rhash_head node;
+	struct rhash_head pnode;
+	const void *key;
+	const void *task;
+	struct aiguard_registry *reg;
+	char label[AIGUARD_LABEL_MAX];
+	struct rcu_head rcu;
+};
+
+/**
+ * struct aiguard_registry - a set of protected thread groups
+ * @groups: committed entries by key
+ * @pending: entries of children that have no pid yet, by task
+ * @nr_groups: number of entries in @groups
+ * @nr_pending: number of entries in @pending
+ * @release: called with an entry's key once the entry is gone and no RCU
+ *           reader can see it any more (may be NULL)
+ */
+struct aiguard_registry {
+	struct rhashtable groups;
+	struct rhashtable pending;
+	atomic_t nr_groups;
+	atomic_t nr_pending;
+	void (*release)(const void *key);
+};
+
+int aiguard_registry_init(struct aiguard_registry *reg,
+			  void (*release)(const void *key));
+void aiguard_registry_destroy(struct aiguard_registry *reg);
+
+/**
+ * aiguard_registry_empty - whether nothing is protected or pending
+ * @reg: the registry
+ *
+ * The hot-path test: with an empty registry every hook returns at once.
+ */
+static inline bool aiguard_registry_empty(struct aiguard_registry *reg)
+{
+	return !atomic_read(&reg->nr_groups) && !atomic_read(&reg->nr_pending);
+}
+
+struct aiguard_entry *aiguard_registry_lookup(struct aiguard_registry *reg,
+					      const void *key);
+struct aiguard_entry *aiguard_registry_lookup_pending(struct aiguard_registry *reg,
+						      const void *task);
+struct aiguard_entry *aiguard_registry_insert(struct aiguard_registry *reg,
+					      const void *key, const char *label,
+					      gfp_t gfp);
+int aiguard_registry_remove(struct aiguard_registry *reg, const void *key);
+int aiguard_registry_add_pending(struct aiguard_registry *reg, const void *task,
+				 const char *label, gfp_t gfp);
+int aiguard_registry_commit_pending(struct aiguard_registry *reg,
+				    const void *task, const void *key);
+void aiguard_registry_drop_pending(struct aiguard_registry *reg,
+				   const void *task);
+
+/**
+ * aiguard_registry_for_each - visit every committed entry
+ * @reg: the registry
+ * @fn: called under rcu_read_lock() for each entry; stop by returning
+ *      non-zero
+ * @arg: passed to @fn
+ *
+ * Return: the first non-zero value @fn returned, or 0.
+ */
+int aiguard_registry_for_each(struct aiguard_registry *reg,
+			      int (*fn)(const struct aiguard_entry *e, void *arg),
+			      void *arg);
+
+#endif /* _AIGUARD_REGISTRY_H */

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aiguard tasks: which thread groups are protected, and how protection
+ * follows them through fork, exec and exit.
+ *
+ * A thread group is keyed by its TGID struct pid, pinned while protected:
+ * a struct pid is never reused, so a recycled pid number cannot inherit
+ * protection. task_tgid() is reachable from any thread of the group, so
+ * every thread, present and future, is covered by one entry.
+ *
+ * A new thread group has no TGID pid until late in copy_process(); from
+ * security_task_alloc() until sched_process_fork the child is protected
+ * through a pending entry keyed by its task_struct. The child is not
+ * visible by pid and cannot run before it is committed, so there is no
+ * moment at which it is reachable and unprotected.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/err.h>
+#include <linux/mm.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/signal.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "aiguard.h"
+#include "compat.h"
+#include "registry.h"
+
+struct aiguard_registry aiguard_registry;
+
+/* Private domains are "@<n>"; users cannot write '@', so no clash. */
+static atomic64_t aiguard_private_domains = ATOMIC64_INIT(0);
+
+static void aiguard_release_pid(const void *key)
+{
+	put_pid((struct pid *)key);
+}
+
+/**
+ * aiguard_task_init - create the registry
+ *
+ * Return: 0 or a negative errno.
+ */
+int aiguard_task_init(void)
+{
+	int err = aiguard_registry_cache_init();
+
+	if (err)
+		return err;
+	err = aiguard_registry_init(&aiguard_registry, aiguard_release_pid);
+	if (err)
+		aiguard_registry_cache_exit();
+	return err;
+}
+
+/**
+ * aiguard_task_exit - drop all protection; hooks must be detached
+ */
+void aiguard_task_exit(void)
+{
+	aiguard_registry_destroy(&aiguard_registry);
+	aiguard_registry_cache_exit();
+}
+
+/**
+ * aiguard_task_label - the trust domain of a task's thread group
+ * @task: any task the caller holds a reference to, or current
+ *
+ * Call under rcu_read_lock(); the string stays valid until the matching
+ * rcu_read_unlock(). Safe in atomic context.
+ *
+ * Return: the label, or NULL if @task is not protected.
+ */
+const char *aiguard_task_label(struct task_struct *task)
+{
+	struct aiguard_entry *e;
+
+	if (aiguard_registry_empty(&aiguard_registry))
+		return NULL;
+	e = aiguard_registry_lookup(&aiguard_registry, task_tgid(task));
+	if (!e)
+		e = aiguard_registry_lookup_pending(&aiguard_registry, task);
+	return e ? e->label : NULL;
+}
+
+static bool aiguard_group_traced(struct task_struct *leader)
+{
+	struct task_struct *t;
+	bool traced = false;
+
+	rcu_read_lock();
+	for_each_thread(leader, t) {
+		if (READ_ONCE(t->ptrace)) {
+			traced = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return traced;
+}
+
+/**
+ * aiguard_protect_pid - protect a thread group
+ * @pid: any pid of the group; the caller holds a reference
+ * @label: AIGUARD_LABEL_MAX bytes, validated; "" asks for a private
+ *         domain, and on success holds the label in force
+ *
+ * Holding cred_guard_mutex orders this against ptrace attach and exec:
+ * a tracer either attached before (we fail with -EBUSY) or will meet the
+ * ptrace hook.
+ *
+ * Return: 0, -ESRCH (no such process or exiting), -EBUSY (traced),
+ * -EEXIST (protected with another label), -EINTR or -ENOMEM.
+ */
+int aiguard_protect_pid(struct pid *pid, char *label)
+{
+	struct task_struct *task;
+	struct aiguard_entry *old;
+	struct mm_struct *mm;
+	struct pid *tgid;
+	int err;
+
+	task = get_pid_task(pid, PIDTYPE_TGID);
+	if (!task)
+		task = get_pid_task(pid, PIDTYPE_PID);
+	if (!task)
+		return -ESRCH;
+
+	err = mutex_lock_interruptible(&task->signal->cred_guard_mutex);
+	if (err)
+		goto out_task;
+
+	if ((task->flags & PF_EXITING) || !pid_alive(task)) {
+		err = -ESRCH;
+		goto out_unlock;
+	}
+
+	rcu_read_lock();
+	old = aiguard_registry_lookup(&aiguard_registry, task_tgid(task));
+	if (old) {
+		err = (!label[0] || !strncmp(old->label, label, AIGUARD_LABEL_MAX)) ?
+		      0 : -EEXIST;
+		if (!err)
+			strscpy(label, old->label, AIGUARD_LABEL_MAX);
+	}
+	rcu_read_unlock();
+	if (old)
+		goto out_unlock;
+
+	if (aiguard_group_traced(task)) {
+		err = -EBUSY;
+		goto out_unlock;
+	}
+
+	if (!label[0])
+		snprintf(label, AIGUARD_LABEL_MAX, "@%lld",
+			 atomic64_inc_return(&aiguard_private_domains));
+
+	tgid = get_pid(task_tgid(task));
+	old = aiguard_registry_insert(&aiguard_registry, tgid, label, GFP_KERNEL);
+	if (old) {
+		/* Cannot be an existing entry: we hold cred_guard_mutex. */
+		put_pid(tgid);
+		err = IS_ERR(old) ? PTR_ERR(old) : -EEXIST;
+		goto out_unlock;
+	}
+
+	mm = get_task_mm(task);
+	if (mm) {
+		aiguard_mm_disable_dump(mm);
+		mmput(mm);
+	}
+	err = 0;
+out_unlock:
+	mutex_unlock(&task->signal->cred_guard_mutex);
+out_task:
+	put_task_struct(task);
+	return err;
+}
+
+/**
+ * aiguard_unprotect_pid - release a thread group
+ * @pid: any pid of the group; the caller holds a reference
+ *
+ * The group stays non-dumpable: its earlier dumpable state is unknown.
+ *
+ * Return: 0, -ESRCH or -ENOENT (not protected).
+ */
+int aiguard_unprotect_pid(struct pid *pid)
+{
+	struct task_struct *task;
+	int err;
+
+	task = get_pid_task(pid, PIDTYPE_TGID);
+	if (!task)
+		task = get_pid_task(pid, PIDTYPE_PID);
+	if (!task)
+		return -ESRCH;
+	err = aiguard_registry_remove(&aiguard_registry, task_tgid(task));
+	put_task_struct(task);
+	return err;
+}
+
+/**
+ * aiguard_task_inherit - handler for security_task_alloc()
+ * @child: the task being created
+ * @clone_flags: its clone flags
+ *
+ * Threads share their group's entry; a new thread group gets a pending
+ * entry with the parent's label. Runs in a kprobe handler: atomic.
+ *
+ * Return: 0, or -ENOMEM, which fails the fork rather than let a child of
+ * a protected process run unprotected.
+ */
+int aiguard_task_inherit(struct task_struct *child, unsigned long clone_flags)
+{
+	char label[AIGUARD_LABEL_MAX];
+	const char *parent_label;
+	int err;
+
+	if (clone_flags & CLONE_THREAD)
+		return 0;
+
+	rcu_read_lock();
+	parent_label = aiguard_task_label(current);
+	if (parent_label)
+		strscpy(label, parent_label, sizeof(label));
+	rcu_read_unlock();
+	if (!parent_label)
+		return 0;
+
+	err = aiguard_registry_add_pending(&aiguard_registry, child, label,
+					   GFP_ATOMIC);
+	aiguard_count(AIGUARD_HOOK_TASK_ALLOC, err);
+	return err;
+}
+
+/**
+ * aiguard_task_forked - handler for the sched_process_fork tracepoint
+ * @parent: current
+ * @child: the new task, fully set up but not yet running
+ *
+ * Moves a pending child to its TGID key. If the parent was protected while
+ * this fork was in flight (after security_task_alloc), protect the child
+ * now. A child that cannot be protected is killed before it runs.
+ */
+void aiguard_task_forked(struct task_struct *parent, struct task_struct *child)
+{
+	char label[AIGUARD_LABEL_MAX];
+	const char *parent_label;
+	struct aiguard_entry *old;
+	struct pid *tgid;
+	int err;
+
+	if (aiguard_registry_empty(&aiguard_registry) || !thread_group_leader(child))
+		return;
+
+	tgid = get_pid(task_tgid(child));
+	err = aiguard_registry_commit_pending(&aiguard_registry, child, tgid);
+	if (!err)
+		return;
+	if (err != -ENOENT) {
+		/* Still protected by its pending entry until it is freed. */
+		put_pid(tgid);
+		goto kill;
+	}
+
+	rcu_read_lock();
+	parent_label = aiguard_task_label(parent);
+	if (parent_label)
+		strscpy(label, parent_label, sizeof(label));
+	rcu_read_unlock();
+	if (!parent_label) {
+		put_pid(tgid);
+		return;
+	}
+	old = aiguard_registry_insert(&aiguard_registry, tgid, label, GFP_ATOMIC);
+	if (!old)
+		return;
+	put_pid(tgid);
+	if (!IS_ERR(old))
+		return;
+kill:
+	pr_err("cannot protect child %d of protected pid %d (%ld); killing it\n",
+	       task_pid_nr(child), task_tgid_nr(parent), PTR_ERR(old));
+	send_sig(SIGKILL, child, 1);
+}
+
+/**
+ * aiguard_task_exited - handler for the sched_process_exit tracepoint
+ * @task: current, after exit_mm()
+ *
+ * The entry goes when no thread of the group can still hand out its memory:
+ * the group is dead and no other thread still has an mm. Each exiting
+ * thread clears its mm before this point; the full barrier pairs with the
+ * one in the other threads' runs of this function (and with the ordered
+ * atomic_dec_and_test() of signal->live), so at least the last thread to
+ * let go of the mm sees every other thread's mm as NULL.
+ */
+void aiguard_task_exited(struct task_struct *task)
+{
+	struct task_struct *t;
+	bool busy = false;
+
+	if (aiguard_registry_empty(&aiguard_registry) ||
+	    atomic_read(&task->signal->live))
+		return;
+
+	smp_mb();
+	rcu_read_lock();
+	if (!aiguard_registry_lookup(&aiguard_registry, task_tgid(task))) {
+		rcu_read_unlock();
+		return;
+	}
+	for_each_thread(task, t) {
+		if (t != task && READ_ONCE(t->mm)) {
+			busy = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	if (!busy)
+		aiguard_registry_remove(&aiguard_registry, task_tgid(task));
+}
+
+/**
+ * aiguard_task_freed - handler for security_task_free()
+ * @task: a task being freed, e.g. a child whose fork failed
+ */
+void aiguard_task_freed(struct task_struct *task)
+{
+	if (atomic_read(&aiguard_registry.nr_pending))
+		aiguard_registry_drop_pending(&aiguard_registry, task);
+}
