@@ -172,13 +172,17 @@ static int do_ioctl(unsigned long req, void *arg)
 			return -EPERM;
 		if ((pid = resolve(&p->target)) < 0)
 			return pid;
+		i = find(pid);	/* like the module: EEXIST before EBUSY */
+		if (i >= 0) {
+			if (p->label[0] && strcmp(st[i].label, p->label))
+				return -EEXIST;
+			memcpy(p->label, st[i].label, AIGUARD_LABEL_MAX);
+			return 0;
+		}
 		if (proc_field(pid, "status", "TracerPid:") > 0)
 			return -EBUSY;
 		if (!p->label[0])
 			snprintf(p->label, sizeof(p->label), "@%d", pid);
-		i = find(pid);
-		if (i >= 0)
-			return strcmp(st[i].label, p->label) ? -EEXIST : 0;
 		if (nst == MAXP)
 			return -ENOMEM;
 		st[nst].pid = pid;
