@@ -15,9 +15,9 @@
  * exported, in their own namespace, only to kernels built with KUnit.
  */
 #if IS_ENABLED(CONFIG_KUNIT)
-#define AIGUARD_EXPORT_FOR_TESTS(sym) EXPORT_SYMBOL_NS_GPL(sym, AIGUARD_KUNIT)
+#define EXPORT_SYMBOL_FOR_AIGUARD_TESTS(sym) EXPORT_SYMBOL_NS_GPL(sym, AIGUARD_KUNIT)
 #else
-#define AIGUARD_EXPORT_FOR_TESTS(sym)
+#define EXPORT_SYMBOL_FOR_AIGUARD_TESTS(sym)
 #endif
 
 struct aiguard_registry;

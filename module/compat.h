@@ -16,7 +16,6 @@
 #include <linux/ptrace.h>
 #include <linux/sched/coredump.h>
 #include <linux/string.h>
-#include <linux/version.h>
 
 #if !defined(CONFIG_X86_64)
 #error "aiguard redirects kprobed functions with x86-64 pt_regs; port aiguard_kprobe_return()"
@@ -33,7 +32,8 @@
  * pidfd_pid() is not exported, so recognise a pidfd by where its inode
  * lives: 6.9+ keeps pidfds on pidfs (pid in i_private), older kernels use an
  * anonymous inode named "[pidfd]" (pid in private_data). Nothing in user
- * space can create a file that passes either test.
+ * space can create a file that passes either test. PID_FS_MAGIC comes
+ * with pidfs.
  *
  * Return: the pid, not referenced (valid while @file is), or
  * ERR_PTR(-EBADF) if @file is not a pidfd.
@@ -42,7 +42,7 @@ static inline struct pid *aiguard_pidfd_pid(struct file *file)
 {
 	struct inode *inode = file_inode(file);
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#ifdef PID_FS_MAGIC
 	if (inode->i_sb->s_magic == PID_FS_MAGIC)
 		return inode->i_private;
 #else
@@ -92,11 +92,7 @@ static inline void aiguard_kprobe_return(struct pt_regs *regs, void *stub)
 	instruction_pointer_set(regs, (unsigned long)stub);
 }
 
-/* Core dumps start here; 6.17 renamed it vfs_coredump(). */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 17, 0)
-#define AIGUARD_COREDUMP_SYMBOL "vfs_coredump"
-#else
+/* Core dumps start here in 6.1 and 6.12; 6.17 renamed it vfs_coredump(). */
 #define AIGUARD_COREDUMP_SYMBOL "do_coredump"
-#endif
 
 #endif /* _AIGUARD_COMPAT_H */

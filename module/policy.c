@@ -26,7 +26,7 @@ bool aiguard_policy_same_domain(const char *a, const char *b)
 {
 	return a && b && !strncmp(a, b, AIGUARD_LABEL_MAX);
 }
-AIGUARD_EXPORT_FOR_TESTS(aiguard_policy_same_domain);
+EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_policy_same_domain);
 
 /**
  * aiguard_policy_access - decide a ptrace_may_access() request
@@ -49,7 +49,7 @@ enum aiguard_verdict aiguard_policy_access(const char *caller_label,
 		return AIGUARD_ALLOW;
 	return (mode & PTRACE_MODE_NOAUDIT) ? AIGUARD_DENY_SILENT : AIGUARD_DENY;
 }
-AIGUARD_EXPORT_FOR_TESTS(aiguard_policy_access);
+EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_policy_access);
 
 /**
  * aiguard_policy_traceme - decide PTRACE_TRACEME
@@ -64,7 +64,7 @@ enum aiguard_verdict aiguard_policy_traceme(const char *tracee_label,
 {
 	return aiguard_policy_access(tracer_label, tracee_label, PTRACE_MODE_ATTACH);
 }
-AIGUARD_EXPORT_FOR_TESTS(aiguard_policy_traceme);
+EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_policy_traceme);
 
 /**
  * aiguard_policy_prctl - decide a prctl() by the calling process
@@ -85,7 +85,7 @@ enum aiguard_verdict aiguard_policy_prctl(const char *label, int option,
 		return AIGUARD_DENY;
 	return AIGUARD_ALLOW;
 }
-AIGUARD_EXPORT_FOR_TESTS(aiguard_policy_prctl);
+EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_policy_prctl);
 
 /**
  * aiguard_policy_coredump - decide a core dump of the calling process
@@ -97,7 +97,7 @@ enum aiguard_verdict aiguard_policy_coredump(const char *label)
 {
 	return label ? AIGUARD_DENY : AIGUARD_ALLOW;
 }
-AIGUARD_EXPORT_FOR_TESTS(aiguard_policy_coredump);
+EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_policy_coredump);
 
 static bool aiguard_label_char_ok(char c)
 {
@@ -129,7 +129,7 @@ int aiguard_label_check(const char *label, bool allow_empty)
 			return -EINVAL;
 	return 0;
 }
-AIGUARD_EXPORT_FOR_TESTS(aiguard_label_check);
+EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_label_check);
 
 /**
  * aiguard_target_check - validate a process reference from user space
@@ -151,4 +151,4 @@ int aiguard_target_check(const struct aiguard_target *target)
 		return -EINVAL;
 	}
 }
-AIGUARD_EXPORT_FOR_TESTS(aiguard_target_check);
+EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_target_check);

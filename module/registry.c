@@ -61,7 +61,7 @@ unsigned int aiguard_registry_entry_size(void)
 {
 	return kmem_cache_size(aiguard_entry_cache);
 }
-AIGUARD_EXPORT_FOR_TESTS(aiguard_registry_entry_size);
+EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_entry_size);
 
 /**
  * aiguard_registry_init - set up an empty registry
@@ -86,7 +86,7 @@ int aiguard_registry_init(struct aiguard_registry *reg,
 		rhashtable_destroy(&reg->groups);
 	return err;
 }
-AIGUARD_EXPORT_FOR_TESTS(aiguard_registry_init);
+EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_init);
 
 static void aiguard_entry_free_now(struct aiguard_entry *e)
 {
@@ -117,7 +117,7 @@ void aiguard_registry_destroy(struct aiguard_registry *reg)
 	atomic_set(&reg->nr_groups, 0);
 	atomic_set(&reg->nr_pending, 0);
 }
-AIGUARD_EXPORT_FOR_TESTS(aiguard_registry_destroy);
+EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_destroy);
 
 /**
  * aiguard_registry_lookup - find a committed entry
@@ -136,7 +136,7 @@ struct aiguard_entry *aiguard_registry_lookup(struct aiguard_registry *reg,
 		return NULL;
 	return rhashtable_lookup(&reg->groups, &key, aiguard_groups_params);
 }
-AIGUARD_EXPORT_FOR_TESTS(aiguard_registry_lookup);
+EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_lookup);
 
 /**
  * aiguard_registry_lookup_pending - find the entry of a child being forked
@@ -154,7 +154,7 @@ struct aiguard_entry *aiguard_registry_lookup_pending(struct aiguard_registry *r
 		return NULL;
 	return rhashtable_lookup(&reg->pending, &task, aiguard_pending_params);
 }
-AIGUARD_EXPORT_FOR_TESTS(aiguard_registry_lookup_pending);
+EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_lookup_pending);
 
 static struct aiguard_entry *aiguard_entry_alloc(struct aiguard_registry *reg,
 						 const char *label, gfp_t gfp)
@@ -198,7 +198,7 @@ struct aiguard_entry *aiguard_registry_insert(struct aiguard_registry *reg,
 	atomic_inc(&reg->nr_groups);
 	return NULL;
 }
-AIGUARD_EXPORT_FOR_TESTS(aiguard_registry_insert);
+EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_insert);
 
 static void aiguard_entry_retire(struct aiguard_entry *e)
 {
@@ -230,7 +230,7 @@ int aiguard_registry_remove(struct aiguard_registry *reg, const void *key)
 	rcu_read_unlock();
 	return err;
 }
-AIGUARD_EXPORT_FOR_TESTS(aiguard_registry_remove);
+EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_remove);
 
 /**
  * aiguard_registry_add_pending - protect a child before it has a pid
@@ -259,7 +259,7 @@ int aiguard_registry_add_pending(struct aiguard_registry *reg, const void *task,
 	atomic_inc(&reg->nr_pending);
 	return 0;
 }
-AIGUARD_EXPORT_FOR_TESTS(aiguard_registry_add_pending);
+EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_add_pending);
 
 /**
  * aiguard_registry_commit_pending - key a pending entry by its group
@@ -301,7 +301,7 @@ out:
 	rcu_read_unlock();
 	return err;
 }
-AIGUARD_EXPORT_FOR_TESTS(aiguard_registry_commit_pending);
+EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_commit_pending);
 
 /**
  * aiguard_registry_drop_pending - forget a child that never got a pid
@@ -322,7 +322,7 @@ void aiguard_registry_drop_pending(struct aiguard_registry *reg,
 	}
 	rcu_read_unlock();
 }
-AIGUARD_EXPORT_FOR_TESTS(aiguard_registry_drop_pending);
+EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_drop_pending);
 
 int aiguard_registry_for_each(struct aiguard_registry *reg,
 			      int (*fn)(const struct aiguard_entry *e, void *arg),
@@ -348,4 +348,4 @@ int aiguard_registry_for_each(struct aiguard_registry *reg,
 	rhashtable_walk_exit(&iter);
 	return ret;
 }
-AIGUARD_EXPORT_FOR_TESTS(aiguard_registry_for_each);
+EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_for_each);

@@ -313,6 +313,7 @@ void aiguard_task_exited(struct task_struct *task)
 	    atomic_read(&task->signal->live))
 		return;
 
+	/* Pairs with the same barrier in the group's other exiting threads. */
 	smp_mb();
 	rcu_read_lock();
 	if (!aiguard_registry_lookup(&aiguard_registry, task_tgid(task))) {

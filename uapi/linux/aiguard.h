@@ -18,6 +18,7 @@
 #ifndef _UAPI_LINUX_AIGUARD_H
 #define _UAPI_LINUX_AIGUARD_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -99,7 +100,7 @@ struct aiguard_unprotect {
 };
 
 /* struct aiguard_process_info.flags */
-#define AIGUARD_PROC_PROTECTED	(1U << 0)
+#define AIGUARD_PROC_PROTECTED	_BITUL(0)
 
 /**
  * struct aiguard_process_info - the protection state of one process
