@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Attack and client helpers for the realworld suite (run as root in the guest).
+
+  attack_helpers.py vmread PID ADDR LEN OUT      process_vm_readv(2) via ctypes
+  attack_helpers.py getfd PID FD OUT             pidfd_open(2) + pidfd_getfd(2), then read the fd
+  attack_helpers.py request SOCK [N]             send N prompts, print the replies
+  attack_helpers.py load SOCK SECONDS            send prompts for SECONDS (profiling load)
+  attack_helpers.py vars JSON                    print the server's info file as shell variables
+
+Failures print "errno N (NAME): message" on stderr and exit 1.
+"""
+import ctypes
+import errno
+import json
+import os
+import socket
+import sys
+import time
+
+libc = ctypes.CDLL(None, use_errno=True)
+SYS_pidfd_getfd = 438
+
+
+class IoVec(ctypes.Structure):
+    _fields_ = [("iov_base", ctypes.c_void_p), ("iov_len", ctypes.c_size_t)]
+
+
+def fail(what, err):
+    print("%s: errno %d (%s): %s" % (what, err, errno.errorcode.get(err, "?"), os.strerror(err)),
+          file=sys.stderr)
+    sys.exit(1)
+
+
+def vmread(pid, addr, length, out):
+    buf = ctypes.create_string_buffer(length)
+    local = IoVec(ctypes.cast(buf, ctypes.c_void_p), length)
+    remote = IoVec(ctypes.c_void_p(addr), length)
+    libc.process_vm_readv.restype = ctypes.c_ssize_t
+    n = libc.process_vm_readv(pid, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0)
+    if n < 0:
+        fail("process_vm_readv", ctypes.get_errno())
+    with open(out, "wb") as f:
+        f.write(buf.raw[:n])
+    print("process_vm_readv: read %d bytes" % n)
+
+
+def getfd(pid, fd, out):
+    try:
+        pidfd = os.pidfd_open(pid)
+    except OSError as e:
+        fail("pidfd_open", e.errno)
+    libc.syscall.restype = ctypes.c_long
+    nfd = libc.syscall(SYS_pidfd_getfd, pidfd, fd, 0)
+    if nfd < 0:
+        fail("pidfd_getfd", ctypes.get_errno())
+    data = os.pread(nfd, 64 << 20, 0)
+    with open(out, "wb") as f:
+        f.write(data)
+    print("pidfd_getfd: fd %d -> %d, read %d bytes (%s)" % (fd, nfd, len(data), os.readlink("/proc/self/fd/%d" % nfd)))
+
+
+def request(path, prompt):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(30)
+    s.connect(path)
+    s.sendall(prompt + b"\n")
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return data.decode().strip()
+
+
+def main():
+    cmd = sys.argv[1]
+    a = sys.argv[2:]
+    if cmd == "vmread":
+        vmread(int(a[0]), int(a[1], 0), int(a[2]), a[3])
+    elif cmd == "getfd":
+        getfd(int(a[0]), int(a[1]), a[2])
+    elif cmd == "request":
+        n = int(a[1]) if len(a) > 1 else 1
+        for i in range(n):
+            print(request(a[0], b"what is the capital of France? #%d" % i))
+    elif cmd == "load":
+        end = time.time() + float(a[1])
+        i = 0
+        while time.time() < end:
+            try:
+                request(a[0], b"prompt %d" % i)
+            except OSError:
+                time.sleep(0.1)
+            i += 1
+        print("load: %d requests" % i)
+    elif cmd == "vars":
+        with open(a[0]) as f:
+            for k, v in json.load(f).items():
+                print("S_%s=%s" % (k.upper(), v))
+    else:
+        sys.exit("unknown command " + cmd)
+
+
+if __name__ == "__main__":
+    main()

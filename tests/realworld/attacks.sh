@@ -1,0 +1,257 @@
+#!/bin/bash
+# The realworld attack suite. Runs as root INSIDE the QEMU guest.
+#
+# Starts the toy inference server (serve.py) twice, as the same service
+# user: "control" (plain setpriv) and "protected" (aiguard exec --label demo),
+# runs every attack of attacks.list against both and greps everything an
+# attack produced (stdout, stderr, files, core files, perf.data) for the
+# server's canaries: the weights canary, the API key and the model id.
+#
+# stdout carries machine-readable lines for the host (report.sh):
+#   R|<attack>|<control|protected>|<leaked|blocked>|<canaries found>|<detail>
+#   C|<check>|<control|protected>|<ok|fail>|<detail>
+#   # comment
+# Progress goes to stderr (the console).
+set -u
+RW=$(cd "$(dirname "$0")" && pwd)
+AG=${AG_TOOL:-/overlay/aiguard}
+STATE=/run/aiguard-demo
+OUT=/tmp/out
+SVC=svc
+H="python3 $RW/attack_helpers.py"
+TARGETS=${RW_TARGETS:-control protected}
+ATTACKS=${RW_ATTACKS:-$(grep -v '^#' "$RW/attacks.list" | cut -d'|' -f1)}
+
+log() { echo "attacks: $*" >&2; }
+clean() { tr -d '|\r' | tr '\n\t' '  ' | cut -c1-150; }
+emit_r() { printf 'R|%s|%s|%s|%s|%s\n' "$1" "$2" "$3" "$4" "$(printf '%s' "$5" | clean)"; }
+emit_c() { printf 'C|%s|%s|%s|%s\n' "$1" "$2" "$3" "$(printf '%s' "$4" | clean)"; }
+
+mkdir -p "$STATE" "$OUT" /var/crash
+chown "$SVC:$SVC" "$STATE"
+chmod 1777 /var/crash
+mountpoint -q /var/crash || mount -t tmpfs -o mode=1777 tmpfs /var/crash
+
+rnd() { head -c 10 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+declare -A CW CK CM
+for t in control protected; do
+	CW[$t]=AIGUARD-WEIGHTS-CANARY-$(rnd)
+	CK[$t]=AIGUARD-APIKEY-CANARY-$(rnd)
+	CM[$t]=AIGUARD-MODEL-$(rnd)
+done
+
+alive() { # pid: running (not gone, not a zombie)
+	local st
+	st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+wait_gone() { # pid seconds
+	local i
+	for ((i = 0; i < $2 * 5; i++)); do
+		alive "$1" || return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+SERVER_JOB=
+start_server() { # target
+	local t=$1 d=/srv/svc/$1 info=$STATE/$1.json
+	stop_server
+	mkdir -p "$d"
+	chown "$SVC:$SVC" "$d"
+	rm -f "$info" "$STATE/$t.sock"
+	python3 "$RW/serve.py" --make-weights "$d/${CM[$t]}.bin" --canary "${CW[$t]}" --model-id "${CM[$t]}"
+	chown "$SVC:$SVC" "$d/${CM[$t]}.bin"
+	local env=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/srv/svc LANG=C.UTF-8 "AIGUARD_API_KEY=${CK[$t]}")
+	local srv=(python3 "$RW/serve.py" --weights "$d/${CM[$t]}.bin" --socket "$STATE/$t.sock" --info "$info" --unlink)
+	(
+		cd /srv/svc || exit 1
+		ulimit -c unlimited
+		if [ "$t" = protected ]; then
+			exec "${env[@]}" "$AG" exec --label demo --user "$SVC" -- "${srv[@]}"
+		else
+			exec "${env[@]}" setpriv --reuid="$SVC" --regid="$SVC" --init-groups -- "${srv[@]}"
+		fi
+	) >>"$STATE/$t.log" 2>&1 &
+	SERVER_JOB=$!
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[ -s "$info" ] && break
+		if ! kill -0 "$SERVER_JOB" 2>/dev/null; then
+			log "$t server exited at start: $(tail -n 3 "$STATE/$t.log" | tr '\n' ' ')"
+			return 1
+		fi
+		sleep 0.2
+	done
+	[ -s "$info" ] || { log "$t server did not come up"; return 1; }
+	eval "$($H vars "$info")"
+	PID=$S_PID CHILD=$S_CHILD ADDR=$S_ADDR SIZE=$S_SIZE WFD=$S_WEIGHTS_FD MFD=$S_MEMFD SOCK=$S_SOCKET
+	log "$t server: pid $PID worker $CHILD weights at $(printf 0x%x "$ADDR") fds $WFD/$MFD"
+	return 0
+}
+
+stop_server() {
+	[ -n "$SERVER_JOB" ] || return 0
+	if alive "$PID"; then
+		kill -TERM "$PID" 2>/dev/null
+		wait_gone "$PID" 10 || kill -KILL "$PID" 2>/dev/null
+	fi
+	wait "$SERVER_JOB" 2>/dev/null
+	SERVER_JOB=
+}
+
+# --- the attacks: each runs in its own output directory (cwd) -------------
+a_gdb_dump() {
+	timeout 180 gdb -p "$PID" -batch -nx -iex 'set debuginfod enabled off' \
+		-ex "dump binary memory gdb-dump.bin $ADDR $((ADDR + SIZE))" -ex detach
+}
+a_gcore() {
+	timeout 300 gcore -o gcore "$PID"
+}
+a_strace() {
+	(sleep 3 && $H request "$SOCK" 3 >requests.txt 2>&1) &
+	timeout -s INT 20 strace -s 128 -p "$PID" -o strace.txt
+	wait
+}
+a_proc_environ() { cat "/proc/$PID/environ"; }
+a_proc_maps() { cat "/proc/$PID/maps"; }
+a_proc_smaps() { cat "/proc/$PID/smaps"; }
+a_proc_mem() {
+	dd if="/proc/$PID/mem" of=mem.bin bs=64K iflag=skip_bytes,count_bytes skip="$ADDR" count="$SIZE"
+}
+a_process_vm_readv() { $H vmread "$PID" "$ADDR" "$SIZE" vm.bin; }
+a_pidfd_getfd() {
+	$H getfd "$PID" "$WFD" getfd-weights.bin
+	$H getfd "$PID" "$MFD" getfd-memfd.bin
+}
+a_proc_fd() {
+	ls -l "/proc/$PID/fd/"
+	cat "/proc/$PID/fd/$WFD" >fd-weights.bin
+	cat "/proc/$PID/fd/$MFD" >fd-memfd.bin
+}
+a_perf_record() {
+	$H load "$SOCK" 14 >load.txt 2>&1 &
+	local load=$!
+	sleep 3
+	timeout 120 perf record -p "$PID" -F 99 --call-graph dwarf,65528 -N -B -o perf.data -- sleep 6
+	wait "$load"
+}
+a_worker_child() {
+	dd if="/proc/$CHILD/mem" of=child-mem.bin bs=64K iflag=skip_bytes,count_bytes skip="$ADDR" count="$SIZE"
+	cat "/proc/$CHILD/environ"
+}
+core_attack() { # signal pattern
+	local sig=$1 pattern=$2 pid=$PID i prev=-1 cur
+	rm -rf /var/crash/*
+	sysctl -q -w fs.suid_dumpable=2 kernel.core_pipe_limit=4
+	echo "$pattern" >/proc/sys/kernel/core_pattern
+	echo "core_pattern=$(cat /proc/sys/kernel/core_pattern) suid_dumpable=$(cat /proc/sys/fs/suid_dumpable) RLIMIT_CORE=$(prlimit --core -o SOFT --noheadings -p "$pid")"
+	kill "-$sig" "$pid"
+	wait_gone "$pid" 120 || echo "server still alive 120 s after SIG$sig"
+	for ((i = 0; i < 60; i++)); do # until the core files stop growing
+		cur=$(du -sb /var/crash | cut -f1)
+		[ "$cur" = "$prev" ] && break
+		prev=$cur
+		sleep 1
+	done
+	ls -l /var/crash
+	if [ -z "$(ls -A /var/crash)" ]; then
+		echo "no core file written" >&2
+	else
+		mv /var/crash/* .
+	fi
+}
+a_core_segv_file() { core_attack SEGV '/var/crash/core.%e.%p'; }
+a_core_abrt_pipe() { core_attack ABRT "|$RW/core-helper.sh %p"; }
+
+detail_of() { # dir rc -> one line explaining what the attack saw
+	local d=$1 rc=$2 line
+	if [ -s "$d/detail" ]; then
+		head -n1 "$d/detail"
+		return
+	fi
+	line=$(grep -aihE 'denied|not permitted|permission|error|errno|fail|no such|cannot|can.t|unable|no core' "$d/stderr" "$d/stdout" 2>/dev/null |
+		grep -v '^\s*$' | head -n1)
+	[ -n "$line" ] || line=$(grep -av '^\s*$' "$d/stderr" 2>/dev/null | head -n1)
+	echo "${line:-exit status $rc}"
+}
+
+run_attack() { # attack target
+	local a=$1 t=$2 d=$OUT/$2/$1 rc found="" c
+	rm -rf "$d"
+	mkdir -p "$d"
+	if [ -z "$SERVER_JOB" ] || ! alive "$PID"; then
+		log "$t server not running before $a: restarting"
+		start_server "$t" || { emit_r "$a" "$t" error "" "server did not start"; return; }
+	fi
+	log "$t: $a"
+	local t0=$SECONDS
+	(cd "$d" && "a_$a") >"$d/stdout" 2>"$d/stderr"
+	rc=$?
+	for c in weights:"${CW[$t]}" apikey:"${CK[$t]}" model-id:"${CM[$t]}"; do
+		grep -rqaF -- "${c#*:}" "$d" && found="$found${found:+,}${c%%:*}"
+	done
+	local where
+	where=$(grep -rlaF -e "${CW[$t]}" -e "${CK[$t]}" -e "${CM[$t]}" "$d" | sed "s|$d/||" | head -n3 | xargs)
+	if [ -n "$found" ]; then
+		emit_r "$a" "$t" leaked "$found" "in $where"
+	else
+		emit_r "$a" "$t" blocked "" "$(detail_of "$d" "$rc")"
+	fi
+	log "$t: $a done in $((SECONDS - t0)) s (${found:-nothing leaked})"
+}
+
+checks() { # target: what must keep working
+	local t=$1 out
+	out=$($H request "$SOCK" 2 2>&1)
+	if [ "$(grep -cE '^[0-9a-f]{64}$' <<<"$out")" = 2 ]; then
+		emit_c serves_requests "$t" ok "2 inference replies"
+	else
+		emit_c serves_requests "$t" fail "$out"
+	fi
+	out=$(ps -o pid=,user=,comm= -p "$PID" 2>&1)
+	if grep -q "python3" <<<"$out"; then emit_c ps_lists_it "$t" ok "$out"; else emit_c ps_lists_it "$t" fail "$out"; fi
+	out=$(top -b -n1 -w 200 2>&1 | awk -v p="$PID" '$1 == p')
+	if grep -q "python3" <<<"$out"; then emit_c top_lists_it "$t" ok "$out"; else emit_c top_lists_it "$t" fail "${out:-not listed}"; fi
+}
+
+check_term() {
+	local t=$1
+	kill -TERM "$PID"
+	if wait_gone "$PID" 30; then
+		wait "$SERVER_JOB" 2>/dev/null
+		emit_c sigterm_stops_it "$t" ok "exit status $?"
+		SERVER_JOB=
+	else
+		emit_c sigterm_stops_it "$t" fail "still running 30 s after SIGTERM"
+	fi
+}
+
+for t in $TARGETS; do
+	echo "# target $t"
+	if [ "$t" = protected ] && [ ! -x "$AG" ]; then
+		echo "# aiguard tool missing: the protected server runs unprotected"
+		AG=/overlay/realworld/no-aiguard.sh
+	fi
+	start_server "$t" || { echo "# $t server failed to start"; continue; }
+	for a in $ATTACKS; do
+		case $a in
+		core_*) continue ;;
+		esac
+		run_attack "$a" "$t"
+	done
+	alive "$PID" || start_server "$t"
+	checks "$t"
+	for a in $ATTACKS; do
+		case $a in
+		core_*)
+			alive "$PID" 2>/dev/null || start_server "$t"
+			run_attack "$a" "$t"
+			;;
+		esac
+	done
+	start_server "$t" && check_term "$t"
+	log "$t: server log: $(tr '\n' ' ' <"$STATE/$t.log" | cut -c1-300)"
+done

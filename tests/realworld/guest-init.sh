@@ -1,0 +1,28 @@
+#!/bin/bash
+# /init of the realworld overlay disk, exec'd by /sbin/aiguard-guest-init
+# (PID 1) in the cached guest image. Loads the module, runs the attack
+# suite with its result lines on the second serial port (/dev/ttyS1),
+# prints the end sentinel and powers off.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+exec </dev/null >/dev/console 2>&1
+R=/dev/ttyS1
+stty -F "$R" raw -echo 2>/dev/null
+hostname aiguard-guest
+echo "# guest kernel $(uname -r)" >"$R"
+if [ -f /overlay/aiguard.ko ]; then
+	if out=$(insmod /overlay/aiguard.ko 2>&1); then
+		echo "# module loaded: $(grep -c . /proc/modules) modules, /dev/aiguard $(test -c /dev/aiguard && echo present || echo missing)" >"$R"
+	else
+		echo "# insmod aiguard.ko failed: $out" >"$R"
+	fi
+else
+	echo "# no aiguard.ko in the overlay" >"$R"
+fi
+t0=$(date +%s)
+/overlay/realworld/attacks.sh >"$R"
+echo "# suite took $(($(date +%s) - t0)) s" >"$R"
+dmesg | grep -i aiguard | tail -n 20 | sed 's/^/# dmesg: /' >"$R"
+echo "AIGUARD-REALWORLD-END" >"$R"
+sync
+echo o >/proc/sysrq-trigger
+sleep 10

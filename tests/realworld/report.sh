@@ -1,0 +1,68 @@
+#!/bin/bash
+# Turn the guest's result lines (LOGDIR/results.tap, see attacks.sh) into
+#   report.sh table RESULTS KERNEL    the demo table, for people
+#   report.sh tap RESULTS KERNEL      TAP lines for make check
+set -u
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+mode=$1 results=$2 kernel=$3
+[ -f "$results" ] || : >"${results:=/dev/null}"
+CHECKS="serves_requests ps_lists_it top_lists_it sigterm_stops_it"
+
+awk -F'|' -v mode="$mode" -v kernel="$kernel" -v checks="$CHECKS" '
+FNR == NR {
+	if ($0 !~ /^#/ && NF >= 2) { n++; id[n] = $1; what[$1] = $2 }
+	next
+}
+/^R\|/ { v[$2, $3] = $4; f[$2, $3] = $5; d[$2, $3] = $6; next }
+/^C\|/ { cv[$2, $3] = $4; cd[$2, $3] = $5; next }
+/^AIGUARD-REALWORLD-END/ { ended = 1; next }
+/^# / { comments[++nc] = $0; next }
+function cell(a, t,   s) {
+	if (!((a, t) in v)) return "? no result"
+	if (v[a, t] == "leaked") return "✗ leaked " f[a, t]
+	if (v[a, t] == "blocked") return "✓ blocked: " d[a, t]
+	return "? " v[a, t] ": " d[a, t]
+}
+function vlen(s) { gsub(/✗|✓|…/, "x", s); return length(s) }
+function trunc(s, w) { return vlen(s) > w ? substr(s, 1, w - 1 + length(s) - vlen(s)) "…" : s }
+function pad(s, w,   k) { k = w - vlen(s); while (k-- > 0) s = s " "; return s }
+END {
+	nch = split(checks, ch, " ")
+	if (mode == "table") {
+		printf "aiguard realworld demo on Linux %s (stock Debian kernel, QEMU)\n", kernel
+		printf "Every attack runs as root; \"leaked\" = a canary (weights, API key, model id) was\n"
+		printf "found in what the attack produced: stdout, stderr, files, cores, perf.data.\n\n"
+		printf "%s | %s | %s\n", pad("attack", 18), pad("unprotected (control)", 44), "protected (aiguard exec --label demo)"
+		printf "%s-+-%s-+-%s\n", "------------------", "--------------------------------------------", "----------------------------------------------"
+		for (i = 1; i <= n; i++)
+			printf "%s | %s | %s\n", pad(id[i], 18), pad(trunc(cell(id[i], "control"), 44), 44), trunc(cell(id[i], "protected"), 70)
+		printf "\nmust keep working on the protected server:\n"
+		for (i = 1; i <= nch; i++) {
+			c = ch[i]
+			s = ((c, "protected") in cv) ? (cv[c, "protected"] == "ok" ? "✓ " : "✗ ") cd[c, "protected"] : "? no result"
+			printf "  %s %s\n", pad(c, 18), trunc(s, 90)
+		}
+		printf "\nattacks:\n"
+		for (i = 1; i <= n; i++) printf "  %s %s\n", pad(id[i], 18), what[id[i]]
+		if (!ended) printf "\nWARNING: the guest did not finish (no end sentinel); see the console log.\n"
+		for (i = 1; i <= nc; i++) if (comments[i] ~ /insmod|no aiguard|tool missing|failed/) print comments[i]
+		exit
+	}
+	t = 0
+	for (i = 1; i <= nc; i++) print comments[i]
+	t++; printf "%s %d - realworld/%s/guest_completed\n", ended ? "ok" : "not ok", t, kernel
+	for (i = 1; i <= n; i++) {
+		a = id[i]
+		cc = cell(a, "control"); cp = cell(a, "protected")
+		t++
+		printf "%s %d - realworld/%s/%s_control_leaks # %s\n", cc ~ /^✗ leaked/ ? "ok" : "not ok", t, kernel, a, cc
+		t++
+		printf "%s %d - realworld/%s/%s_protected_blocked # %s\n", cp ~ /^✓ blocked/ ? "ok" : "not ok", t, kernel, a, cp
+	}
+	for (i = 1; i <= nch; i++) {
+		c = ch[i]
+		t++
+		s = ((c, "protected") in cv) ? cv[c, "protected"] ": " cd[c, "protected"] : "no result"
+		printf "%s %d - realworld/%s/protected_%s # %s\n", s ~ /^ok:/ ? "ok" : "not ok", t, kernel, c, s
+	}
+}' "$here/attacks.list" "$results"

@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""A toy "inference server" that holds secrets the way a real one does.
+
+It is the workload of the realworld attack suite (tests/realworld/):
+
+* model weights: a few MiB read from a weights file into a bytearray, every
+  4 KiB block starting with the weights canary; the file stays open (and is
+  unlinked with --unlink, as a decrypted model would be), and a memfd copy
+  named after the model id is mapped into memory;
+* an API key in its environment (AIGUARD_API_KEY, set by the launcher);
+* answers requests on a unix socket: the reply is a checksum over the prompt,
+  one "layer" pread from the weights file, the memfd copy and a slice of the
+  in-memory weights (a little CPU work, so that profilers have something
+  to sample);
+* forks one worker child that keeps its inherited copy of the weights hot.
+
+It prints (and writes to --info, as JSON) its pid, the worker's pid, the
+address and size of the weights buffer and the numbers of the weights and
+memfd descriptors, so that the attacks know where to look.
+
+  serve.py --make-weights PATH --canary C --model-id M [--mib N]
+  serve.py --weights PATH --socket SOCK --info JSON [--unlink]
+"""
+import argparse
+import ctypes
+import hashlib
+import json
+import mmap
+import os
+import signal
+import socket
+import sys
+import time
+
+BLOCK = 4096
+PR_SET_PDEATHSIG = 1
+
+
+def make_weights(path, canary, model_id, mib):
+    header = ("AIGUARD-MODEL %s\n" % model_id).encode()
+    tag = canary.encode()
+    rnd = os.urandom(mib << 20)
+    out = bytearray(rnd)
+    out[0:len(header)] = header
+    for off in range(BLOCK, len(out), BLOCK):
+        out[off:off + len(tag)] = tag
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(out)
+
+
+class Server:
+    def __init__(self, args):
+        self.args = args
+        self.wfd = os.open(args.weights, os.O_RDONLY)
+        size = os.fstat(self.wfd).st_size
+        header = os.pread(self.wfd, 256, 0).split(b"\n", 1)[0].decode()
+        self.model_id = header.split()[1]
+        # the weights, in memory
+        self.weights = bytearray(size)
+        view = memoryview(self.weights)
+        got = 0
+        while got < size:
+            n = os.preadv(self.wfd, [view[got:]], got)
+            if n <= 0:
+                raise SystemExit("short read of the weights")
+            got += n
+        view.release()
+        self._cbuf = (ctypes.c_char * size).from_buffer(self.weights)
+        self.addr = ctypes.addressof(self._cbuf)
+        # a memfd copy, mapped (it shows in /proc/PID/maps by model id)
+        self.mfd = os.memfd_create("model-" + self.model_id, 0)
+        os.ftruncate(self.mfd, size)
+        self.mmap = mmap.mmap(self.mfd, size)
+        self.mmap[:] = self.weights
+        if args.unlink:
+            os.unlink(args.weights)
+        self.nblocks = size // BLOCK
+        self.child = 0
+        self.sock = None
+        self.running = True
+
+    def infer(self, prompt):
+        h = hashlib.sha256(prompt)
+        blk = int.from_bytes(hashlib.sha256(prompt).digest()[:4], "little")
+        blk = 1 + blk % (self.nblocks - 4)
+        layer = os.pread(self.wfd, BLOCK, blk * BLOCK)  # "lazy-load a layer"
+        h.update(layer)
+        h.update(self.mmap[blk * BLOCK:(blk + 1) * BLOCK])
+        acc = 0
+        w = self.weights
+        base = blk * BLOCK
+        for i in range(base, base + 4 * BLOCK):  # the "matmul"
+            acc = (acc * 31 + w[i]) & 0xFFFFFFFF
+        h.update(acc.to_bytes(4, "little"))
+        return h.hexdigest()
+
+    def fork_worker(self):
+        pid = os.fork()
+        if pid:
+            self.child = pid
+            return
+        # worker: dies with its parent, keeps its copy of the weights hot
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
+        if os.getppid() == 1:
+            os._exit(0)
+        while True:
+            hashlib.sha256(self.weights[:65536]).digest()
+            time.sleep(0.5)
+
+    def serve(self):
+        path = self.args.socket
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        os.chmod(path, 0o666)
+        self.sock.listen(16)
+        self.fork_worker()
+        info = {
+            "pid": os.getpid(),
+            "child": self.child,
+            "addr": self.addr,
+            "size": len(self.weights),
+            "weights_fd": self.wfd,
+            "memfd": self.mfd,
+            "socket": path,
+        }
+        tmp = self.args.info + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(info, f)
+        os.rename(tmp, self.args.info)
+        print("serve.py: pid %d worker %d weights at 0x%x (%d bytes) fd %d memfd %d"
+              % (info["pid"], self.child, self.addr, len(self.weights), self.wfd, self.mfd),
+              flush=True)
+        signal.signal(signal.SIGTERM, self.stop)
+        while self.running:
+            try:
+                conn, _ = self.sock.accept()
+            except InterruptedError:
+                continue
+            except OSError:
+                if not self.running:
+                    break
+                raise
+            with conn:
+                data = b""
+                while not data.endswith(b"\n"):
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                conn.sendall(("%s\n" % self.infer(data.strip())).encode())
+        self.cleanup()
+
+    def stop(self, *_):
+        self.running = False
+        self.cleanup()
+        sys.exit(0)
+
+    def cleanup(self):
+        if self.child:
+            try:
+                os.kill(self.child, signal.SIGTERM)
+                os.waitpid(self.child, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            self.child = 0
+        for p in (self.args.socket, self.args.info):
+            try:
+                os.unlink(p)
+            except FileNotFoundError:
+                pass
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--make-weights")
+    ap.add_argument("--canary")
+    ap.add_argument("--model-id")
+    ap.add_argument("--mib", type=int, default=4)
+    ap.add_argument("--weights")
+    ap.add_argument("--socket")
+    ap.add_argument("--info")
+    ap.add_argument("--unlink", action="store_true")
+    args = ap.parse_args()
+    if args.make_weights:
+        make_weights(args.make_weights, args.canary, args.model_id, args.mib)
+        return
+    if not (args.weights and args.socket and args.info):
+        ap.error("--weights, --socket and --info are required")
+    Server(args).serve()
+
+
+if __name__ == "__main__":
+    main()
