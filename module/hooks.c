@@ -94,6 +94,13 @@ static int aiguard_kp_perf_event_alloc(struct kprobe *p, struct pt_regs *regs)
 	return err ? aiguard_deny(regs, err) : 0;
 }
 
+static int aiguard_kp_locked_down(struct kprobe *p, struct pt_regs *regs)
+{
+	int err = aiguard_locked_down((enum lockdown_reason)aiguard_kprobe_arg(regs, 0));
+
+	return err ? aiguard_deny(regs, err) : 0;
+}
+
 static int aiguard_kp_task_prctl(struct kprobe *p, struct pt_regs *regs)
 {
 	int err = aiguard_task_prctl((int)aiguard_kprobe_arg(regs, 0),
@@ -150,6 +157,8 @@ static struct aiguard_probe aiguard_probes[] = {
 		      aiguard_kp_ptrace_traceme, AIGUARD_HOOK_PTRACE_TRACEME),
 	AIGUARD_PROBE("security_perf_event_alloc",
 		      aiguard_kp_perf_event_alloc, AIGUARD_HOOK_PERF_EVENT),
+	AIGUARD_PROBE("security_locked_down",
+		      aiguard_kp_locked_down, AIGUARD_HOOK_LOCKED_DOWN),
 	AIGUARD_PROBE("security_task_prctl",
 		      aiguard_kp_task_prctl, AIGUARD_HOOK_TASK_PRCTL),
 	AIGUARD_PROBE("security_bprm_committed_creds",

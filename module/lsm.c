@@ -75,15 +75,21 @@ static const char *aiguard_mode_name(unsigned int mode)
 	return (mode & PTRACE_MODE_ATTACH) ? "attach" : "read";
 }
 
+/* @target is NULL for a denial that protects all protected processes. */
 static void aiguard_log_denial(const char *what, struct task_struct *target,
 			       const char *label)
 {
 	if (!__ratelimit(&aiguard_log_rs))
 		return;
-	pr_notice("denied %s of pid %d (%s, label %s) by pid %d (%s, uid %u)\n",
-		  what, task_tgid_nr(target), target->comm, label,
-		  task_tgid_nr(current), current->comm,
-		  from_kuid(&init_user_ns, current_uid()));
+	if (target)
+		pr_notice("denied %s of pid %d (%s, label %s) by pid %d (%s, uid %u)\n",
+			  what, task_tgid_nr(target), target->comm, label,
+			  task_tgid_nr(current), current->comm,
+			  from_kuid(&init_user_ns, current_uid()));
+	else
+		pr_notice("denied %s by pid %d (%s, uid %u) while processes are protected\n",
+			  what, task_tgid_nr(current), current->comm,
+			  from_kuid(&init_user_ns, current_uid()));
 }
 
 static int aiguard_decide(enum aiguard_hook hook, enum aiguard_verdict verdict,
@@ -159,7 +165,8 @@ int aiguard_ptrace_traceme(struct task_struct *parent)
  * @event: the new event; hw.target is its task for per-task events
  *
  * Root and CAP_PERFMON skip the ptrace check in perf_event_open(), so
- * per-task events on a protected process are refused here.
+ * per-task events on a protected process are refused here, and so are
+ * CPU-wide events that would copy user stacks of whatever runs.
  *
  * Return: 0 or -EACCES, what perf_event_open() returns when the ptrace
  * check fails.
@@ -171,8 +178,14 @@ int aiguard_perf_event_alloc(struct perf_event *event)
 	char label[AIGUARD_LABEL_MAX];
 	const char *target_label;
 
-	if (!target || aiguard_registry_empty(&aiguard_registry))
+	if (aiguard_registry_empty(&aiguard_registry))
 		return 0;
+	if (!target) {
+		verdict = aiguard_policy_perf_system(true, event->attr.sample_type);
+		return aiguard_decide(AIGUARD_HOOK_PERF_EVENT, verdict,
+				      "system-wide user-memory perf sampling",
+				      NULL, NULL, -EACCES);
+	}
 	rcu_read_lock();
 	target_label = aiguard_task_label(target);
 	if (!target_label) {
@@ -185,6 +198,24 @@ int aiguard_perf_event_alloc(struct perf_event *event)
 	rcu_read_unlock();
 	return aiguard_decide(AIGUARD_HOOK_PERF_EVENT, verdict, "perf event",
 			      target, label, -EACCES);
+}
+
+/**
+ * aiguard_locked_down - security_locked_down() handler
+ * @what: the kernel feature being asked for
+ *
+ * Return: 0, or -EPERM (what lockdown itself returns) for /proc/kcore
+ * while any process is protected.
+ */
+int aiguard_locked_down(enum lockdown_reason what)
+{
+	enum aiguard_verdict verdict;
+
+	if (what != LOCKDOWN_KCORE || aiguard_registry_empty(&aiguard_registry))
+		return 0;
+	verdict = aiguard_policy_kcore(true);
+	return aiguard_decide(AIGUARD_HOOK_LOCKED_DOWN, verdict, "/proc/kcore",
+			      NULL, NULL, -EPERM);
 }
 
 /**

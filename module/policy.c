@@ -7,6 +7,7 @@
  * else, root included, is an outsider.
  */
 #include <linux/errno.h>
+#include <linux/perf_event.h>
 #include <linux/prctl.h>
 #include <linux/ptrace.h>
 #include <linux/sched/coredump.h>
@@ -98,6 +99,45 @@ enum aiguard_verdict aiguard_policy_coredump(const char *label)
 	return label ? AIGUARD_DENY : AIGUARD_ALLOW;
 }
 EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_policy_coredump);
+
+/* Sample fields that copy user memory or user registers of whoever runs. */
+#define AIGUARD_PERF_USER_DATA \
+	(PERF_SAMPLE_STACK_USER | PERF_SAMPLE_REGS_USER | PERF_SAMPLE_REGS_INTR)
+
+/**
+ * aiguard_policy_perf_system - decide a perf event not bound to one task
+ * @any_protected: whether some process is protected now
+ * @sample_type: the event's PERF_SAMPLE_* bits
+ *
+ * A CPU-wide (or cgroup) event samples whatever runs on the CPU, protected
+ * processes included, and PERF_SAMPLE_STACK_USER copies their stack.
+ * Counting and kernel-only or callchain sampling stay allowed.
+ *
+ * Return: %AIGUARD_DENY for user stack or register sampling while any
+ * process is protected, else %AIGUARD_ALLOW.
+ */
+enum aiguard_verdict aiguard_policy_perf_system(bool any_protected,
+						u64 sample_type)
+{
+	if (any_protected && (sample_type & AIGUARD_PERF_USER_DATA))
+		return AIGUARD_DENY;
+	return AIGUARD_ALLOW;
+}
+EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_policy_perf_system);
+
+/**
+ * aiguard_policy_kcore - decide opening /proc/kcore
+ * @any_protected: whether some process is protected now
+ *
+ * /proc/kcore maps all RAM, protected processes' pages included.
+ *
+ * Return: %AIGUARD_DENY while any process is protected.
+ */
+enum aiguard_verdict aiguard_policy_kcore(bool any_protected)
+{
+	return any_protected ? AIGUARD_DENY : AIGUARD_ALLOW;
+}
+EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_policy_kcore);
 
 static bool aiguard_label_char_ok(char c)
 {

@@ -31,6 +31,9 @@ enum aiguard_verdict aiguard_policy_traceme(const char *tracee_label,
 enum aiguard_verdict aiguard_policy_prctl(const char *label, int option,
 					  unsigned long arg2);
 enum aiguard_verdict aiguard_policy_coredump(const char *label);
+enum aiguard_verdict aiguard_policy_perf_system(bool any_protected,
+						u64 sample_type);
+enum aiguard_verdict aiguard_policy_kcore(bool any_protected);
 
 int aiguard_label_check(const char *label, bool allow_empty);
 int aiguard_target_check(const struct aiguard_target *target);

@@ -45,6 +45,7 @@ static const char *const hook_names[AIGUARD_HOOK_NR] = {
 	[AIGUARD_HOOK_COREDUMP]		= "coredump",
 	[AIGUARD_HOOK_EXEC]		= "exec",
 	[AIGUARD_HOOK_TASK_ALLOC]	= "task_alloc",
+	[AIGUARD_HOOK_LOCKED_DOWN]	= "locked_down",
 };
 
 /* ------------------------------------------------------------------ */

@@ -79,6 +79,10 @@ struct aiguard_version {
  * @reserved: must be zero.
  * @label: trust domain (see AIGUARD_LABEL_MAX). On return it holds the
  *         label in force, which matters when a private domain was asked for.
+ *
+ * Protecting a process that is already protected succeeds if @label is
+ * empty or the same label (and returns the label in force), and fails
+ * with EEXIST otherwise.
  */
 struct aiguard_protect {
 	struct aiguard_target target;
@@ -153,11 +157,15 @@ struct aiguard_list {
  * @AIGUARD_HOOK_PTRACE_ACCESS: ptrace attach, /proc/PID/mem and the other
  *                              ptrace_may_access() users.
  * @AIGUARD_HOOK_PTRACE_TRACEME: PTRACE_TRACEME by a protected process.
- * @AIGUARD_HOOK_PERF_EVENT: per-task perf events on a protected process.
+ * @AIGUARD_HOOK_PERF_EVENT: per-task perf events on a protected process,
+ *                           and system-wide events that sample user stacks
+ *                           or registers while any process is protected.
  * @AIGUARD_HOOK_TASK_PRCTL: prctl(PR_SET_DUMPABLE) by a protected process.
  * @AIGUARD_HOOK_COREDUMP: core dumps of a protected process.
  * @AIGUARD_HOOK_EXEC: dumpable reset after execve of a protected process.
  * @AIGUARD_HOOK_TASK_ALLOC: protection inherited by a new process.
+ * @AIGUARD_HOOK_LOCKED_DOWN: whole-memory readers (/proc/kcore) while any
+ *                            process is protected.
  * @AIGUARD_HOOK_NR: number of hooks; counter arrays have
  *                   AIGUARD_HOOK_SLOTS entries so hooks can be added.
  */
@@ -169,7 +177,8 @@ enum aiguard_hook {
 	AIGUARD_HOOK_COREDUMP = 4,
 	AIGUARD_HOOK_EXEC = 5,
 	AIGUARD_HOOK_TASK_ALLOC = 6,
-	AIGUARD_HOOK_NR = 7,
+	AIGUARD_HOOK_LOCKED_DOWN = 7,
+	AIGUARD_HOOK_NR = 8,
 };
 
 #define AIGUARD_HOOK_SLOTS	16
