@@ -307,11 +307,14 @@ EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_commit_pending);
  * aiguard_registry_drop_pending - forget a child that never got a pid
  * @reg: the registry
  * @task: the child task (fork failed, or the task is being freed)
+ *
+ * Return: 0, or -ENOENT if @task was not pending.
  */
-void aiguard_registry_drop_pending(struct aiguard_registry *reg,
-				   const void *task)
+int aiguard_registry_drop_pending(struct aiguard_registry *reg,
+				  const void *task)
 {
 	struct aiguard_entry *e;
+	int err = -ENOENT;
 
 	rcu_read_lock();
 	e = aiguard_registry_lookup_pending(reg, task);
@@ -319,8 +322,10 @@ void aiguard_registry_drop_pending(struct aiguard_registry *reg,
 					 aiguard_pending_params)) {
 		atomic_dec(&reg->nr_pending);
 		aiguard_entry_retire(e);
+		err = 0;
 	}
 	rcu_read_unlock();
+	return err;
 }
 EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_drop_pending);
 

@@ -81,8 +81,8 @@ int aiguard_registry_add_pending(struct aiguard_registry *reg, const void *task,
 				 const char *label, gfp_t gfp);
 int aiguard_registry_commit_pending(struct aiguard_registry *reg,
 				    const void *task, const void *key);
-void aiguard_registry_drop_pending(struct aiguard_registry *reg,
-				   const void *task);
+int aiguard_registry_drop_pending(struct aiguard_registry *reg,
+				  const void *task);
 
 /**
  * aiguard_registry_for_each - visit every committed entry

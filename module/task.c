@@ -13,12 +13,17 @@
  * through a pending entry keyed by its task_struct. The child is not
  * visible by pid and cannot run before it is committed, so there is no
  * moment at which it is reachable and unprotected.
+ *
+ * Every entry holds a reference on the module: while anything is
+ * protected, rmmod fails with EBUSY instead of silently dropping the
+ * protection.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/err.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -37,6 +42,18 @@ struct aiguard_registry aiguard_registry;
 
 /* Private domains are "@<n>"; users cannot write '@', so no clash. */
 static atomic64_t aiguard_private_domains = ATOMIC64_INIT(0);
+
+/* Keep the module pinned for as long as an entry exists. */
+static void aiguard_entry_added(void)
+{
+	__module_get(THIS_MODULE);
+}
+
+static void aiguard_entry_removed(int err)
+{
+	if (!err)
+		module_put(THIS_MODULE);
+}
 
 static void aiguard_release_pid(const void *key)
 {
@@ -164,8 +181,10 @@ int aiguard_protect_pid(struct pid *pid, char *label)
 			 atomic64_inc_return(&aiguard_private_domains));
 
 	tgid = get_pid(task_tgid(task));
+	aiguard_entry_added();
 	old = aiguard_registry_insert(&aiguard_registry, tgid, label, GFP_KERNEL);
 	if (old) {
+		aiguard_entry_removed(0);
 		/* Cannot be an existing entry: we hold cred_guard_mutex. */
 		put_pid(tgid);
 		err = IS_ERR(old) ? PTR_ERR(old) : -EEXIST;
@@ -204,6 +223,7 @@ int aiguard_unprotect_pid(struct pid *pid)
 	if (!task)
 		return -ESRCH;
 	err = aiguard_registry_remove(&aiguard_registry, task_tgid(task));
+	aiguard_entry_removed(err);
 	put_task_struct(task);
 	return err;
 }
@@ -236,8 +256,11 @@ int aiguard_task_inherit(struct task_struct *child, unsigned long clone_flags)
 	if (!parent_label)
 		return 0;
 
+	aiguard_entry_added();
 	err = aiguard_registry_add_pending(&aiguard_registry, child, label,
 					   GFP_ATOMIC);
+	if (err)
+		aiguard_entry_removed(0);
 	aiguard_count(AIGUARD_HOOK_TASK_ALLOC, err);
 	return err;
 }
@@ -281,9 +304,11 @@ void aiguard_task_forked(struct task_struct *parent, struct task_struct *child)
 		put_pid(tgid);
 		return;
 	}
+	aiguard_entry_added();
 	old = aiguard_registry_insert(&aiguard_registry, tgid, label, GFP_ATOMIC);
 	if (!old)
 		return;
+	aiguard_entry_removed(0);
 	put_pid(tgid);
 	if (!IS_ERR(old))
 		return;
@@ -328,7 +353,8 @@ void aiguard_task_exited(struct task_struct *task)
 	}
 	rcu_read_unlock();
 	if (!busy)
-		aiguard_registry_remove(&aiguard_registry, task_tgid(task));
+		aiguard_entry_removed(aiguard_registry_remove(&aiguard_registry,
+							      task_tgid(task)));
 }
 
 /**
@@ -338,5 +364,6 @@ void aiguard_task_exited(struct task_struct *task)
 void aiguard_task_freed(struct task_struct *task)
 {
 	if (atomic_read(&aiguard_registry.nr_pending))
-		aiguard_registry_drop_pending(&aiguard_registry, task);
+		aiguard_entry_removed(aiguard_registry_drop_pending(&aiguard_registry,
+								    task));
 }
