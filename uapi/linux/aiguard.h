@@ -72,10 +72,17 @@ struct aiguard_version {
 	__u32 reserved;
 };
 
+/*
+ * struct aiguard_protect.flags: audit-only protection. Every decision is
+ * made and recorded as when enforcing, but access is allowed. Inherited by
+ * children. Refused (EPERM) once the policy is locked.
+ */
+#define AIGUARD_PROTECT_PERMISSIVE	_BITUL(0)
+
 /**
  * struct aiguard_protect - argument of AIGUARD_IOC_PROTECT
  * @target: the process to protect.
- * @flags: must be zero in ABI version 1.
+ * @flags: AIGUARD_PROTECT_* bits; others must be zero.
  * @reserved: must be zero.
  * @label: trust domain (see AIGUARD_LABEL_MAX). On return it holds the
  *         label in force, which matters when a private domain was asked for.
@@ -105,6 +112,7 @@ struct aiguard_unprotect {
 
 /* struct aiguard_process_info.flags */
 #define AIGUARD_PROC_PROTECTED	_BITUL(0)
+#define AIGUARD_PROC_PERMISSIVE	_BITUL(1)
 
 /**
  * struct aiguard_process_info - the protection state of one process
@@ -203,6 +211,220 @@ struct aiguard_stats {
 	__u64 missed[AIGUARD_HOOK_SLOTS];
 };
 
+/* struct aiguard_status.state */
+#define AIGUARD_STATE_LOCKED		_BITUL(0)	/* sealed until reboot */
+#define AIGUARD_STATE_PERMISSIVE	_BITUL(1)	/* global audit-only mode */
+/* Critical: the kernel no longer calls aiguard's handlers. */
+#define AIGUARD_STATE_HOOKS_DEAD	_BITUL(8)
+
+/**
+ * struct aiguard_status - answer of AIGUARD_IOC_GET_STATUS
+ * @state: AIGUARD_STATE_* bits.
+ * @nr_grants: active break-glass grants.
+ * @events: audit records written since load.
+ * @events_dropped: records overwritten before every reader had them
+ *                  (counted against the slowest possible reader: the ring
+ *                  overflowed this many times).
+ * @ring_size: capacity of the audit ring, in records.
+ * @reserved: zero.
+ * @audited: per enum aiguard_hook: denials that permissive mode turned
+ *           into allows.
+ * @granted: per enum aiguard_hook: accesses allowed by a grant.
+ */
+struct aiguard_status {
+	__u32 state;
+	__u32 nr_grants;
+	__u64 events;
+	__u64 events_dropped;
+	__u32 ring_size;
+	__u32 reserved[5];
+	__u64 audited[AIGUARD_HOOK_SLOTS];
+	__u64 granted[AIGUARD_HOOK_SLOTS];
+};
+
+/* struct aiguard_mode.flags */
+#define AIGUARD_MODE_PERMISSIVE	_BITUL(0)
+
+/**
+ * struct aiguard_mode - argument of AIGUARD_IOC_SET_MODE
+ * @flags: AIGUARD_MODE_* bits to set; the others are cleared. Turning
+ *         permissive mode on is refused (EPERM) once locked.
+ * @reserved: must be zero.
+ */
+struct aiguard_mode {
+	__u32 flags;
+	__u32 reserved;
+};
+
+/**
+ * struct aiguard_grant - argument of AIGUARD_IOC_GRANT
+ * @tracer: the one process allowed in (not its uid, not its children).
+ * @target: the protected process it may access.
+ * @ttl_sec: lifetime in seconds, 1 to AIGUARD_GRANT_TTL_MAX; the grant
+ *           also ends when either process exits.
+ * @flags: must be zero in ABI version 1.
+ * @id: out: the grant's id, for AIGUARD_IOC_REVOKE.
+ *
+ * Errors: ESRCH (no such process), EINVAL (target not protected, bad ttl
+ * or flags), ENOSPC (AIGUARD_GRANTS_MAX grants exist), EPERM (locked).
+ */
+struct aiguard_grant {
+	struct aiguard_target tracer;
+	struct aiguard_target target;
+	__u32 ttl_sec;
+	__u32 flags;
+	__u64 id;
+};
+
+#define AIGUARD_GRANT_TTL_MAX	86400
+#define AIGUARD_GRANTS_MAX	64
+
+/**
+ * struct aiguard_revoke - argument of AIGUARD_IOC_REVOKE
+ * @id: the grant to end; ENOENT if there is none.
+ * @flags: must be zero in ABI version 1.
+ * @reserved: must be zero.
+ */
+struct aiguard_revoke {
+	__u64 id;
+	__u32 flags;
+	__u32 reserved;
+};
+
+/**
+ * struct aiguard_grant_info - one active grant
+ * @id: its id.
+ * @tracer_pid: the tracer's pid in the caller's namespace.
+ * @target_pid: the target's pid in the caller's namespace.
+ * @ttl_left_sec: seconds until it expires.
+ * @uses: accesses it has allowed.
+ */
+struct aiguard_grant_info {
+	__u64 id;
+	__u32 tracer_pid;
+	__u32 target_pid;
+	__u32 ttl_left_sec;
+	__u32 uses;
+};
+
+/**
+ * struct aiguard_grant_list - argument of AIGUARD_IOC_LIST_GRANTS
+ * @entries: in: user pointer to struct aiguard_grant_info[@capacity].
+ * @capacity: in: its length.
+ * @count: out: entries written.
+ * @total: out: active grants.
+ * @flags: must be zero.
+ * @reserved: must be zero.
+ */
+struct aiguard_grant_list {
+	__u64 entries;
+	__u32 capacity;
+	__u32 count;
+	__u32 total;
+	__u32 flags;
+	__u64 reserved;
+};
+
+/**
+ * struct aiguard_lock - argument of AIGUARD_IOC_LOCK
+ * @flags: must be zero in ABI version 1.
+ * @reserved: must be zero.
+ *
+ * Seals the policy until reboot: unprotect, permissive mode, new grants
+ * and unloading the module are refused from then on. Protecting new
+ * processes keeps working. Locking twice succeeds.
+ */
+struct aiguard_lock {
+	__u32 flags;
+	__u32 reserved;
+};
+
+/*
+ * The audit stream: read(2) on /dev/aiguard returns whole records, oldest
+ * first, from the oldest one still in the ring when the file was opened;
+ * poll(2) reports POLLIN when one is ready. A buffer smaller than one
+ * record is EINVAL. When records were overwritten before this reader got
+ * them, it first receives an AIGUARD_EVENT_DROPPED record whose @count
+ * says how many.
+ */
+#define AIGUARD_EVENT_VERSION	1
+
+/**
+ * enum aiguard_event_type - what an audit record reports
+ * @AIGUARD_EVENT_DENY: an access was refused.
+ * @AIGUARD_EVENT_AUDIT: an access would have been refused, but permissive
+ *                       mode (global or of the target) allowed it.
+ * @AIGUARD_EVENT_GRANT_USED: a break-glass grant allowed an access.
+ * @AIGUARD_EVENT_PROTECT: a process was protected.
+ * @AIGUARD_EVENT_UNPROTECT: a process was released.
+ * @AIGUARD_EVENT_GRANT_ADD: a grant was made.
+ * @AIGUARD_EVENT_GRANT_END: a grant was revoked, expired or lost a process.
+ * @AIGUARD_EVENT_LOCK: the policy was locked.
+ * @AIGUARD_EVENT_MODE: global permissive mode changed (@detail: new flags).
+ * @AIGUARD_EVENT_DROPPED: @count records were lost by this reader.
+ * @AIGUARD_EVENT_TAMPER: the hooks stopped working or were about to be
+ *                        switched off (@detail: AIGUARD_STATE_* bits).
+ */
+enum aiguard_event_type {
+	AIGUARD_EVENT_DENY = 1,
+	AIGUARD_EVENT_AUDIT = 2,
+	AIGUARD_EVENT_GRANT_USED = 3,
+	AIGUARD_EVENT_PROTECT = 4,
+	AIGUARD_EVENT_UNPROTECT = 5,
+	AIGUARD_EVENT_GRANT_ADD = 6,
+	AIGUARD_EVENT_GRANT_END = 7,
+	AIGUARD_EVENT_LOCK = 8,
+	AIGUARD_EVENT_MODE = 9,
+	AIGUARD_EVENT_DROPPED = 10,
+	AIGUARD_EVENT_TAMPER = 11,
+};
+
+/**
+ * struct aiguard_event - one audit record
+ * @size: sizeof(struct aiguard_event) of the writer.
+ * @version: AIGUARD_EVENT_VERSION.
+ * @type: enum aiguard_event_type.
+ * @hook: enum aiguard_hook that decided (DENY, AUDIT, GRANT_USED).
+ * @detail: for decisions, what was attempted: PTRACE_MODE_* bits for
+ *          AIGUARD_HOOK_PTRACE_ACCESS, the prctl option, the perf sample
+ *          type's low bits; else type-specific.
+ * @flags: zero in version 1.
+ * @seq: sequence number, from 1, without gaps in the ring.
+ * @time_ns: CLOCK_REALTIME when the record was made.
+ * @count: for AIGUARD_EVENT_DROPPED, records lost; for grants, the id.
+ * @caller_pid: thread id of the acting process (0 for the kernel).
+ * @caller_tgid: its process id.
+ * @caller_uid: its real uid, in the initial user namespace.
+ * @target_pid: thread id of the protected process concerned (0 if none).
+ * @target_tgid: its process id.
+ * @reserved: zero.
+ * @caller_comm: the acting process's comm.
+ * @target_comm: the target's comm.
+ * @caller_label: the caller's label ("" if unprotected).
+ * @target_label: the target's label ("" if none).
+ */
+struct aiguard_event {
+	__u16 size;
+	__u16 version;
+	__u16 type;
+	__u16 hook;
+	__u32 detail;
+	__u32 flags;
+	__u64 seq;
+	__u64 time_ns;
+	__u64 count;
+	__u32 caller_pid;
+	__u32 caller_tgid;
+	__u32 caller_uid;
+	__u32 target_pid;
+	__u32 target_tgid;
+	__u32 reserved;
+	char caller_comm[16];
+	char target_comm[16];
+	char caller_label[AIGUARD_LABEL_MAX];
+	char target_label[AIGUARD_LABEL_MAX];
+};
+
 #define AIGUARD_IOC_MAGIC	0xA9
 
 #define AIGUARD_IOC_GET_VERSION	_IOR(AIGUARD_IOC_MAGIC, 0x00, struct aiguard_version)
@@ -211,5 +433,11 @@ struct aiguard_stats {
 #define AIGUARD_IOC_QUERY	_IOWR(AIGUARD_IOC_MAGIC, 0x03, struct aiguard_query)
 #define AIGUARD_IOC_LIST	_IOWR(AIGUARD_IOC_MAGIC, 0x04, struct aiguard_list)
 #define AIGUARD_IOC_GET_STATS	_IOR(AIGUARD_IOC_MAGIC, 0x05, struct aiguard_stats)
+#define AIGUARD_IOC_GET_STATUS	_IOR(AIGUARD_IOC_MAGIC, 0x06, struct aiguard_status)
+#define AIGUARD_IOC_SET_MODE	_IOW(AIGUARD_IOC_MAGIC, 0x07, struct aiguard_mode)
+#define AIGUARD_IOC_GRANT	_IOWR(AIGUARD_IOC_MAGIC, 0x08, struct aiguard_grant)
+#define AIGUARD_IOC_REVOKE	_IOW(AIGUARD_IOC_MAGIC, 0x09, struct aiguard_revoke)
+#define AIGUARD_IOC_LIST_GRANTS	_IOWR(AIGUARD_IOC_MAGIC, 0x0a, struct aiguard_grant_list)
+#define AIGUARD_IOC_LOCK	_IOW(AIGUARD_IOC_MAGIC, 0x0b, struct aiguard_lock)
 
 #endif /* _UAPI_LINUX_AIGUARD_H */
