@@ -59,8 +59,10 @@ void track_child(pid_t pid)
 
 static void kill_children(void)
 {
-	for (int i = 0; i < nr_children; i++)
+	for (int i = 0; i < nr_children; i++) {
+		kill(-children[i], SIGKILL);
 		kill(children[i], SIGKILL);
+	}
 	/* we are a child subreaper: orphans of targets come back to us */
 	for (int i = 0; i < 200; i++) {
 		pid_t p = waitpid(-1, NULL, WNOHANG | __WALL);
@@ -613,7 +615,7 @@ int target_cmd(struct target *t, char cmd, int arg, struct target_msg *reply_msg
 	return target_read_msg(t, reply_msg, 5000);
 }
 
-int target_spawn(struct target *t, enum prot_mode mode, const char *label)
+int target_spawn(struct target *t, enum tgt_mode mode, const char *label)
 {
 	int cmd[2], resp[2];
 	char env[CANARY_LEN + 32];
@@ -637,6 +639,7 @@ int target_spawn(struct target *t, enum prot_mode mode, const char *label)
 	if (t->pid == 0) {
 		char a1[16], a2[16], a4[16];
 
+		setpgid(0, 0);	/* its descendants die with it (target_stop) */
 		dup2(cmd[0], 100);
 		dup2(resp[1], 101);
 		snprintf(a1, sizeof(a1), "%d", 100);
@@ -701,6 +704,7 @@ int target_is_protected(const struct target *t)
 void target_stop(struct target *t)
 {
 	if (t->pid > 0) {
+		kill(-t->pid, SIGKILL);	/* forked/vforked/cloned sleepers too */
 		kill(t->pid, SIGKILL);
 		wait_timeout(t->pid, NULL, __WALL, 5000);
 		/* descendants of the target are reparented to us */

@@ -4,7 +4,7 @@
 #include <string.h>
 #include "attacks.h"
 
-static void traceme(enum prot_mode mode, const char *name)
+static void traceme(enum tgt_mode mode, const char *name)
 {
 	struct target t;
 	struct target_msg m;
