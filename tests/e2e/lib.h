@@ -61,7 +61,7 @@ int ag_stats(struct aiguard_stats *st);
 
 /* ---- targets -------------------------------------------------------------- */
 
-enum prot_mode {
+enum tgt_mode {
 	TGT_CONTROL,	/* control */
 	TGT_PIDFD,	/* protected by the test through its pidfd */
 	TGT_SELF,	/* protects itself before loading its canaries */
@@ -96,7 +96,7 @@ struct target {
 	int pidfd;
 	int cmd_wr;
 	int resp_rd;
-	enum prot_mode mode;
+	enum tgt_mode mode;
 	struct canaries c;
 	struct target_msg info;		/* from the last (re)start */
 	int prot_ret, prot_err;		/* outcome of the protection */
@@ -123,7 +123,7 @@ struct target {
  * label: for TGT_PIDFD/TGT_SELF ("" = private domain).
  * Returns 0 when the process runs (check t->prot_ret for protection), -1 else.
  */
-int target_spawn(struct target *t, enum prot_mode mode, const char *label);
+int target_spawn(struct target *t, enum tgt_mode mode, const char *label);
 /* Sends a command; when reply != NULL, waits (5 s) for one message. */
 int target_cmd(struct target *t, char cmd, int arg, struct target_msg *reply);
 /* Reads one message from the target's response pipe (timeout ms). */
