@@ -110,7 +110,7 @@ static void einval(void)
 	struct aiguard_list l;
 	char longlabel[AIGUARD_LABEL_MAX];
 
-	protect_ctl_fails(1, 0, NULL, 0, EINVAL, "protect_flags_einval");
+	protect_ctl_fails(1U << 31, 0, NULL, 0, EINVAL, "protect_undefined_flag_einval");
 	protect_ctl_fails(0, 1, NULL, 0, EINVAL, "protect_reserved_einval");
 	protect_ctl_fails(0, 0, "bad label", 9, EINVAL, "protect_label_space_einval");
 	protect_ctl_fails(0, 0, "a/b", 3, EINVAL, "protect_label_slash_einval");
