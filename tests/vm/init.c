@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * init.c - PID 1 of the aiguard test guests (in the style of WireGuard's
+ * QEMU harness). Built static; the initramfs holds only this, busybox, the
+ * modules in /lib/aiguard/, the tool and the tests.
+ *
+ * It mounts the pseudo filesystems, loads aiguard.ko, checks the device,
+ * relays KUnit results (when aiguard_kunit.ko is there), runs every
+ * /tests/vm/t_* and /tests/e2e/t_* with its output going to the results
+ * port, unloads the module, asks kmemleak for leaks (debug kernel), prints
+ * the end sentinel and powers off.
+ *
+ * The kernel console is ttyS0 (first -serial); results go to ttyS1 (second
+ * -serial) as TAP, one "# suite: <name>" header per block. Checks made by
+ * init itself are in suite "guest". tests/vm/run.sh parses that port.
+ *
+ * Kernel command line parameters the kernel does not know end up in our
+ * environment: ag_test_timeout=<seconds> overrides the per-test timeout.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RESULTS_PORT "/dev/ttyS1"
+#define MODDIR "/lib/aiguard"
+#define SENTINEL "# aiguard-vm: done"
+
+static int res = -1;	/* results port */
+static int nchecks;	/* numbering of the "guest" suite */
+
+/* A line on the kernel console, for humans reading console.log. */
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	printf("aiguard-init: ");
+	vprintf(fmt, ap);
+	printf("\n");
+	fflush(stdout);
+	va_end(ap);
+}
+
+/* One TAP result of the "guest" suite. */
+static void check(int ok, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	dprintf(res, "# suite: guest\n%s %d - %s\n", ok ? "ok" : "not ok", ++nchecks, msg);
+	say("%s: %s", ok ? "ok" : "FAILED", msg);
+}
+
+static void mount_fs(const char *src, const char *dir, const char *type)
+{
+	mkdir(dir, 0755);
+	if (mount(src, dir, type, 0, NULL) && errno != EBUSY)
+		say("mount %s on %s: %s", type, dir, strerror(errno));
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+	int ret;
+
+	if (fd < 0)
+		return -1;
+	ret = write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+/* Copies a file to the results port; optional prefix on every line. */
+static long relay_file(const char *path, const char *prefix)
+{
+	char line[1024];
+	long n = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		dprintf(res, "%s%s", prefix, line);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* Runs a program (or busybox sh script) and waits; returns the wait status. */
+static int run(char *const argv[], int out_fd, int timeout, int *timed_out)
+{
+	time_t deadline = time(NULL) + timeout;
+	int status;
+	pid_t pid = fork();
+
+	*timed_out = 0;
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		setsid();	/* own process group, so a timeout kills it all */
+		if (out_fd >= 0) {
+			dup2(out_fd, 1);
+			dup2(out_fd, 2);
+		}
+		if (chdir("/tmp"))
+			_exit(126);
+		execv(argv[0], argv);
+		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return status;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (time(NULL) > deadline) {
+			*timed_out = 1;
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return status;
+		}
+		usleep(50 * 1000);
+	}
+}
+
+static int load_module(const char *name)
+{
+	char path[256];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), MODDIR "/%s.ko", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		check(0, "load %s.ko: open: %s", name, strerror(errno));
+		return -1;
+	}
+	ret = syscall(SYS_finit_module, fd, "", 0);
+	check(ret == 0, "load %s.ko%s%s", name, ret ? ": finit_module: " : "",
+	      ret ? strerror(errno) : "");
+	close(fd);
+	return ret;
+}
+
+static void unload_module(const char *name)
+{
+	int ret = syscall(SYS_delete_module, name, O_NONBLOCK);
+
+	check(ret == 0, "unload %s%s%s", name, ret ? ": delete_module: " : "",
+	      ret ? strerror(errno) : "");
+}
+
+static void check_device(void)
+{
+	struct stat st;
+	int tries;
+
+	/* the node appears through devtmpfs; give it a moment */
+	for (tries = 0; tries < 20 && stat("/dev/aiguard", &st); tries++)
+		usleep(100 * 1000);
+	if (tries == 20) {
+		check(0, "/dev/aiguard exists: %s", strerror(errno));
+		return;
+	}
+	check(S_ISCHR(st.st_mode) && (st.st_mode & 07777) == 0600,
+	      "/dev/aiguard is a character device with mode 0600 (mode %o)",
+	      st.st_mode & 07777);
+}
+
+/* KUnit runs the suites at module load; debugfs keeps their KTAP. */
+static void run_kunit(void)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *d;
+
+	if (access(MODDIR "/aiguard_kunit.ko", F_OK))
+		return;
+	if (load_module("aiguard_kunit"))
+		return;
+	d = opendir("/sys/kernel/debug/kunit");
+	check(d != NULL, "KUnit results in /sys/kernel/debug/kunit");
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/debug/kunit/%s/results", de->d_name);
+		dprintf(res, "# suite: kunit/%s\n", de->d_name);
+		if (relay_file(path, "") < 0)
+			dprintf(res, "not ok 1 - read %s: %s\n", path, strerror(errno));
+	}
+	if (d)
+		closedir(d);
+	unload_module("aiguard_kunit");
+}
+
+static int is_test(const struct dirent *de)
+{
+	return strncmp(de->d_name, "t_", 2) == 0;
+}
+
+/* Runs every t_* of a directory, in name order, one suite each. */
+static void run_suites(const char *dir, const char *suite_prefix, int timeout)
+{
+	struct dirent **names;
+	char path[512], *argv[3];
+	int i, n, status, timed_out;
+
+	n = scandir(dir, &names, is_test, alphasort);
+	for (i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		size_t len = strlen(name);
+
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		if (len > 3 && !strcmp(name + len - 3, ".sh")) {
+			argv[0] = "/bin/sh";
+			argv[1] = path;
+			argv[2] = NULL;
+		} else {
+			argv[0] = path;
+			argv[1] = NULL;
+		}
+		say("running %s/%s", suite_prefix, name);
+		dprintf(res, "# suite: %s/%s\n", suite_prefix, name);
+		status = run(argv, res, timeout, &timed_out);
+		if (timed_out)
+			check(0, "%s/%s finished within %d s", suite_prefix, name, timeout);
+		else if (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+			check(0, "%s/%s exited cleanly (wait status 0x%x)",
+			      suite_prefix, name, status);
+		else
+			check(1, "%s/%s exited cleanly", suite_prefix, name);
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
+}
+
+/* Debug kernel only: report objects leaked between boot and now. */
+static void kmemleak_start(void)
+{
+	/* no automatic scans (they would report boot-time objects on the
+	 * console); forget whatever boot already leaked. */
+	write_file("/sys/kernel/debug/kmemleak", "scan=off");
+	write_file("/sys/kernel/debug/kmemleak", "scan");
+	write_file("/sys/kernel/debug/kmemleak", "clear");
+}
+
+static void kmemleak_report(void)
+{
+	long n;
+
+	write_file("/sys/kernel/debug/kmemleak", "scan");
+	sleep(1);
+	write_file("/sys/kernel/debug/kmemleak", "scan");
+	dprintf(res, "# suite: guest\n");
+	n = relay_file("/sys/kernel/debug/kmemleak", "# kmemleak: ");
+	check(n == 0, "kmemleak: no leaks after unloading the modules (%ld report lines)", n);
+}
+
+int main(void)
+{
+	const char *t = getenv("ag_test_timeout");
+	int timeout = t ? atoi(t) : 120;
+	int has_kmemleak, timed_out;
+	struct termios tio;
+	struct utsname u;
+	int fd;
+
+	mount_fs("proc", "/proc", "proc");
+	mount_fs("sysfs", "/sys", "sysfs");
+	mount_fs("devtmpfs", "/dev", "devtmpfs");
+	mount_fs("debugfs", "/sys/kernel/debug", "debugfs");
+	mount_fs("tmpfs", "/tmp", "tmpfs");
+	setenv("PATH", "/usr/bin:/bin:/sbin", 1);
+	setenv("HOME", "/tmp", 1);
+
+	/* stdin/out/err on the console even if the kernel found none */
+	fd = open("/dev/console", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	res = open(RESULTS_PORT, O_WRONLY | O_NOCTTY);
+	if (res < 0) {
+		say("cannot open %s: %s", RESULTS_PORT, strerror(errno));
+		goto out;
+	}
+	if (!tcgetattr(res, &tio)) {
+		cfmakeraw(&tio);
+		tcsetattr(res, TCSANOW, &tio);
+	}
+
+	{
+		char *bb[] = { "/bin/busybox", "--install", "-s", "/bin", NULL };
+
+		run(bb, -1, 30, &timed_out);
+	}
+
+	uname(&u);
+	dprintf(res, "TAP version 13\n# kernel: %s %s\n", u.release, u.version);
+	say("kernel %s, per-test timeout %d s", u.release, timeout);
+
+	has_kmemleak = !access("/sys/kernel/debug/kmemleak", F_OK);
+	if (has_kmemleak)
+		kmemleak_start();
+
+	load_module("aiguard");
+	check(!access("/sys/module/aiguard", F_OK), "/sys/module/aiguard present");
+	check_device();
+	run_kunit();
+	run_suites("/tests/vm", "vm", timeout);
+	run_suites("/tests/e2e", "e2e", timeout);
+	unload_module("aiguard");
+	check(access("/sys/module/aiguard", F_OK) && access("/dev/aiguard", F_OK),
+	      "module and /dev/aiguard gone after unload");
+	if (has_kmemleak)
+		kmemleak_report();
+
+	dprintf(res, SENTINEL "\n");
+	tcdrain(res);
+out:
+	sync();
+	/* Without ACPI (the tiny debug kernel) power-off cannot work: reboot,
+	 * which ends QEMU because of -no-reboot. */
+	if (!access("/sys/firmware/acpi", F_OK))
+		reboot(RB_POWER_OFF);
+	reboot(RB_AUTOBOOT);
+	return 0;
+}

@@ -1,0 +1,339 @@
+# shellcheck shell=bash
+# tests/vm/lib.sh - sourceable helpers for building aiguard and testing it
+# inside QEMU guests. Used by tests/vm/run.sh (`make check`) and by other
+# test drivers (e.g. tests/realworld/). Source it from bash:
+#
+#     . tests/vm/lib.sh
+#
+# Every function fails (non-zero) rather than exiting, logs to stderr and
+# prints only its documented result to stdout, so callers can capture it:
+#     kver=$(ag_kernel_version 6.12)
+#
+# Nothing here loads a module into the host kernel: modules are only loaded
+# inside QEMU guests.
+
+# Repository root (this file lives in tests/vm/).
+AG_ROOT=${AG_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+
+# Bumped whenever ag_build_debug_kernel's recipe changes, so that a cached
+# tree built by an older recipe is not reused.
+AG_DEBUG_RECIPE=1
+
+# ag_log MSG... : progress message on stderr, prefixed so it stands out.
+ag_log() {
+	echo "[aiguard] $*" >&2
+}
+
+# ag_cache_dir : prints the directory for caches that outlive the clone
+# (debug kernel tree, checkpatch). /var/cache/aiguard unless AIGUARD_CACHE.
+ag_cache_dir() {
+	echo "${AIGUARD_CACHE:-/var/cache/aiguard}"
+}
+
+# ag_ensure_packages PKG... : apt-get install the packages that are not
+# installed yet. Runs `apt-get update` at most once per run (remembered in
+# AG_APT_UPDATED, exported so child scripts share it).
+ag_ensure_packages() {
+	local missing=() pkg
+	for pkg in "$@"; do
+		if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed'; then
+			missing+=("$pkg")
+		fi
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	ag_apt_update || return 1
+	ag_log "installing: ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		"${missing[@]}" >&2
+}
+
+# ag_apt_update : `apt-get update`, once per run.
+ag_apt_update() {
+	[ -n "${AG_APT_UPDATED:-}" ] && return 0
+	ag_log "apt-get update"
+	apt-get update -q >&2 || return 1
+	export AG_APT_UPDATED=1
+}
+
+# ag_kernel_version 6.1|6.12 : prints the `uname -r` of the current Debian
+# kernel of that series (e.g. 6.1.0-56-amd64), resolved through the
+# linux-headers-amd64 / linux-headers-6.12-amd64 meta packages so no ABI
+# number is hard-coded. Installs the headers and image when missing, so that
+# /usr/src/linux-headers-<ver> and /boot/vmlinuz-<ver> exist afterwards.
+ag_kernel_version() {
+	local series=$1 meta pkg ver
+	case $series in
+	6.1) meta=linux-headers-amd64 ;;
+	6.12) meta=linux-headers-6.12-amd64 ;;
+	*) ag_log "ag_kernel_version: unknown series '$series' (6.1 or 6.12)"; return 1 ;;
+	esac
+	# apt-cache needs package lists; on a fresh machine they are empty.
+	if ! apt-cache show "$meta" >/dev/null 2>&1; then
+		ag_apt_update || return 1
+	fi
+	pkg=$(apt-cache depends "$meta" 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-headers-[0-9].*-amd64\)$/\1/p' | head -n1)
+	if [ -z "$pkg" ]; then
+		ag_log "cannot resolve the kernel of series $series from $meta"
+		return 1
+	fi
+	ver=${pkg#linux-headers-}
+	if [ ! -d "/usr/src/linux-headers-$ver" ] || [ ! -f "/boot/vmlinuz-$ver" ]; then
+		ag_ensure_packages "linux-headers-$ver" "linux-image-$ver" || return 1
+	fi
+	echo "$ver"
+}
+
+# ag_copy_sources DIR : copies the module's sources (Kbuild, module/, uapi/,
+# tests/kunit/) into DIR. Out-of-tree builds happen there, never in the
+# shared source tree, so concurrent builds cannot trip over each other.
+ag_copy_sources() {
+	local dir=$1 d
+	mkdir -p "$dir"
+	for d in module uapi tests/kunit; do
+		rm -rf "${dir:?}/$d"
+		if [ -d "$AG_ROOT/$d" ]; then
+			mkdir -p "$dir/$(dirname "$d")"
+			cp -a "$AG_ROOT/$d" "$dir/$d"
+		fi
+	done
+	cp "$AG_ROOT/Kbuild" "$dir/Kbuild"
+}
+
+# ag_build_module KDIR OUTDIR [make args...] : copies the sources to OUTDIR
+# and builds them with W=1 against the kernel tree KDIR. Leaves
+# OUTDIR/aiguard.ko, OUTDIR/aiguard_kunit.ko when the kernel has KUnit, and
+# the full log in OUTDIR/build.log. Fails when the build fails or the log
+# has any "warning:".
+ag_build_module() {
+	local kdir=$1 out=$2
+	shift 2
+	if [ ! -e "$kdir/Makefile" ]; then
+		ag_log "no kernel build tree at $kdir (set KDIR=...)"
+		return 1
+	fi
+	out=$(mkdir -p "$out" && cd "$out" && pwd)
+	ag_copy_sources "$out"
+	rm -f "$out"/*.ko
+	if ! make -C "$kdir" M="$out" W=1 "$@" modules >"$out/build.log" 2>&1; then
+		cat "$out/build.log" >&2
+		ag_log "module build failed against $kdir (log: $out/build.log)"
+		return 1
+	fi
+	if grep -q 'warning:' "$out/build.log"; then
+		grep 'warning:' "$out/build.log" >&2
+		ag_log "module build has warnings (log: $out/build.log)"
+		return 1
+	fi
+	[ -f "$out/aiguard.ko" ]
+}
+
+# ag_build_tool OUTDIR : builds the static userland tool into OUTDIR/aiguard
+# (make -C tools STATIC=1 O=OUTDIR). Returns 0 and builds nothing when
+# tools/Makefile does not exist yet; callers check for OUTDIR/aiguard.
+ag_build_tool() {
+	local out=$1
+	if [ ! -f "$AG_ROOT/tools/Makefile" ]; then
+		ag_log "tools/Makefile missing: skipping the aiguard tool"
+		return 0
+	fi
+	mkdir -p "$out"
+	out=$(cd "$out" && pwd)
+	make -C "$AG_ROOT/tools" STATIC=1 O="$out" >&2
+}
+
+# ag_build_e2e OUTDIR : builds the static e2e test programs (t_*) into
+# OUTDIR (make -C tests/e2e O=OUTDIR). No-op when tests/e2e/Makefile is
+# missing.
+ag_build_e2e() {
+	local out=$1
+	if [ ! -f "$AG_ROOT/tests/e2e/Makefile" ]; then
+		ag_log "tests/e2e/Makefile missing: only the harness smoke test runs"
+		return 0
+	fi
+	mkdir -p "$out"
+	out=$(cd "$out" && pwd)
+	make -C "$AG_ROOT/tests/e2e" O="$out" >&2
+}
+
+# ag_build_guest_progs OUTDIR : builds the guest init (OUTDIR/init) and the
+# harness's own smoke test (OUTDIR/t_smoke), both static.
+ag_build_guest_progs() {
+	local out=$1 cflags=(-static -O2 -Wall -Wextra -Werror)
+	mkdir -p "$out"
+	gcc "${cflags[@]}" -o "$out/init" "$AG_ROOT/tests/vm/init.c" &&
+	gcc "${cflags[@]}" -I"$AG_ROOT/uapi" -o "$out/t_smoke" "$AG_ROOT/tests/vm/smoke.c"
+}
+
+# ag_make_initramfs OUT.cpio.gz STAGING_DIR : packs STAGING_DIR (a guest
+# root: /init, /bin/busybox, ...) into a gzip'd newc cpio. Adds /dev/console
+# so the kernel can open it before init mounts devtmpfs. Needs root (mknod).
+ag_make_initramfs() {
+	local out=$1 stage=$2
+	mkdir -p "$stage/dev"
+	[ -e "$stage/dev/console" ] || mknod -m 600 "$stage/dev/console" c 5 1
+	(cd "$stage" && find . -print0 | sort -z |
+		cpio --null -o -H newc --owner=0:0 --quiet) | gzip -1 >"$out"
+}
+
+# ag_stage_guest STAGING_DIR MODDIR USERDIR : lays out a guest root for the
+# standard init: busybox in /bin, the modules from MODDIR in /lib/aiguard/,
+# USERDIR/aiguard as /usr/bin/aiguard, the smoke test in /tests/vm/, the
+# e2e tests (USERDIR/e2e/t_*) in /tests/e2e/ and USERDIR/init as /init.
+ag_stage_guest() {
+	local stage=$1 moddir=$2 user=$3 f
+	rm -rf "$stage"
+	mkdir -p "$stage"/{bin,sbin,usr/bin,lib/aiguard,tests/vm,tests/e2e,proc,sys,tmp,dev,etc}
+	cp /bin/busybox "$stage/bin/busybox"
+	cp "$user/init" "$stage/init"
+	cp "$moddir"/*.ko "$stage/lib/aiguard/"
+	[ -f "$user/aiguard" ] && cp "$user/aiguard" "$stage/usr/bin/aiguard"
+	cp "$user/t_smoke" "$stage/tests/vm/t_smoke"
+	if [ -d "$user/e2e" ]; then
+		for f in "$user"/e2e/t_*; do
+			[ -f "$f" ] && cp "$f" "$stage/tests/e2e/"
+		done
+	fi
+	return 0
+}
+
+# ag_qemu_run KERNEL_IMAGE INITRD APPEND LOGDIR TIMEOUT [extra qemu args...]
+# Boots KERNEL_IMAGE with INITRD under qemu-system-x86_64 (TCG, 2 vCPUs,
+# 1 GiB). Serial port 0 (ttyS0, the kernel console) goes to
+# LOGDIR/console.log, serial port 1 (ttyS1, where the guest writes its
+# results) to LOGDIR/results.tap, QEMU's own output to LOGDIR/qemu.log.
+# Kills QEMU after TIMEOUT seconds. Returns QEMU's status, 124 on timeout.
+# APPEND gets "console=ttyS0" added if it has no console= itself.
+ag_qemu_run() {
+	local kernel=$1 initrd=$2 append=$3 logdir=$4 tmo=$5
+	shift 5
+	mkdir -p "$logdir"
+	rm -f "$logdir/console.log" "$logdir/results.tap" "$logdir/qemu.log"
+	case " $append " in *" console="*) ;; *) append="console=ttyS0 $append" ;; esac
+	# TCG unless told otherwise: /dev/kvm may exist and still not work
+	# (nested virtualisation), and CI machines have no KVM.
+	local accel=${AG_QEMU_ACCEL:-tcg}
+	# --foreground keeps QEMU in our process group, so Ctrl-C ends it too.
+	timeout --foreground -k 10 "$tmo" qemu-system-x86_64 \
+		-machine pc,accel="$accel" -smp 2 -m 1024 \
+		-nodefaults -display none -monitor none -no-reboot \
+		-serial "file:$logdir/console.log" \
+		-serial "file:$logdir/results.tap" \
+		-kernel "$kernel" -initrd "$initrd" -append "$append" \
+		"$@" </dev/null >"$logdir/qemu.log" 2>&1
+}
+
+# The kernel log lines that mean something went wrong in the guest kernel.
+AG_SPLAT_RE='BUG:|WARNING:|Oops|Call Trace|general protection fault|Kernel panic|'\
+'possible circular locking|inconsistent lock state|possible recursive locking|'\
+'suspicious RCU usage|DEBUG_LOCKS_WARN_ON|KASAN|UBSAN|unreferenced object|'\
+'suspected memory leak|INFO: task .* blocked'
+
+# ag_check_kernel_log LOGFILE : returns non-zero and prints the offending
+# lines (with a little context) when LOGFILE (a guest console log) has a
+# kernel splat: BUG/WARNING/Oops/Call Trace, lockdep, KASAN, kmemleak...
+ag_check_kernel_log() {
+	local log=$1
+	[ -f "$log" ] || { echo "missing kernel log $log"; return 1; }
+	if grep -aEq "$AG_SPLAT_RE" "$log"; then
+		grep -aE -A 3 "$AG_SPLAT_RE" "$log" | head -n 60
+		return 1
+	fi
+	return 0
+}
+
+# ag_debug_source_tree : prints the path of the extracted linux-source-6.1
+# tree in the cache, installing the package and extracting it if needed.
+ag_debug_source_tree() {
+	local ver dir
+	ag_ensure_packages linux-source-6.1 xz-utils || return 1
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+	dir=$(ag_cache_dir)/src/linux-source-6.1_$ver
+	if [ ! -f "$dir/.extracted" ]; then
+		ag_log "extracting /usr/src/linux-source-6.1.tar.xz"
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$dir" --strip-components=1 || return 1
+		touch "$dir/.extracted"
+	fi
+	echo "$dir"
+}
+
+# ag_build_debug_kernel : builds (or reuses from the cache) the debug kernel:
+# linux-source-6.1, tinyconfig + tests/vm/debug.config. Prints the kernel
+# build (object) directory: use it as KDIR for modules; the image is
+# <dir>/arch/x86/boot/bzImage. The cache key is the source version, the
+# fragment's sha256 and AG_DEBUG_RECIPE. A lock serialises concurrent runs.
+ag_build_debug_kernel() {
+	local frag=$AG_ROOT/tests/vm/debug.config src ver sum obj rc=0
+	src=$(ag_debug_source_tree) || return 1
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+	sum=$( (cat "$frag"; echo "recipe $AG_DEBUG_RECIPE") | sha256sum | cut -c1-16)
+	obj=$(ag_cache_dir)/debug-kernel/$ver-$sum
+	mkdir -p "$(dirname "$obj")"
+	(
+		flock 9
+		if [ -f "$obj/.complete" ]; then
+			exit 0
+		fi
+		ag_log "building the debug kernel in $obj (log: $obj/build.log)"
+		rm -rf "$obj"
+		mkdir -p "$obj"
+		_ag_debug_kernel_build "$src" "$obj" "$frag" >"$obj/build.log" 2>&1 || {
+			tail -n 40 "$obj/build.log" >&2
+			ag_log "debug kernel build failed (log: $obj/build.log)"
+			exit 1
+		}
+		touch "$obj/.complete"
+	) 9>"$obj.lock" || rc=1
+	[ $rc -eq 0 ] && echo "$obj"
+	return $rc
+}
+
+# _ag_debug_kernel_build SRC OBJ FRAGMENT : configures and builds; internal
+# to ag_build_debug_kernel. Fails when a "=y" (or "is not set") line of the
+# fragment did not end up that way in the final .config.
+_ag_debug_kernel_build() {
+	local src=$1 obj=$2 frag=$3 line opt want bad=0
+	# (set -e does not work here: we run on the left of an ||)
+	make -C "$src" O="$obj" tinyconfig || return 1
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$frag" || return 1
+	make -C "$src" O="$obj" olddefconfig || return 1
+	while IFS= read -r line; do
+		case $line in
+		CONFIG_*=y) opt=${line%%=*}; want=y ;;
+		"# CONFIG_"*" is not set") opt=${line#\# }; opt=${opt%% *}; want=n ;;
+		*) continue ;;
+		esac
+		if [ $want = y ] && ! grep -qx "$opt=y" "$obj/.config"; then
+			echo "REQUIRED OPTION MISSING: $opt=y (got: $(grep "^$opt=\|# $opt " "$obj/.config" || echo absent))" >&2
+			bad=1
+		elif [ $want = n ] && grep -q "^$opt=" "$obj/.config"; then
+			echo "OPTION MUST BE OFF: $opt" >&2
+			bad=1
+		fi
+	done <"$frag"
+	[ $bad -eq 0 ] || { echo "debug.config options did not stick" >&2; return 1; }
+	# bzImage for booting; modules gives Module.symvers and modules_prepare
+	# the rest that out-of-tree modules need.
+	make -C "$src" O="$obj" -j"$(nproc)" bzImage modules || return 1
+	make -C "$src" O="$obj" modules_prepare
+}
+
+# ag_checkpatch_dir : prints a directory holding checkpatch.pl,
+# spelling.txt and const_structs.checkpatch from linux-source-6.1,
+# extracted once into the cache.
+ag_checkpatch_dir() {
+	local ver dir
+	ag_ensure_packages linux-source-6.1 xz-utils || return 1
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+	dir=$(ag_cache_dir)/checkpatch/$ver
+	if [ ! -f "$dir/scripts/checkpatch.pl" ]; then
+		mkdir -p "$dir"
+		tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$dir" --strip-components=1 \
+			linux-source-6.1/scripts/checkpatch.pl \
+			linux-source-6.1/scripts/spelling.txt \
+			linux-source-6.1/scripts/const_structs.checkpatch || return 1
+	fi
+	echo "$dir/scripts"
+}

@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# tests/vm/run.sh - the whole test run behind `make check`.
+#
+#   KERNELS="6.1 6.12 debug" bash tests/vm/run.sh
+#
+# For each kernel: build aiguard.ko (W=1, warnings fail), run sparse (stock
+# kernels), pack an initramfs (tests/vm/init.c as PID 1 + busybox + tests),
+# boot it under QEMU, and turn what the guest wrote on its results port into
+# PASS/FAIL/SKIP verdicts (tests/vm/tap.awk). Plus checkpatch once.
+#
+# Every verdict lands in build/logs/verdicts.tsv; each kernel's console.log,
+# results.tap and build logs stay in build/logs/<kernel>/. The last line
+# printed is "N passed, N failed, N skipped"; the exit status is non-zero
+# when anything failed.
+#
+# Environment: KERNELS (default "6.1 6.12 debug"), AG_VM_TIMEOUT (seconds
+# per stock-kernel boot, default 600), AG_DEBUG_VM_TIMEOUT (default 1200),
+# AIGUARD_CACHE (default /var/cache/aiguard).
+set -euo pipefail
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+KERNELS=${KERNELS:-"6.1 6.12 debug"}
+BUILD=$AG_ROOT/build
+LOGS=$BUILD/logs
+VERDICTS=$LOGS/verdicts.tsv
+TIMES=$LOGS/times.txt
+USERLAND=$BUILD/userland
+
+# Packages a fresh Debian bookworm machine lacks for the whole run.
+PACKAGES=(build-essential bc bison flex libelf-dev libssl-dev dwarves rsync
+	cpio kmod sparse busybox-static qemu-system-x86 linux-source-6.1
+	xz-utils gzip util-linux perl)
+
+# record TAG STATUS TEXT : one verdict (PASS/FAIL/SKIP), shown and kept.
+record() {
+	printf '%s\t%s\t%s\n' "$2" "$1" "$3" >>"$VERDICTS"
+	printf '%-4s [%s] %s\n' "$2" "$1" "$3"
+}
+
+# check TAG TEXT CMD... : runs CMD and records PASS or FAIL for TEXT.
+check() {
+	local tag=$1 text=$2
+	shift 2
+	if "$@"; then record "$tag" PASS "$text"; else record "$tag" FAIL "$text"; fi
+}
+
+# timed NAME CMD... : runs CMD and keeps its wall time in times.txt.
+timed() {
+	local name=$1 start=$SECONDS rc=0
+	shift
+	"$@" || rc=$?
+	echo "$name: $((SECONDS - start)) s" | tee -a "$TIMES" >&2
+	return $rc
+}
+
+# Everything the guests run that does not depend on the kernel. The init
+# and the smoke test must build; a broken tool or e2e build is recorded as a
+# failure but the guests still boot with whatever did build.
+build_userland() {
+	rm -rf "$USERLAND"
+	ag_build_guest_progs "$USERLAND" || return 1
+	if [ -f "$AG_ROOT/tools/Makefile" ]; then
+		check static "aiguard tool builds (static)" ag_build_tool "$USERLAND"
+	fi
+	if [ -f "$AG_ROOT/tests/e2e/Makefile" ]; then
+		check static "e2e tests build (static)" ag_build_e2e "$USERLAND/e2e"
+	fi
+}
+
+# checkpatch --strict on every source file of the module and its tests.
+run_checkpatch() {
+	local dir f out
+	dir=$(ag_checkpatch_dir) || { record static FAIL "checkpatch.pl available"; return; }
+	while IFS= read -r f; do
+		if out=$(cd "$AG_ROOT" && perl "$dir/checkpatch.pl" --strict --no-tree \
+			--show-types --terse -f "$f" 2>&1); then
+			record static PASS "checkpatch --strict $f"
+		else
+			echo "$out" >>"$LOGS/checkpatch.log"
+			echo "$out" | head -n 20
+			record static FAIL "checkpatch --strict $f (see $LOGS/checkpatch.log)"
+		fi
+	done < <(cd "$AG_ROOT" && find module uapi tests/kunit -type f \
+		\( -name '*.c' -o -name '*.h' \) 2>/dev/null | sort)
+}
+
+# sparse (C=2) on our files against kernel tree KDIR; kernel headers'
+# own complaints are not ours and are ignored.
+run_sparse() {
+	local kdir=$1 dir=$2 log
+	log=$dir/sparse.log
+	ag_copy_sources "$dir"
+	make -C "$kdir" M="$dir" C=2 W=1 modules >"$log" 2>&1 || return 1
+	if grep -E "^($dir/)?(module|uapi|tests/kunit)/[^:]*:[0-9]+:[0-9]+: (warning|error)" "$log"; then
+		return 1
+	fi
+	return 0
+}
+
+# Parses a guest's results port into verdicts.
+record_results() {
+	local tag=$1 file=$2
+	[ -f "$file" ] || return 0
+	awk -v tag="$tag" -f "$AG_ROOT/tests/vm/tap.awk" "$file" >"$file.verdicts"
+	cat "$file.verdicts" >>"$VERDICTS"
+	awk -F'\t' '{ printf "%-4s [%s] %s\n", $1, $2, $3 }' "$file.verdicts"
+}
+
+# run_kernel 6.1|6.12|debug : build, boot and test one kernel.
+run_kernel() {
+	local k=$1 kver kdir image append tmo obj logdir bdir rc
+	case $k in
+	6.1 | 6.12)
+		kver=$(timed "resolve/install $k kernel" ag_kernel_version "$k") ||
+			{ record "$k" FAIL "kernel $k installed"; return; }
+		kdir=/usr/src/linux-headers-$kver
+		image=/boot/vmlinuz-$kver
+		append="panic=-1"
+		tmo=${AG_VM_TIMEOUT:-600}
+		;;
+	debug)
+		obj=$(timed "debug kernel build (cached if warm)" ag_build_debug_kernel) ||
+			{ record "$k" FAIL "debug kernel builds"; return; }
+		kver=debug-$(cat "$obj/include/config/kernel.release")
+		kdir=$obj
+		image=$obj/arch/x86/boot/bzImage
+		append="panic=-1 panic_on_warn=1"
+		tmo=${AG_DEBUG_VM_TIMEOUT:-1200}
+		;;
+	*)
+		echo "unknown kernel '$k' (accepted: 6.1 6.12 debug)" >&2
+		record "$k" FAIL "known kernel name"
+		return
+		;;
+	esac
+	echo "=== kernel $k ($kver) ===" >&2
+	logdir=$LOGS/$k
+	bdir=$BUILD/$kver
+	rm -rf "$logdir"
+	mkdir -p "$logdir"
+
+	if ! timed "$k: module build" ag_build_module "$kdir" "$bdir/module"; then
+		cp "$bdir/module/build.log" "$logdir/" 2>/dev/null || true
+		record "$k" FAIL "W=1 module build, no warnings (log: $logdir/build.log)"
+		return
+	fi
+	cp "$bdir/module/build.log" "$logdir/"
+	record "$k" PASS "W=1 module build, no warnings"
+	if [ "$k" != debug ]; then
+		check "$k" "sparse C=2: no warnings in our files (log: $bdir/sparse/sparse.log)" \
+			timed "$k: sparse" run_sparse "$kdir" "$bdir/sparse"
+	fi
+
+	ag_stage_guest "$bdir/guest" "$bdir/module" "$USERLAND"
+	ag_make_initramfs "$bdir/initramfs.cpio.gz" "$bdir/guest"
+
+	rc=0
+	timed "$k: boot and tests" ag_qemu_run "$image" "$bdir/initramfs.cpio.gz" \
+		"$append" "$logdir" "$tmo" || rc=$?
+	check "$k" "QEMU finished within ${tmo} s (status $rc)" test "$rc" -ne 124 -a "$rc" -ne 137
+	check "$k" "guest printed the end sentinel" \
+		grep -qx '# aiguard-vm: done' "$logdir/results.tap"
+	check "$k" "no kernel splat in console.log" ag_check_kernel_log "$logdir/console.log"
+	record_results "$k" "$logdir/results.tap"
+
+	if [ -x "$AG_ROOT/tests/realworld/check.sh" ] || [ -f "$AG_ROOT/tests/realworld/check.sh" ]; then
+		{ echo "# suite: realworld"; bash "$AG_ROOT/tests/realworld/check.sh" "$k" || true; } \
+			>"$logdir/realworld.tap" 2>"$logdir/realworld.log"
+		record_results "$k" "$logdir/realworld.tap"
+	fi
+}
+
+# One line per kernel, then logs of failed kernels, then the grand total.
+summarize() {
+	local k p f s
+	echo
+	for k in static $KERNELS; do
+		p=$(awk -F'\t' -v k="$k" '$2 == k && $1 == "PASS"' "$VERDICTS" | wc -l)
+		f=$(awk -F'\t' -v k="$k" '$2 == k && $1 == "FAIL"' "$VERDICTS" | wc -l)
+		s=$(awk -F'\t' -v k="$k" '$2 == k && $1 == "SKIP"' "$VERDICTS" | wc -l)
+		printf 'kernel %-6s %4d passed, %d failed, %d skipped' "$k" "$p" "$f" "$s"
+		[ "$f" -gt 0 ] && [ "$k" != static ] && printf '  (logs: %s/%s/)' "$LOGS" "$k"
+		echo
+	done
+	echo "phase times:"
+	sed 's/^/  /' "$TIMES"
+	p=$(grep -c '^PASS' "$VERDICTS" || true)
+	f=$(grep -c '^FAIL' "$VERDICTS" || true)
+	s=$(grep -c '^SKIP' "$VERDICTS" || true)
+	echo "verdicts: $VERDICTS"
+	echo "$p passed, $f failed, $s skipped"
+	[ "$f" -eq 0 ]
+}
+
+main() {
+	local k start=$SECONDS
+	mkdir -p "$LOGS"
+	# Two runs in the same tree would share build/: take turns.
+	exec 8>"$BUILD/.check.lock"
+	flock 8
+	rm -f "$VERDICTS" "$TIMES" "$LOGS/checkpatch.log"
+	touch "$VERDICTS" "$TIMES"
+
+	timed "packages" ag_ensure_packages "${PACKAGES[@]}"
+	if ! timed "userland build" build_userland; then
+		record static FAIL "guest init and smoke test build"
+		summarize
+		return 1
+	fi
+	record static PASS "guest init and smoke test build"
+	timed "checkpatch" run_checkpatch
+	for k in $KERNELS; do
+		run_kernel "$k"
+	done
+	echo "total: $((SECONDS - start)) s" >>"$TIMES"
+	summarize
+}
+
+main "$@"
