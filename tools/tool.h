@@ -6,6 +6,7 @@
 #define AIGUARD_TOOL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -20,11 +21,11 @@ enum {
 	EX_AG_ERROR = 1,	/* any other error */
 	EX_AG_USAGE = 2,	/* bad command line, invalid pid/label/user */
 	EX_AG_NOMODULE = 3,	/* /dev/aiguard missing: module not loaded */
-	EX_AG_PERM = 4,		/* EPERM/EACCES: not privileged */
+	EX_AG_PERM = 4,		/* EPERM/EACCES: not privileged, or locked */
 	EX_AG_NOPROC = 5,	/* ESRCH: no such process */
 	EX_AG_TRACED = 6,	/* EBUSY: target has a tracer attached */
 	EX_AG_CONFLICT = 7,	/* EEXIST: protected with another label */
-	EX_AG_NOTPROT = 8,	/* ENOENT on unprotect: not protected */
+	EX_AG_NOTPROT = 8,	/* ENOENT: not protected, or no such grant */
 	EX_AG_ABI = 9,		/* module speaks another ABI version */
 	EX_AG_EXEC_FAIL = 126,	/* exec: command found but not runnable */
 	EX_AG_EXEC_NOENT = 127,	/* exec: command not found */
@@ -37,9 +38,19 @@ void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* util.c */
 bool parse_pid(const char *s, pid_t *out);
 bool parse_u32_id(const char *s, unsigned int *out);
+bool parse_u32_range(const char *s, uint32_t min, uint32_t max, uint32_t *out);
+bool parse_u64(const char *s, uint64_t *out);
 /* Returns NULL when valid, else a static explanation. */
 const char *label_error(const char *label);
 void json_string(FILE *f, const char *s);
+
+/* events.c: names and audit record rendering. */
+const char *hook_name(unsigned int hook);		/* NULL if unknown */
+const char *event_type_name(unsigned int type);	/* NULL if unknown */
+void format_time_ns(char *buf, size_t len, uint64_t ns);
+void print_safe(FILE *f, const char *s);
+size_t events_render(FILE *f, const unsigned char *buf, size_t len, bool json,
+		     bool *bad);
 
 /* ids.c: resolve --user / --group, then drop privileges. */
 struct ids {

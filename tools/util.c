@@ -49,6 +49,27 @@ bool parse_u32_id(const char *s, unsigned int *out)
 	return true;
 }
 
+/* A decimal number in [min, max]. */
+bool parse_u32_range(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	unsigned long long v;
+
+	if (!parse_decimal(s, max, &v) || v < min)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+bool parse_u64(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+
+	if (!parse_decimal(s, UINT64_MAX, &v))
+		return false;
+	*out = v;
+	return true;
+}
+
 /* Same rule as <linux/aiguard.h>: 1..AIGUARD_LABEL_MAX-1 of [A-Za-z0-9._-]. */
 const char *label_error(const char *label)
 {

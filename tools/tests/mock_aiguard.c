@@ -2,8 +2,19 @@
 /*
  * LD_PRELOAD stand-in for /dev/aiguard, for host tests of the tool only
  * (never a model of the module's security). Active when AIGUARD_MOCK_STATE
- * names a state file ("pid label" lines); AIGUARD_MOCK_ABI overrides the
- * reported ABI version. Inheritance and access denial are not modelled.
+ * names a state file; inheritance and access denial are not modelled.
+ *
+ * State file lines: "p PID FLAGS LABEL" (protected processes),
+ * "g ID TRACER TARGET EXPIRY USES" (grants), "m STATE NEXT_ID" (mode and
+ * lock bits). Environment:
+ *   AIGUARD_MOCK_ABI=N     report ABI version N
+ *   AIGUARD_MOCK_DEAD=1    report AIGUARD_STATE_HOOKS_DEAD
+ *   AIGUARD_MOCK_NOOPS=1   an older module: the operations ioctls are
+ *                          ENOTTY and read() is EINVAL
+ *   AIGUARD_MOCK_EVENTS=   "canned" (default): read() serves the fixed
+ *                          records of canned_events(); "bad": the same plus
+ *                          a record whose size is impossible; "none"
+ *   AIGUARD_MOCK_GRANTS_MAX=N  ENOSPC from N grants on (default 64)
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -14,15 +25,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/aiguard.h>
 
 #define MAXP 256
+#define MAXG 128
 static int mock_fd = -1;
-static struct { int pid; char label[AIGUARD_LABEL_MAX]; } st[MAXP];
+static size_t mock_pos;		/* audit stream: bytes this open() has read */
+static struct { int pid; unsigned flags; char label[AIGUARD_LABEL_MAX]; } st[MAXP];
 static int nst;
+static struct { unsigned long long id; int tracer, target; long long expiry; unsigned uses; } gr[MAXG];
+static int ngr;
+static unsigned mstate;		/* AIGUARD_STATE_LOCKED | AIGUARD_STATE_PERMISSIVE */
+static unsigned long long next_id = 1;
 
 static int mock_open(const char *path, int flags, int (*real)(const char *, int, ...))
 {
@@ -33,6 +52,7 @@ static int mock_open(const char *path, int flags, int (*real)(const char *, int,
 		return -1;
 	}
 	mock_fd = real("/dev/null", flags);
+	mock_pos = 0;	/* each open() starts at the oldest record */
 	return mock_fd;
 }
 
@@ -54,22 +74,60 @@ int name(const char *path, int flags, ...)				\
 OPEN_WRAPPER(open)
 OPEN_WRAPPER(open64)
 
+/* The descriptor number is reused after close: stop intercepting it. */
+int close(int fd)
+{
+	int (*real)(int) = dlsym(RTLD_NEXT, "close");
+
+	if (fd == mock_fd)
+		mock_fd = -1;
+	return real(fd);
+}
+
+static int alive(int pid)
+{
+	return pid > 0 && !(kill(pid, 0) && errno == ESRCH);
+}
+
 static void load(void)
 {
 	FILE *f = fopen(getenv("AIGUARD_MOCK_STATE"), "r");
-	int pid;
-	char lab[AIGUARD_LABEL_MAX];
+	char line[256], lab[AIGUARD_LABEL_MAX];
+	long long now = (long long)time(NULL);
 
-	nst = 0;
+	nst = ngr = 0;
+	mstate = 0;
+	next_id = 1;
 	if (!f)
 		return;
-	while (nst < MAXP && fscanf(f, "%d %31s", &pid, lab) == 2) {
-		if (kill(pid, 0) && errno == ESRCH)
-			continue;	/* gone */
-		st[nst].pid = pid;
-		memset(st[nst].label, 0, sizeof(st[nst].label));
-		memcpy(st[nst].label, lab, strlen(lab));
-		nst++;
+	while (fgets(line, sizeof(line), f)) {
+		int pid, tracer, target;
+		unsigned flags, uses;
+		unsigned long long id;
+		long long exp;
+
+		if (sscanf(line, "p %d %u %31s", &pid, &flags, lab) == 3) {
+			if (nst == MAXP || !alive(pid))
+				continue;	/* gone */
+			st[nst].pid = pid;
+			st[nst].flags = flags;
+			memset(st[nst].label, 0, sizeof(st[nst].label));
+			memcpy(st[nst].label, lab, strlen(lab));
+			nst++;
+		} else if (sscanf(line, "g %llu %d %d %lld %u", &id, &tracer,
+				  &target, &exp, &uses) == 5) {
+			/* like the module: ends at expiry or when a process exits */
+			if (ngr == MAXG || exp <= now || !alive(tracer) || !alive(target))
+				continue;
+			gr[ngr].id = id;
+			gr[ngr].tracer = tracer;
+			gr[ngr].target = target;
+			gr[ngr].expiry = exp;
+			gr[ngr].uses = uses;
+			ngr++;
+		} else {
+			sscanf(line, "m %u %llu", &mstate, &next_id);
+		}
 	}
 	fclose(f);
 }
@@ -80,8 +138,12 @@ static void save(void)
 
 	if (!f)
 		return;
+	fprintf(f, "m %u %llu\n", mstate, next_id);
 	for (int i = 0; i < nst; i++)
-		fprintf(f, "%d %s\n", st[i].pid, st[i].label);
+		fprintf(f, "p %d %u %s\n", st[i].pid, st[i].flags, st[i].label);
+	for (int i = 0; i < ngr; i++)
+		fprintf(f, "g %llu %d %d %lld %u\n", gr[i].id, gr[i].tracer,
+			gr[i].target, gr[i].expiry, gr[i].uses);
 	fclose(f);
 }
 
@@ -149,6 +211,296 @@ static int valid_label(const char *l, int allow_empty)
 	return strspn(l, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }
 
+/* ---- audit stream ---------------------------------------------------- */
+
+#define T0 1795657212ULL	/* 2026-11-26T01:40:12Z */
+
+static void fill(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+
+	memcpy(dst, src, n < size ? n : size);
+}
+
+static size_t add_ev(unsigned char *buf, size_t off, unsigned type, unsigned hook,
+		     unsigned detail, unsigned long long count,
+		     unsigned cpid, const char *ccomm, const char *clabel,
+		     unsigned tpid, const char *tcomm, const char *tlabel,
+		     unsigned size)
+{
+	struct aiguard_event ev;
+	static unsigned long long seq;
+
+	if (off == 0)
+		seq = 0;
+	memset(&ev, 0, sizeof(ev));
+	ev.size = (__u16)size;
+	ev.version = AIGUARD_EVENT_VERSION;
+	ev.type = (__u16)type;
+	ev.hook = (__u16)hook;
+	ev.detail = detail;
+	ev.seq = type == AIGUARD_EVENT_DROPPED ? 0 : ++seq + 3;
+	ev.time_ns = (T0 + seq) * 1000000000ULL + 123456789ULL;
+	ev.count = count;
+	ev.caller_pid = ev.caller_tgid = cpid;
+	ev.target_pid = ev.target_tgid = tpid;
+	/* fixed-size fields: full ones stay unterminated */
+	fill(ev.caller_comm, sizeof(ev.caller_comm), ccomm);
+	fill(ev.target_comm, sizeof(ev.target_comm), tcomm);
+	fill(ev.caller_label, sizeof(ev.caller_label), clabel);
+	fill(ev.target_label, sizeof(ev.target_label), tlabel);
+	memset(buf + off, 0xab, size);	/* a newer layout's unknown tail */
+	memcpy(buf + off, &ev, size < sizeof(ev) ? size : sizeof(ev));
+	return off + size;
+}
+
+/* The canned records; returns the stream's length in bytes. */
+static size_t canned_events(unsigned char *buf)
+{
+	const unsigned E = sizeof(struct aiguard_event);
+	const char *mode = getenv("AIGUARD_MOCK_EVENTS");
+	size_t o = 0;
+
+	if (mode && !strcmp(mode, "none"))
+		return 0;
+	o = add_ev(buf, o, AIGUARD_EVENT_DROPPED, 0, 0, 3, 0, "", "", 0, "", "", E);
+	/* attach+fscreds by gdb */
+	o = add_ev(buf, o, AIGUARD_EVENT_DENY, AIGUARD_HOOK_PTRACE_ACCESS, 0x0a, 0,
+		   1234, "gdb", "", 4242, "python3", "llama", E);
+	o = add_ev(buf, o, AIGUARD_EVENT_AUDIT, AIGUARD_HOOK_PTRACE_ACCESS, 0x09, 0,
+		   1300, "cat", "", 4242, "python3", "llama", E);
+	o = add_ev(buf, o, AIGUARD_EVENT_GRANT_USED, AIGUARD_HOOK_PTRACE_ACCESS, 0x12, 7,
+		   1400, "gdb", "", 4242, "python3", "llama", E);
+	o = add_ev(buf, o, AIGUARD_EVENT_DENY, AIGUARD_HOOK_PERF_EVENT, 0x20, 0,
+		   1500, "ev\"il\n\x1b[2J\xff\\", "", 4242, "python3", "llama", E);
+	o = add_ev(buf, o, AIGUARD_EVENT_PROTECT, 0, 0, 0,
+		   1, "aiguard", "", 4242, "python3", "llama", E);
+	o = add_ev(buf, o, AIGUARD_EVENT_MODE, 0, AIGUARD_MODE_PERMISSIVE, 0,
+		   1, "aiguard", "", 0, "", "", E);
+	o = add_ev(buf, o, AIGUARD_EVENT_GRANT_ADD, 0, 0, 7,
+		   1, "aiguard", "", 4242, "python3", "llama", E);
+	o = add_ev(buf, o, AIGUARD_EVENT_LOCK, 0, 0, 0, 1, "aiguard", "", 0, "", "", E);
+	o = add_ev(buf, o, AIGUARD_EVENT_TAMPER, 0, AIGUARD_STATE_HOOKS_DEAD, 0,
+		   0, "", "", 0, "", "", E);
+	/* a newer module: unknown type, larger record */
+	o = add_ev(buf, o, 99, 12, 5, 77, 1600, "new", "", 4242, "python3", "llama", E + 40);
+	o = add_ev(buf, o, AIGUARD_EVENT_DENY, 13, 5, 0,
+		   1700, "x", "", 4242, "python3", "llama", E);
+	/* every string field full: no terminating NUL */
+	o = add_ev(buf, o, AIGUARD_EVENT_DENY, AIGUARD_HOOK_PTRACE_ACCESS, 0x0a, 0,
+		   1800, "0123456789abcdef", "ccccccccccccccccccccccccccccccccc",
+		   4242, "fedcba9876543210", "tttttttttttttttttttttttttttttttttttt", E);
+	o = add_ev(buf, o, AIGUARD_EVENT_DENY, AIGUARD_HOOK_PTRACE_ACCESS, 0x0a, 0,
+		   1900, "last", "", 4242, "python3", "llama", E);
+	if (mode && !strcmp(mode, "bad")) {
+		memset(buf + o, 0, 16);
+		buf[o] = 4;	/* size 4: shorter than the header */
+		o += 16;
+	}
+	return o;
+}
+
+static unsigned char evbuf[32 * 256];
+
+static size_t events_len(void)
+{
+	static size_t len;
+	static int done;
+
+	if (!done) {
+		len = canned_events(evbuf);
+		done = 1;
+	}
+	return len;
+}
+
+static ssize_t mock_read(unsigned char *dst, size_t n)
+{
+	size_t len = events_len(), out = 0;
+
+	if (getenv("AIGUARD_MOCK_NOOPS"))
+		return -EINVAL;
+	if (mock_pos >= len)
+		return -EAGAIN;	/* the tool always reads O_NONBLOCK */
+	/* whole records only; EINVAL if not even one fits */
+	while (mock_pos + out < len) {
+		unsigned short sz;
+
+		memcpy(&sz, evbuf + mock_pos + out, sizeof(sz));
+		if (sz < 8)	/* the "bad" record: hand out the rest as is */
+			sz = (unsigned short)(len - mock_pos - out);
+		if (out + sz > n)
+			break;
+		out += sz;
+	}
+	if (!out)
+		return -EINVAL;
+	memcpy(dst, evbuf + mock_pos, out);
+	mock_pos += out;
+	return (ssize_t)out;
+}
+
+ssize_t read(int fd, void *buf, size_t n)
+{
+	ssize_t (*real)(int, void *, size_t) = dlsym(RTLD_NEXT, "read");
+	ssize_t r;
+
+	if (fd != mock_fd || mock_fd < 0)
+		return real(fd, buf, n);
+	r = mock_read(buf, n);
+	if (r < 0) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+}
+
+/* Ready when records are left; else wait without the mock fd (signals). */
+int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *tmo,
+	  const sigset_t *mask)
+{
+	int (*real)(struct pollfd *, nfds_t, const struct timespec *,
+		    const sigset_t *) = dlsym(RTLD_NEXT, "ppoll");
+	struct pollfd copy[16];
+	int ready = 0, r;
+
+	if (mock_fd < 0 || nfds > 16)
+		return real(fds, nfds, tmo, mask);
+	for (nfds_t i = 0; i < nfds; i++) {
+		copy[i] = fds[i];
+		fds[i].revents = 0;
+		if (fds[i].fd == mock_fd) {
+			copy[i].fd = -1;
+			if (mock_pos < events_len() && !getenv("AIGUARD_MOCK_NOOPS")) {
+				fds[i].revents = POLLIN & fds[i].events;
+				ready += !!fds[i].revents;
+			}
+		}
+	}
+	if (ready)
+		return ready;
+	r = real(copy, nfds, tmo, mask);
+	for (nfds_t i = 0; i < nfds && r > 0; i++)
+		if (fds[i].fd != mock_fd)
+			fds[i].revents = copy[i].revents;
+	return r;
+}
+
+/* ---- operations ioctls ---------------------------------------------- */
+
+static int find_grant(unsigned long long id)
+{
+	for (int i = 0; i < ngr; i++)
+		if (gr[i].id == id)
+			return i;
+	return -1;
+}
+
+static int ops_ioctl(unsigned long req, void *arg)
+{
+	long long now = (long long)time(NULL);
+	int i;
+
+	if (req == AIGUARD_IOC_GET_STATUS) {
+		struct aiguard_status *s = arg;
+
+		memset(s, 0, sizeof(*s));
+		s->state = mstate | (getenv("AIGUARD_MOCK_DEAD") ? AIGUARD_STATE_HOOKS_DEAD : 0);
+		s->nr_grants = (unsigned)ngr;
+		s->events = 14;
+		s->events_dropped = 3;
+		s->ring_size = 4096;
+		s->audited[AIGUARD_HOOK_PTRACE_ACCESS] = 2;
+		s->granted[AIGUARD_HOOK_PTRACE_ACCESS] = 1;
+		return 0;
+	}
+	if (req == AIGUARD_IOC_SET_MODE) {
+		struct aiguard_mode *m = arg;
+
+		if ((m->flags & ~(__u32)AIGUARD_MODE_PERMISSIVE) || m->reserved)
+			return -EINVAL;
+		if (geteuid())
+			return -EPERM;
+		if ((m->flags & AIGUARD_MODE_PERMISSIVE) && (mstate & AIGUARD_STATE_LOCKED))
+			return -EPERM;
+		mstate = (mstate & ~(unsigned)AIGUARD_STATE_PERMISSIVE) |
+			 (m->flags & AIGUARD_MODE_PERMISSIVE ? AIGUARD_STATE_PERMISSIVE : 0);
+		save();
+		return 0;
+	}
+	if (req == AIGUARD_IOC_LOCK) {
+		struct aiguard_lock *l = arg;
+
+		if (l->flags || l->reserved)
+			return -EINVAL;
+		if (geteuid())
+			return -EPERM;
+		mstate |= AIGUARD_STATE_LOCKED;
+		save();
+		return 0;
+	}
+	if (req == AIGUARD_IOC_GRANT) {
+		struct aiguard_grant *g = arg;
+		const char *max = getenv("AIGUARD_MOCK_GRANTS_MAX");
+		int tracer, target;
+
+		if (g->flags)
+			return -EINVAL;
+		if (geteuid() || (mstate & AIGUARD_STATE_LOCKED))
+			return -EPERM;
+		if ((tracer = resolve(&g->tracer)) < 0)
+			return tracer;
+		if ((target = resolve(&g->target)) < 0)
+			return target;
+		if (g->ttl_sec < 1 || g->ttl_sec > AIGUARD_GRANT_TTL_MAX || find(target) < 0)
+			return -EINVAL;
+		if (ngr >= (max ? atoi(max) : AIGUARD_GRANTS_MAX) || ngr == MAXG)
+			return -ENOSPC;
+		gr[ngr].id = next_id++;
+		gr[ngr].tracer = tracer;
+		gr[ngr].target = target;
+		gr[ngr].expiry = now + g->ttl_sec;
+		gr[ngr].uses = 0;
+		g->id = gr[ngr].id;
+		ngr++;
+		save();
+		return 0;
+	}
+	if (req == AIGUARD_IOC_REVOKE) {
+		struct aiguard_revoke *r = arg;
+
+		if (r->flags || r->reserved)
+			return -EINVAL;
+		if (geteuid())
+			return -EPERM;
+		if ((i = find_grant(r->id)) < 0)
+			return -ENOENT;
+		gr[i] = gr[--ngr];
+		save();
+		return 0;
+	}
+	if (req == AIGUARD_IOC_LIST_GRANTS) {
+		struct aiguard_grant_list *l = arg;
+		struct aiguard_grant_info *e = (void *)(unsigned long)l->entries;
+
+		if (l->flags || l->reserved)
+			return -EINVAL;
+		l->count = 0;
+		for (i = 0; i < ngr && e && (unsigned)i < l->capacity; i++) {
+			memset(&e[i], 0, sizeof(e[i]));
+			e[i].id = gr[i].id;
+			e[i].tracer_pid = (unsigned)gr[i].tracer;
+			e[i].target_pid = (unsigned)gr[i].target;
+			e[i].ttl_left_sec = (unsigned)(gr[i].expiry - now);
+			e[i].uses = gr[i].uses;
+			l->count++;
+		}
+		l->total = (unsigned)ngr;
+		return 0;
+	}
+	return -ENOTTY;
+}
+
 static int do_ioctl(unsigned long req, void *arg)
 {
 	const char *abi = getenv("AIGUARD_MOCK_ABI");
@@ -166,9 +518,12 @@ static int do_ioctl(unsigned long req, void *arg)
 	if (req == AIGUARD_IOC_PROTECT) {
 		struct aiguard_protect *p = arg;
 
-		if (p->flags || p->reserved || !valid_label(p->label, 1))
+		if ((p->flags & ~(__u32)AIGUARD_PROTECT_PERMISSIVE) || p->reserved ||
+		    !valid_label(p->label, 1))
 			return -EINVAL;
 		if (geteuid())
+			return -EPERM;
+		if ((p->flags & AIGUARD_PROTECT_PERMISSIVE) && (mstate & AIGUARD_STATE_LOCKED))
 			return -EPERM;
 		if ((pid = resolve(&p->target)) < 0)
 			return pid;
@@ -186,6 +541,7 @@ static int do_ioctl(unsigned long req, void *arg)
 		if (nst == MAXP)
 			return -ENOMEM;
 		st[nst].pid = pid;
+		st[nst].flags = p->flags;
 		memcpy(st[nst].label, p->label, AIGUARD_LABEL_MAX);
 		nst++;
 		save();
@@ -196,7 +552,7 @@ static int do_ioctl(unsigned long req, void *arg)
 
 		if (u->flags || u->reserved)
 			return -EINVAL;
-		if (geteuid())
+		if (geteuid() || (mstate & AIGUARD_STATE_LOCKED))
 			return -EPERM;
 		if ((pid = resolve(&u->target)) < 0)
 			return pid;
@@ -216,7 +572,8 @@ static int do_ioctl(unsigned long req, void *arg)
 		memset(&q->info, 0, sizeof(q->info));
 		q->info.pid = (unsigned)pid;
 		if ((i = find(pid)) >= 0) {
-			q->info.flags = AIGUARD_PROC_PROTECTED;
+			q->info.flags = AIGUARD_PROC_PROTECTED |
+				(st[i].flags & AIGUARD_PROTECT_PERMISSIVE ? AIGUARD_PROC_PERMISSIVE : 0);
 			memcpy(q->info.label, st[i].label, AIGUARD_LABEL_MAX);
 		}
 		return 0;
@@ -231,7 +588,8 @@ static int do_ioctl(unsigned long req, void *arg)
 		for (i = 0; i < nst && e && (unsigned)i < l->capacity; i++) {
 			memset(&e[i], 0, sizeof(e[i]));
 			e[i].pid = (unsigned)st[i].pid;
-			e[i].flags = AIGUARD_PROC_PROTECTED;
+			e[i].flags = AIGUARD_PROC_PROTECTED |
+				(st[i].flags & AIGUARD_PROTECT_PERMISSIVE ? AIGUARD_PROC_PERMISSIVE : 0);
 			memcpy(e[i].label, st[i].label, AIGUARD_LABEL_MAX);
 			l->count++;
 		}
@@ -243,9 +601,13 @@ static int do_ioctl(unsigned long req, void *arg)
 
 		memset(s, 0, sizeof(*s));
 		s->nr_protected = (unsigned)nst;
+		s->allowed[AIGUARD_HOOK_PTRACE_ACCESS] = 11;
+		s->denied[AIGUARD_HOOK_PTRACE_ACCESS] = 5;
 		return 0;
 	}
-	return -ENOTTY;
+	if (getenv("AIGUARD_MOCK_NOOPS"))
+		return -ENOTTY;
+	return ops_ioctl(req, arg);
 }
 
 int ioctl(int fd, unsigned long req, ...)

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aiguard(8) - names of hooks and audit record types, and rendering of
+ * audit records (struct aiguard_event) as text or JSON.
+ *
+ * Records come from the kernel but their strings (comm) are chosen by
+ * whoever named the process, i.e. possibly by an attacker: the text form
+ * prints only printable ASCII (anything else becomes '?') so a record can
+ * neither fake another line nor drive the terminal; the JSON form escapes
+ * everything (json_string).
+ */
+#include <inttypes.h>
+#include <stddef.h>
+#include <string.h>
+#include <time.h>
+
+#include "tool.h"
+
+/* PTRACE_MODE_* of <linux/ptrace.h> (kernel-internal, stable since 4.5). */
+#define PT_MODE_READ		0x01
+#define PT_MODE_ATTACH		0x02
+#define PT_MODE_NOAUDIT		0x04
+#define PT_MODE_FSCREDS		0x08
+#define PT_MODE_REALCREDS	0x10
+
+static const char *const hook_names[AIGUARD_HOOK_NR] = {
+	[AIGUARD_HOOK_PTRACE_ACCESS]	= "ptrace_access",
+	[AIGUARD_HOOK_PTRACE_TRACEME]	= "ptrace_traceme",
+	[AIGUARD_HOOK_PERF_EVENT]	= "perf_event",
+	[AIGUARD_HOOK_TASK_PRCTL]	= "task_prctl",
+	[AIGUARD_HOOK_COREDUMP]		= "coredump",
+	[AIGUARD_HOOK_EXEC]		= "exec",
+	[AIGUARD_HOOK_TASK_ALLOC]	= "task_alloc",
+	[AIGUARD_HOOK_LOCKED_DOWN]	= "locked_down",
+};
+
+const char *hook_name(unsigned int hook)
+{
+	return hook < AIGUARD_HOOK_NR ? hook_names[hook] : NULL;
+}
+
+/* JSON names; the text form prints them in upper case. */
+static const char *const type_names[] = {
+	[AIGUARD_EVENT_DENY]		= "deny",
+	[AIGUARD_EVENT_AUDIT]		= "audit",
+	[AIGUARD_EVENT_GRANT_USED]	= "grant_used",
+	[AIGUARD_EVENT_PROTECT]		= "protect",
+	[AIGUARD_EVENT_UNPROTECT]	= "unprotect",
+	[AIGUARD_EVENT_GRANT_ADD]	= "grant_add",
+	[AIGUARD_EVENT_GRANT_END]	= "grant_end",
+	[AIGUARD_EVENT_LOCK]		= "lock",
+	[AIGUARD_EVENT_MODE]		= "mode",
+	[AIGUARD_EVENT_DROPPED]		= "dropped",
+	[AIGUARD_EVENT_TAMPER]		= "tamper",
+};
+
+const char *event_type_name(unsigned int type)
+{
+	if (type >= sizeof(type_names) / sizeof(type_names[0]))
+		return NULL;
+	return type_names[type];
+}
+
+static bool is_decision(unsigned int type)
+{
+	return type == AIGUARD_EVENT_DENY || type == AIGUARD_EVENT_AUDIT ||
+	       type == AIGUARD_EVENT_GRANT_USED;
+}
+
+static bool has_grant_id(unsigned int type)
+{
+	return type == AIGUARD_EVENT_GRANT_USED ||
+	       type == AIGUARD_EVENT_GRANT_ADD || type == AIGUARD_EVENT_GRANT_END;
+}
+
+/* RFC 3339, UTC, milliseconds: 2026-11-26T01:40:12.123Z */
+void format_time_ns(char *buf, size_t len, uint64_t ns)
+{
+	time_t secs = (time_t)(ns / 1000000000ULL);
+	unsigned int ms = (unsigned int)(ns % 1000000000ULL / 1000000ULL);
+	struct tm tm;
+	size_t n;
+
+	if (!gmtime_r(&secs, &tm) ||
+	    (n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm)) == 0) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	snprintf(buf + n, len - n, ".%03uZ", ms);
+}
+
+/* Text output of an untrusted string: printable ASCII only. */
+void print_safe(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		fputc(*p >= 0x20 && *p < 0x7f ? *p : '?', f);
+}
+
+/*
+ * The names of the PTRACE_MODE_* bits in @detail, "+"-separated, into buf;
+ * bits without a name are appended as one hex number.
+ */
+static void ptrace_mode_text(uint32_t detail, char *buf, size_t len)
+{
+	uint32_t rest = detail & ~(uint32_t)(PT_MODE_READ | PT_MODE_ATTACH |
+					     PT_MODE_NOAUDIT | PT_MODE_FSCREDS |
+					     PT_MODE_REALCREDS);
+	size_t n = 0;
+
+#define ADD(str) (n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? "+" : "", str))
+	if (detail & PT_MODE_ATTACH)
+		ADD("attach");
+	if (detail & PT_MODE_READ)
+		ADD("read");
+	if (detail & PT_MODE_FSCREDS)
+		ADD("fscreds");
+	if (detail & PT_MODE_REALCREDS)
+		ADD("realcreds");
+	if (detail & PT_MODE_NOAUDIT)
+		ADD("noaudit");
+#undef ADD
+	if (rest)
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s0x%" PRIx32,
+				      n ? "+" : "", rest);
+	if (n == 0)
+		snprintf(buf, len, "none");
+}
+
+static void ptrace_mode_json(FILE *f, uint32_t detail)
+{
+	static const struct { uint32_t bit; const char *name; } bits[] = {
+		{ PT_MODE_ATTACH, "attach" }, { PT_MODE_READ, "read" },
+		{ PT_MODE_FSCREDS, "fscreds" }, { PT_MODE_REALCREDS, "realcreds" },
+		{ PT_MODE_NOAUDIT, "noaudit" },
+	};
+	bool first = true;
+
+	fputs(",\"mode\":[", f);
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+		if (detail & bits[i].bit) {
+			fprintf(f, "%s\"%s\"", first ? "" : ",", bits[i].name);
+			first = false;
+		}
+	}
+	fputc(']', f);
+}
+
+static void state_text(FILE *f, uint32_t state)
+{
+	uint32_t rest = state & ~(uint32_t)(AIGUARD_STATE_LOCKED |
+					    AIGUARD_STATE_PERMISSIVE |
+					    AIGUARD_STATE_HOOKS_DEAD);
+	const char *sep = "";
+
+	fputs(" state=", f);
+	if (state & AIGUARD_STATE_HOOKS_DEAD) {
+		fputs("hooks_dead", f);
+		sep = "+";
+	}
+	if (state & AIGUARD_STATE_LOCKED) {
+		fprintf(f, "%slocked", sep);
+		sep = "+";
+	}
+	if (state & AIGUARD_STATE_PERMISSIVE) {
+		fprintf(f, "%spermissive", sep);
+		sep = "+";
+	}
+	if (rest || !state)
+		fprintf(f, "%s0x%" PRIx32, sep, rest);
+}
+
+/* Copies of the record's strings, always NUL-terminated. */
+struct ev_strings {
+	char caller_comm[sizeof(((struct aiguard_event *)0)->caller_comm) + 1];
+	char target_comm[sizeof(((struct aiguard_event *)0)->target_comm) + 1];
+	char caller_label[AIGUARD_LABEL_MAX + 1];
+	char target_label[AIGUARD_LABEL_MAX + 1];
+};
+
+static void ev_strings(const struct aiguard_event *ev, struct ev_strings *s)
+{
+	memset(s, 0, sizeof(*s));
+	memcpy(s->caller_comm, ev->caller_comm, sizeof(ev->caller_comm));
+	memcpy(s->target_comm, ev->target_comm, sizeof(ev->target_comm));
+	memcpy(s->caller_label, ev->caller_label, sizeof(ev->caller_label));
+	memcpy(s->target_label, ev->target_label, sizeof(ev->target_label));
+}
+
+static void event_text(FILE *f, const struct aiguard_event *ev)
+{
+	const char *tname = event_type_name(ev->type);
+	const char *hname = hook_name(ev->hook);
+	struct ev_strings s;
+	char tbuf[64];
+
+	ev_strings(ev, &s);
+	format_time_ns(tbuf, sizeof(tbuf), ev->time_ns);
+	fputs(tbuf, f);
+	fputc(' ', f);
+	if (tname) {
+		for (const char *p = tname; *p; p++)
+			fputc(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p, f);
+	} else {
+		fprintf(f, "UNKNOWN(type=%u)", ev->type);
+	}
+
+	if (ev->type == AIGUARD_EVENT_DROPPED) {
+		fprintf(f, " lost=%" PRIu64 " (records overwritten before this reader got them)\n",
+			(uint64_t)ev->count);
+		return;
+	}
+	if (is_decision(ev->type) || !tname) {
+		if (hname)
+			fprintf(f, " %s", hname);
+		else
+			fprintf(f, " hook=%u", ev->hook);
+		if (ev->hook == AIGUARD_HOOK_PTRACE_ACCESS && tname) {
+			char mbuf[96];
+
+			ptrace_mode_text(ev->detail, mbuf, sizeof(mbuf));
+			fprintf(f, " %s", mbuf);
+		} else {
+			fprintf(f, " detail=%" PRIu32, (uint32_t)ev->detail);
+		}
+	} else if (ev->type == AIGUARD_EVENT_MODE) {
+		fprintf(f, " %s", ev->detail & AIGUARD_MODE_PERMISSIVE ?
+			"permissive" : "enforcing");
+	} else if (ev->type == AIGUARD_EVENT_TAMPER) {
+		state_text(f, ev->detail);
+	} else if (ev->detail) {
+		fprintf(f, " detail=%" PRIu32, (uint32_t)ev->detail);
+	}
+	if (has_grant_id(ev->type))
+		fprintf(f, " grant=%" PRIu64, (uint64_t)ev->count);
+	else if (!tname)
+		fprintf(f, " count=%" PRIu64, (uint64_t)ev->count);
+
+	if (ev->caller_tgid || ev->caller_pid || s.caller_comm[0]) {
+		fprintf(f, " caller=%" PRIu32 "(", (uint32_t)ev->caller_tgid);
+		print_safe(f, s.caller_comm);
+		fputc(')', f);
+		if (ev->caller_pid != ev->caller_tgid)
+			fprintf(f, " tid=%" PRIu32, (uint32_t)ev->caller_pid);
+		fprintf(f, " uid=%" PRIu32, (uint32_t)ev->caller_uid);
+		if (s.caller_label[0]) {
+			fputs(" caller_label=", f);
+			print_safe(f, s.caller_label);
+		}
+	} else {
+		fputs(" caller=kernel", f);
+	}
+	if (ev->target_tgid || ev->target_pid) {
+		fprintf(f, " target=%" PRIu32 "(", (uint32_t)ev->target_tgid);
+		print_safe(f, s.target_comm);
+		fputc(')', f);
+		if (ev->target_pid != ev->target_tgid)
+			fprintf(f, " target_tid=%" PRIu32, (uint32_t)ev->target_pid);
+	}
+	if (s.target_label[0]) {
+		fputs(" label=", f);
+		print_safe(f, s.target_label);
+	}
+	fputc('\n', f);
+}
+
+static void event_json(FILE *f, const struct aiguard_event *ev)
+{
+	const char *tname = event_type_name(ev->type);
+	const char *hname = hook_name(ev->hook);
+	struct ev_strings s;
+	char tbuf[64];
+
+	ev_strings(ev, &s);
+	format_time_ns(tbuf, sizeof(tbuf), ev->time_ns);
+	fprintf(f, "{\"seq\":%" PRIu64 ",\"time\":\"%s\",\"time_ns\":%" PRIu64 ",\"type\":",
+		(uint64_t)ev->seq, tbuf, (uint64_t)ev->time_ns);
+	if (tname)
+		fprintf(f, "\"%s\"", tname);
+	else
+		fprintf(f, "\"unknown\",\"type_nr\":%u", ev->type);
+	if ((is_decision(ev->type) || !tname) && hname)
+		fprintf(f, ",\"hook\":\"%s\"", hname);
+	else
+		fputs(",\"hook\":null", f);
+	if (!hname || !tname)
+		fprintf(f, ",\"hook_nr\":%u", ev->hook);
+	fprintf(f, ",\"detail\":%" PRIu32, (uint32_t)ev->detail);
+	if (is_decision(ev->type) && ev->hook == AIGUARD_HOOK_PTRACE_ACCESS)
+		ptrace_mode_json(f, ev->detail);
+	if (ev->version != AIGUARD_EVENT_VERSION)
+		fprintf(f, ",\"version\":%u", ev->version);
+	fprintf(f, ",\"caller\":{\"pid\":%" PRIu32 ",\"tgid\":%" PRIu32 ",\"uid\":%" PRIu32 ",\"comm\":",
+		(uint32_t)ev->caller_pid, (uint32_t)ev->caller_tgid,
+		(uint32_t)ev->caller_uid);
+	json_string(f, s.caller_comm);
+	fputs(",\"label\":", f);
+	json_string(f, s.caller_label);
+	fprintf(f, "},\"target\":{\"pid\":%" PRIu32 ",\"tgid\":%" PRIu32 ",\"comm\":",
+		(uint32_t)ev->target_pid, (uint32_t)ev->target_tgid);
+	json_string(f, s.target_comm);
+	fputs(",\"label\":", f);
+	json_string(f, s.target_label);
+	fprintf(f, "},\"count\":%" PRIu64 "}\n", (uint64_t)ev->count);
+}
+
+/*
+ * Render the records in buf[0..len). Each starts with its own size, so
+ * records of a newer, larger layout are skipped past correctly and their
+ * known prefix is printed; a shorter one is zero-extended. Returns the
+ * number of bytes consumed; *bad is set when the data is not a sequence
+ * of whole records (the rest of buf is then ignored).
+ */
+size_t events_render(FILE *f, const unsigned char *buf, size_t len, bool json,
+		     bool *bad)
+{
+	size_t off = 0;
+
+	*bad = false;
+	while (off < len) {
+		struct aiguard_event ev;
+		uint16_t size;
+
+		if (len - off < offsetof(struct aiguard_event, detail)) {
+			*bad = true;
+			break;
+		}
+		memcpy(&size, buf + off, sizeof(size));
+		if (size < offsetof(struct aiguard_event, detail) ||
+		    size > len - off) {
+			*bad = true;
+			break;
+		}
+		memset(&ev, 0, sizeof(ev));
+		memcpy(&ev, buf + off, size < sizeof(ev) ? size : sizeof(ev));
+		if (json)
+			event_json(f, &ev);
+		else
+			event_text(f, &ev);
+		off += size;
+	}
+	return off;
+}
