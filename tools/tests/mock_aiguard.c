@@ -13,7 +13,8 @@
  *                          ENOTTY and read() is EINVAL
  *   AIGUARD_MOCK_EVENTS=   "canned" (default): read() serves the fixed
  *                          records of canned_events(); "bad": the same plus
- *                          a record whose size is impossible; "none"
+ *                          a record whose size is impossible; "huge": a
+ *                          20000-byte record, then a normal one; "none"
  *   AIGUARD_MOCK_GRANTS_MAX=N  ENOSPC from N grants on (default 64)
  */
 #define _GNU_SOURCE
@@ -263,6 +264,12 @@ static size_t canned_events(unsigned char *buf)
 
 	if (mode && !strcmp(mode, "none"))
 		return 0;
+	if (mode && !strcmp(mode, "huge")) {	/* larger than the tool's first buffer */
+		o = add_ev(buf, o, AIGUARD_EVENT_DENY, AIGUARD_HOOK_PTRACE_ACCESS, 0x0a, 0,
+			   2000, "huge", "", 4242, "python3", "llama", 20000);
+		return add_ev(buf, o, AIGUARD_EVENT_DENY, AIGUARD_HOOK_PTRACE_ACCESS, 0x0a, 0,
+			      2001, "after", "", 4242, "python3", "llama", E);
+	}
 	o = add_ev(buf, o, AIGUARD_EVENT_DROPPED, 0, 0, 3, 0, "", "", 0, "", "", E);
 	/* attach+fscreds by gdb */
 	o = add_ev(buf, o, AIGUARD_EVENT_DENY, AIGUARD_HOOK_PTRACE_ACCESS, 0x0a, 0,
@@ -300,7 +307,7 @@ static size_t canned_events(unsigned char *buf)
 	return o;
 }
 
-static unsigned char evbuf[32 * 256];
+static unsigned char evbuf[64 * 1024];
 
 static size_t events_len(void)
 {
