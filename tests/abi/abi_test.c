@@ -60,6 +60,64 @@ PIN_OFF(struct aiguard_stats, reserved, 16);
 PIN_OFF(struct aiguard_stats, allowed, 32);
 PIN_OFF(struct aiguard_stats, denied, 160);
 PIN_OFF(struct aiguard_stats, missed, 288);
+PIN_SIZE(struct aiguard_status, 304);
+PIN_OFF(struct aiguard_status, state, 0);
+PIN_OFF(struct aiguard_status, nr_grants, 4);
+PIN_OFF(struct aiguard_status, events, 8);
+PIN_OFF(struct aiguard_status, events_dropped, 16);
+PIN_OFF(struct aiguard_status, ring_size, 24);
+PIN_OFF(struct aiguard_status, reserved, 28);
+PIN_OFF(struct aiguard_status, audited, 48);
+PIN_OFF(struct aiguard_status, granted, 176);
+PIN_SIZE(struct aiguard_mode, 8);
+PIN_OFF(struct aiguard_mode, flags, 0);
+PIN_OFF(struct aiguard_mode, reserved, 4);
+PIN_SIZE(struct aiguard_grant, 32);
+PIN_OFF(struct aiguard_grant, tracer, 0);
+PIN_OFF(struct aiguard_grant, target, 8);
+PIN_OFF(struct aiguard_grant, ttl_sec, 16);
+PIN_OFF(struct aiguard_grant, flags, 20);
+PIN_OFF(struct aiguard_grant, id, 24);
+PIN_SIZE(struct aiguard_revoke, 16);
+PIN_OFF(struct aiguard_revoke, id, 0);
+PIN_OFF(struct aiguard_revoke, flags, 8);
+PIN_OFF(struct aiguard_revoke, reserved, 12);
+PIN_SIZE(struct aiguard_grant_info, 24);
+PIN_OFF(struct aiguard_grant_info, id, 0);
+PIN_OFF(struct aiguard_grant_info, tracer_pid, 8);
+PIN_OFF(struct aiguard_grant_info, target_pid, 12);
+PIN_OFF(struct aiguard_grant_info, ttl_left_sec, 16);
+PIN_OFF(struct aiguard_grant_info, uses, 20);
+PIN_SIZE(struct aiguard_grant_list, 32);
+PIN_OFF(struct aiguard_grant_list, entries, 0);
+PIN_OFF(struct aiguard_grant_list, capacity, 8);
+PIN_OFF(struct aiguard_grant_list, count, 12);
+PIN_OFF(struct aiguard_grant_list, total, 16);
+PIN_OFF(struct aiguard_grant_list, flags, 20);
+PIN_OFF(struct aiguard_grant_list, reserved, 24);
+PIN_SIZE(struct aiguard_lock, 8);
+PIN_OFF(struct aiguard_lock, flags, 0);
+PIN_OFF(struct aiguard_lock, reserved, 4);
+PIN_SIZE(struct aiguard_event, 160);
+PIN_OFF(struct aiguard_event, size, 0);
+PIN_OFF(struct aiguard_event, version, 2);
+PIN_OFF(struct aiguard_event, type, 4);
+PIN_OFF(struct aiguard_event, hook, 6);
+PIN_OFF(struct aiguard_event, detail, 8);
+PIN_OFF(struct aiguard_event, flags, 12);
+PIN_OFF(struct aiguard_event, seq, 16);
+PIN_OFF(struct aiguard_event, time_ns, 24);
+PIN_OFF(struct aiguard_event, count, 32);
+PIN_OFF(struct aiguard_event, caller_pid, 40);
+PIN_OFF(struct aiguard_event, caller_tgid, 44);
+PIN_OFF(struct aiguard_event, caller_uid, 48);
+PIN_OFF(struct aiguard_event, target_pid, 52);
+PIN_OFF(struct aiguard_event, target_tgid, 56);
+PIN_OFF(struct aiguard_event, reserved, 60);
+PIN_OFF(struct aiguard_event, caller_comm, 64);
+PIN_OFF(struct aiguard_event, target_comm, 80);
+PIN_OFF(struct aiguard_event, caller_label, 96);
+PIN_OFF(struct aiguard_event, target_label, 128);
 _Static_assert(AIGUARD_ABI_VERSION == 1, "ABI version");
 _Static_assert(AIGUARD_LABEL_MAX == 32, "label max");
 _Static_assert(AIGUARD_HOOK_SLOTS == 16, "hook slots");
@@ -92,12 +150,63 @@ static const struct check checks[] = {
 	OFF(struct aiguard_stats, allowed, 32),
 	OFF(struct aiguard_stats, denied, 160),
 	OFF(struct aiguard_stats, missed, 288),
+	SIZE(struct aiguard_status, 304),
+	OFF(struct aiguard_status, events, 8),
+	OFF(struct aiguard_status, ring_size, 24),
+	OFF(struct aiguard_status, audited, 48),
+	OFF(struct aiguard_status, granted, 176),
+	SIZE(struct aiguard_mode, 8),
+	SIZE(struct aiguard_grant, 32),
+	OFF(struct aiguard_grant, target, 8),
+	OFF(struct aiguard_grant, ttl_sec, 16),
+	OFF(struct aiguard_grant, id, 24),
+	SIZE(struct aiguard_revoke, 16),
+	OFF(struct aiguard_revoke, flags, 8),
+	SIZE(struct aiguard_grant_info, 24),
+	OFF(struct aiguard_grant_info, tracer_pid, 8),
+	OFF(struct aiguard_grant_info, uses, 20),
+	SIZE(struct aiguard_grant_list, 32),
+	OFF(struct aiguard_grant_list, capacity, 8),
+	OFF(struct aiguard_grant_list, reserved, 24),
+	SIZE(struct aiguard_lock, 8),
+	SIZE(struct aiguard_event, 160),
+	OFF(struct aiguard_event, detail, 8),
+	OFF(struct aiguard_event, seq, 16),
+	OFF(struct aiguard_event, time_ns, 24),
+	OFF(struct aiguard_event, count, 32),
+	OFF(struct aiguard_event, caller_pid, 40),
+	OFF(struct aiguard_event, target_tgid, 56),
+	OFF(struct aiguard_event, caller_comm, 64),
+	OFF(struct aiguard_event, target_comm, 80),
+	OFF(struct aiguard_event, caller_label, 96),
+	OFF(struct aiguard_event, target_label, 128),
 	VAL(AIGUARD_ABI_VERSION, 1),
 	VAL(AIGUARD_LABEL_MAX, 32),
 	VAL(AIGUARD_HOOK_SLOTS, 16),
-	VAL(AIGUARD_HOOK_NR, 7),
+	VAL(AIGUARD_HOOK_NR, 8),
+	VAL(AIGUARD_HOOK_LOCKED_DOWN, 7),
 	VAL(AIGUARD_IOC_MAGIC, 0xA9),
 	VAL(AIGUARD_PROC_PROTECTED, 1),
+	VAL(AIGUARD_PROC_PERMISSIVE, 2),
+	VAL(AIGUARD_PROTECT_PERMISSIVE, 1),
+	VAL(AIGUARD_MODE_PERMISSIVE, 1),
+	VAL(AIGUARD_STATE_LOCKED, 1),
+	VAL(AIGUARD_STATE_PERMISSIVE, 2),
+	VAL(AIGUARD_STATE_HOOKS_DEAD, 0x100),
+	VAL(AIGUARD_GRANT_TTL_MAX, 86400),
+	VAL(AIGUARD_GRANTS_MAX, 64),
+	VAL(AIGUARD_EVENT_VERSION, 1),
+	VAL(AIGUARD_EVENT_DENY, 1),
+	VAL(AIGUARD_EVENT_AUDIT, 2),
+	VAL(AIGUARD_EVENT_GRANT_USED, 3),
+	VAL(AIGUARD_EVENT_PROTECT, 4),
+	VAL(AIGUARD_EVENT_UNPROTECT, 5),
+	VAL(AIGUARD_EVENT_GRANT_ADD, 6),
+	VAL(AIGUARD_EVENT_GRANT_END, 7),
+	VAL(AIGUARD_EVENT_LOCK, 8),
+	VAL(AIGUARD_EVENT_MODE, 9),
+	VAL(AIGUARD_EVENT_DROPPED, 10),
+	VAL(AIGUARD_EVENT_TAMPER, 11),
 	VAL(AIGUARD_TARGET_SELF, 0),
 	VAL(AIGUARD_TARGET_PID, 1),
 	VAL(AIGUARD_TARGET_PIDFD, 2),
@@ -110,6 +219,12 @@ static const struct check checks[] = {
 	VAL(AIGUARD_IOC_QUERY, 0xc038a903),
 	VAL(AIGUARD_IOC_LIST, 0xc020a904),
 	VAL(AIGUARD_IOC_GET_STATS, 0x81a0a905),
+	VAL(AIGUARD_IOC_GET_STATUS, 0x8130a906),
+	VAL(AIGUARD_IOC_SET_MODE, 0x4008a907),
+	VAL(AIGUARD_IOC_GRANT, 0xc020a908),
+	VAL(AIGUARD_IOC_REVOKE, 0x4010a909),
+	VAL(AIGUARD_IOC_LIST_GRANTS, 0xc020a90a),
+	VAL(AIGUARD_IOC_LOCK, 0x4008a90b),
 };
 
 #define IOC(name) { #name, (unsigned long)(name) }
@@ -120,6 +235,12 @@ static const struct { const char *name; unsigned long val; } iocs[] = {
 	IOC(AIGUARD_IOC_QUERY),
 	IOC(AIGUARD_IOC_LIST),
 	IOC(AIGUARD_IOC_GET_STATS),
+	IOC(AIGUARD_IOC_GET_STATUS),
+	IOC(AIGUARD_IOC_SET_MODE),
+	IOC(AIGUARD_IOC_GRANT),
+	IOC(AIGUARD_IOC_REVOKE),
+	IOC(AIGUARD_IOC_LIST_GRANTS),
+	IOC(AIGUARD_IOC_LOCK),
 };
 
 int main(int argc, char **argv)
