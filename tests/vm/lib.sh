@@ -202,8 +202,12 @@ ag_stage_guest() {
 # 1 GiB). Serial port 0 (ttyS0, the kernel console) goes to
 # LOGDIR/console.log, serial port 1 (ttyS1, where the guest writes its
 # results) to LOGDIR/results.tap, QEMU's own output to LOGDIR/qemu.log.
-# Kills QEMU after TIMEOUT seconds. Returns QEMU's status, 124 on timeout.
 # APPEND gets "console=ttyS0" added if it has no console= itself.
+# Returns QEMU's status; 124 when it was killed after TIMEOUT seconds; 125
+# when it was killed early because the guest kernel had a splat (see
+# ag_check_kernel_log) and then wrote no result for AG_VM_STALL seconds
+# (default 90): a deadlocked guest does not make the run wait the full
+# timeout.
 ag_qemu_run() {
 	local kernel=$1 initrd=$2 append=$3 logdir=$4 tmo=$5
 	shift 5
@@ -213,14 +217,40 @@ ag_qemu_run() {
 	# TCG unless told otherwise: /dev/kvm may exist and still not work
 	# (nested virtualisation), and CI machines have no KVM.
 	local accel=${AG_QEMU_ACCEL:-tcg}
-	# --foreground keeps QEMU in our process group, so Ctrl-C ends it too.
-	timeout --foreground -k 10 "$tmo" qemu-system-x86_64 \
+	qemu-system-x86_64 \
 		-machine pc,accel="$accel" -smp 2 -m 1024 \
 		-nodefaults -display none -monitor none -no-reboot \
 		-serial "file:$logdir/console.log" \
 		-serial "file:$logdir/results.tap" \
 		-kernel "$kernel" -initrd "$initrd" -append "$append" \
-		"$@" </dev/null >"$logdir/qemu.log" 2>&1
+		"$@" </dev/null >"$logdir/qemu.log" 2>&1 &
+	local pid=$! start=$SECONDS stall=${AG_VM_STALL:-90}
+	local size last_size=-1 last_change=$SECONDS why=""
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 2
+		size=$(stat -c %s "$logdir/results.tap" 2>/dev/null || echo 0)
+		if [ "$size" != "$last_size" ]; then
+			last_size=$size
+			last_change=$SECONDS
+		fi
+		if ((SECONDS - start >= tmo)); then
+			why=124
+		elif ((SECONDS - last_change >= stall)) &&
+			grep -aEq "$AG_SPLAT_RE" "$logdir/console.log" 2>/dev/null; then
+			why=125
+		else
+			continue
+		fi
+		echo "aiguard harness: stopping QEMU ($why: $( [ "$why" = 124 ] &&
+			echo "timeout after $tmo s" ||
+			echo "kernel splat, then no result for $stall s"))" >>"$logdir/qemu.log"
+		kill "$pid" 2>/dev/null
+		sleep 3
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		return "$why"
+	done
+	wait "$pid"
 }
 
 # The kernel log lines that mean something went wrong in the guest kernel.
