@@ -1,0 +1,124 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# End-to-end tests of "aiguard lock". A lock lasts until reboot and keeps
+# the module loaded, so this file runs last (the guest init runs t_* in
+# name order) and announces it with the line
+#     # aiguard-lock: module stays loaded
+# so the harness expects the final rmmod to fail.
+# Run as root in the test guest with the module loaded; busybox-sh
+# compatible, prints TAP, exits 0, never waits without a bound.
+
+AG=${AIGUARD:-aiguard}
+TMP=${TMPDIR:-/tmp}/t_zz_lock.$$
+mkdir -p "$TMP"
+OUT=$TMP/out
+N=0
+PIDS=""
+MARK=lock$$secret
+LOCKED_MSG='the aiguard policy is locked (aiguard lock); reboot to change it'
+
+echo "TAP version 13"
+echo "# aiguard-lock: module stays loaded"
+echo "1..31"
+
+pass() { N=$((N + 1)); echo "ok $N - $1"; }
+fail() {
+	N=$((N + 1)); echo "not ok $N - $1"
+	[ -s "$OUT" ] && { tr '\0\033' '  ' <"$OUT"; echo; } | sed 's/^/#   /' | head -12
+}
+t() { if eval "$2"; then pass "$1"; else fail "$1"; fi; }
+
+rc() {
+	name=$1 want=$2
+	shift 2
+	"$@" >"$OUT.o" 2>"$OUT.e"
+	got=$?
+	cat "$OUT.o" "$OUT.e" >"$OUT"
+	if [ "$got" -eq "$want" ]; then
+		pass "$name (exit $want)"
+	else
+		echo "# expected exit $want, got $got: $*" >>"$OUT"
+		fail "$name (exit $want)"
+	fi
+}
+
+nap() { sleep "$1" 2>/dev/null || sleep 1; }
+
+wait_protected() {
+	_i=0
+	while [ $_i -lt 50 ]; do
+		"$AG" status "$1" 2>/dev/null | grep -q ': protected' && return 0
+		nap 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+readable() {
+	cat /proc/"$1"/environ >"$TMP/env" 2>"$OUT"
+	tr '\0' '\n' <"$TMP/env" | grep -q "^OPS_MARK=$MARK\$"
+}
+
+cleanup() {
+	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+OPS_MARK=$MARK sleep 1000 &
+T=$!
+OPS_MARK=$MARK sleep 1000 &
+U=$!
+OPS_MARK=$MARK sleep 1000 &
+V=$!
+OPS_MARK=$MARK sleep 1000 &
+W=$!
+PIDS="$PIDS $T $U $V $W"
+
+# --- before the lock: the controls --------------------------------------
+rc "protect the target" 0 "$AG" protect --label lockA "$T"
+wait_protected "$T"
+t "protected target: root is denied" "! readable $T"
+rc "protect a second process" 0 "$AG" protect --label lockB "$U"
+rc "control: before the lock, unprotect works" 0 "$AG" unprotect "$U"
+rc "protect it again" 0 "$AG" protect --label lockB "$U"
+rc "control: before the lock, permissive on works" 0 "$AG" permissive on
+rc "permissive off" 0 "$AG" permissive off
+rc "status before the lock" 0 "$AG" status
+t "status: not locked yet" "grep -q '^locked: no' '$OUT.o'"
+
+# --- lock --------------------------------------------------------------------
+rc "lock" 0 "$AG" lock
+rc "lock twice" 0 "$AG" lock
+rc "status after the lock" 0 "$AG" status
+t "status: locked yes" "grep -q '^locked: yes' '$OUT.o'"
+rc "status --json after the lock" 0 "$AG" status --json
+t "status --json: locked true" "grep -q '\"locked\":true,' '$OUT.o'"
+
+# --- refused now ---------------------------------------------------------
+rc "unprotect after the lock: not permitted" 4 "$AG" unprotect "$U"
+t "unprotect: says the policy is locked" "grep -qF '$LOCKED_MSG' '$OUT.e'"
+rc "the process is still protected" 0 "$AG" status "$U"
+t "status PID: still protected" "grep -q ': protected, label lockB' '$OUT.o'"
+rc "permissive on after the lock: not permitted" 4 "$AG" permissive on
+t "permissive on: says the policy is locked" "grep -qF '$LOCKED_MSG' '$OUT.e'"
+rc "new grant after the lock: not permitted" 4 "$AG" allow --tracer $$ --target "$T" --ttl 5
+t "allow: says the policy is locked" "grep -qF '$LOCKED_MSG' '$OUT.e'"
+rc "protect --permissive after the lock: not permitted" 4 "$AG" protect --permissive "$W"
+rmmod aiguard >"$OUT" 2>&1
+r=$?
+t "rmmod aiguard fails after the lock (exit $r)" "[ $r -ne 0 ] && [ -e /dev/aiguard ] && [ -d /sys/module/aiguard ]"
+
+# --- still working ---------------------------------------------------------
+t "protection still holds: root is denied" "! readable $T"
+t "control: an unprotected process is readable" "readable $V"
+rc "protecting a new process still works" 0 "$AG" protect --label lockC "$V"
+wait_protected "$V"
+t "the new process is protected: root is denied" "! readable $V"
+rc "permissive off after the lock is allowed" 0 "$AG" permissive off
+timeout 60 "$AG" events --json >"$TMP/ev" 2>"$OUT"
+t "a LOCK record" "grep -q '\"type\":\"lock\",' '$TMP/ev'"
+
+exit 0
