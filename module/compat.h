@@ -92,6 +92,20 @@ static inline void aiguard_kprobe_return(struct pt_regs *regs, void *stub)
 	instruction_pointer_set(regs, (unsigned long)stub);
 }
 
+/*
+ * The delete_module syscall, through the x86-64 syscall wrappers: the
+ * probed function gets the user registers, the module name is their first
+ * argument. The ia32 entry exists only with IA32_EMULATION.
+ */
+#define AIGUARD_DELETE_MODULE_SYMBOL	"__x64_sys_delete_module"
+#define AIGUARD_DELETE_MODULE32_SYMBOL	"__ia32_sys_delete_module"
+
+static inline const char __user *aiguard_syscall_name_arg(const struct pt_regs *uregs,
+							  bool ia32)
+{
+	return (const char __user *)(ia32 ? uregs->bx : uregs->di);
+}
+
 /* Core dumps start here in 6.1 and 6.12; 6.17 renamed it vfs_coredump(). */
 #define AIGUARD_COREDUMP_SYMBOL "do_coredump"
 

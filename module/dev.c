@@ -4,7 +4,8 @@
  *
  * The node is root-only (0600), and every state-changing command checks
  * CAP_SYS_ADMIN again at call time, because an open descriptor can be
- * passed to, or inherited by, a less privileged process.
+ * passed to, or inherited by, a less privileged process. read() and
+ * poll() serve the audit stream; each open file reads at its own pace.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -16,6 +17,7 @@
 #include <linux/module.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
+#include <linux/poll.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -23,6 +25,7 @@
 #include <linux/uaccess.h>
 
 #include "aiguard.h"
+#include "audit.h"
 #include "compat.h"
 #include "policy.h"
 #include "registry.h"
@@ -38,6 +41,14 @@ static void __always_unused aiguard_abi_sizes(void)
 	BUILD_BUG_ON(sizeof(struct aiguard_query) != 56);
 	BUILD_BUG_ON(sizeof(struct aiguard_list) != 32);
 	BUILD_BUG_ON(sizeof(struct aiguard_stats) != 416);
+	BUILD_BUG_ON(sizeof(struct aiguard_status) != 304);
+	BUILD_BUG_ON(sizeof(struct aiguard_mode) != 8);
+	BUILD_BUG_ON(sizeof(struct aiguard_grant) != 32);
+	BUILD_BUG_ON(sizeof(struct aiguard_revoke) != 16);
+	BUILD_BUG_ON(sizeof(struct aiguard_grant_info) != 24);
+	BUILD_BUG_ON(sizeof(struct aiguard_grant_list) != 32);
+	BUILD_BUG_ON(sizeof(struct aiguard_lock) != 8);
+	BUILD_BUG_ON(sizeof(struct aiguard_event) != 160);
 	BUILD_BUG_ON(AIGUARD_HOOK_NR > AIGUARD_HOOK_SLOTS);
 }
 
@@ -90,15 +101,17 @@ static long aiguard_ioc_protect(void __user *arg)
 
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
-	if (req.flags || req.reserved)
+	if ((req.flags & ~AIGUARD_PROTECT_PERMISSIVE) || req.reserved)
 		return -EINVAL;
 	err = aiguard_label_check(req.label, true);
 	if (err)
 		return err;
+	if ((req.flags & AIGUARD_PROTECT_PERMISSIVE) && aiguard_locked())
+		return -EPERM;
 	pid = aiguard_target_pid(&req.target);
 	if (IS_ERR(pid))
 		return PTR_ERR(pid);
-	err = aiguard_protect_pid(pid, req.label);
+	err = aiguard_protect_pid(pid, req.label, req.flags);
 	put_pid(pid);
 	if (err)
 		return err;
@@ -115,6 +128,8 @@ static long aiguard_ioc_unprotect(void __user *arg)
 		return -EFAULT;
 	if (req.flags || req.reserved)
 		return -EINVAL;
+	if (aiguard_locked())
+		return -EPERM;
 	pid = aiguard_target_pid(&req.target);
 	if (IS_ERR(pid))
 		return PTR_ERR(pid);
@@ -124,12 +139,15 @@ static long aiguard_ioc_unprotect(void __user *arg)
 }
 
 static void aiguard_info_fill(struct aiguard_process_info *info,
-			      struct pid *tgid, const char *label)
+			      struct pid *tgid, const struct aiguard_entry *e)
 {
 	info->pid = pid_vnr(tgid);
-	info->flags = label ? AIGUARD_PROC_PROTECTED : 0;
-	if (label)
-		strscpy(info->label, label, sizeof(info->label));
+	if (!e)
+		return;
+	info->flags = AIGUARD_PROC_PROTECTED;
+	if (e->flags & AIGUARD_PROTECT_PERMISSIVE)
+		info->flags |= AIGUARD_PROC_PERMISSIVE;
+	strscpy(info->label, e->label, sizeof(info->label));
 }
 
 static long aiguard_ioc_query(void __user *arg)
@@ -154,7 +172,7 @@ static long aiguard_ioc_query(void __user *arg)
 
 	memset(&req.info, 0, sizeof(req.info));
 	rcu_read_lock();
-	aiguard_info_fill(&req.info, task_tgid(task), aiguard_task_label(task));
+	aiguard_info_fill(&req.info, task_tgid(task), aiguard_task_entry(task));
 	rcu_read_unlock();
 	put_task_struct(task);
 	return copy_to_user(arg, &req, sizeof(req)) ? -EFAULT : 0;
@@ -183,7 +201,7 @@ static int aiguard_list_one(const struct aiguard_entry *e, void *arg)
 	if (!pid_vnr(tgid))
 		return 0;
 	if (ctx->count < ctx->capacity)
-		aiguard_info_fill(&ctx->buf[ctx->count++], tgid, e->label);
+		aiguard_info_fill(&ctx->buf[ctx->count++], tgid, e);
 	ctx->total++;
 	return 0;
 }
@@ -236,6 +254,116 @@ static long aiguard_ioc_stats(void __user *arg)
 	return err;
 }
 
+static long aiguard_ioc_status(void __user *arg)
+{
+	struct aiguard_status *status;
+	long err = 0;
+
+	status = kzalloc(sizeof(*status), GFP_KERNEL);
+	if (!status)
+		return -ENOMEM;
+	status->state = aiguard_state();
+	status->nr_grants = aiguard_grant_count();
+	status->events = aiguard_ring_written(&aiguard_audit_ring);
+	status->events_dropped = aiguard_ring_overwritten(&aiguard_audit_ring);
+	status->ring_size = aiguard_audit_ring.capacity;
+	aiguard_status_counters(status);
+	if (copy_to_user(arg, status, sizeof(*status)))
+		err = -EFAULT;
+	kfree(status);
+	return err;
+}
+
+static long aiguard_ioc_set_mode(void __user *arg)
+{
+	struct aiguard_mode req;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if ((req.flags & ~AIGUARD_MODE_PERMISSIVE) || req.reserved)
+		return -EINVAL;
+	return aiguard_set_permissive(req.flags & AIGUARD_MODE_PERMISSIVE);
+}
+
+static long aiguard_ioc_grant(void __user *arg)
+{
+	struct pid *tracer, *target;
+	struct aiguard_grant req;
+	long err;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags || req.id || !req.ttl_sec || req.ttl_sec > AIGUARD_GRANT_TTL_MAX)
+		return -EINVAL;
+	if (aiguard_locked())
+		return -EPERM;
+	tracer = aiguard_target_pid(&req.tracer);
+	if (IS_ERR(tracer))
+		return PTR_ERR(tracer);
+	target = aiguard_target_pid(&req.target);
+	if (IS_ERR(target)) {
+		put_pid(tracer);
+		return PTR_ERR(target);
+	}
+	err = aiguard_grant_add(tracer, target, req.ttl_sec, &req.id);
+	put_pid(tracer);
+	put_pid(target);
+	if (err)
+		return err;
+	return copy_to_user(arg, &req, sizeof(req)) ? -EFAULT : 0;
+}
+
+static long aiguard_ioc_revoke(void __user *arg)
+{
+	struct aiguard_revoke req;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags || req.reserved)
+		return -EINVAL;
+	return aiguard_grant_revoke(req.id);
+}
+
+static long aiguard_ioc_list_grants(void __user *arg)
+{
+	struct aiguard_grant_info *buf = NULL;
+	struct aiguard_grant_list req;
+	u32 capacity, count, total;
+	long err = 0;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags || req.reserved || (!req.entries && req.capacity))
+		return -EINVAL;
+	capacity = min_t(u32, req.capacity, AIGUARD_GRANTS_MAX);
+	if (capacity) {
+		buf = kcalloc(capacity, sizeof(*buf), GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+	}
+	count = aiguard_grant_list(buf, capacity, &total);
+	if (count && copy_to_user(u64_to_user_ptr(req.entries), buf,
+				  array_size(count, sizeof(*buf))))
+		err = -EFAULT;
+	kfree(buf);
+	if (err)
+		return err;
+	req.count = count;
+	req.total = total;
+	return copy_to_user(arg, &req, sizeof(req)) ? -EFAULT : 0;
+}
+
+static long aiguard_ioc_lock(void __user *arg)
+{
+	struct aiguard_lock req;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags || req.reserved)
+		return -EINVAL;
+	return aiguard_lock();
+}
+
 static long aiguard_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -257,13 +385,104 @@ static long aiguard_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 		if (!capable(CAP_SYS_ADMIN))
 			return -EPERM;
 		return aiguard_ioc_unprotect(uarg);
+	case AIGUARD_IOC_GET_STATUS:
+		return aiguard_ioc_status(uarg);
+	case AIGUARD_IOC_LIST_GRANTS:
+		return aiguard_ioc_list_grants(uarg);
+	case AIGUARD_IOC_SET_MODE:
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
+		return aiguard_ioc_set_mode(uarg);
+	case AIGUARD_IOC_GRANT:
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
+		return aiguard_ioc_grant(uarg);
+	case AIGUARD_IOC_REVOKE:
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
+		return aiguard_ioc_revoke(uarg);
+	case AIGUARD_IOC_LOCK:
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
+		return aiguard_ioc_lock(uarg);
 	default:
 		return -ENOTTY;
 	}
 }
 
+/**
+ * struct aiguard_reader - an open file's place in the audit stream
+ * @pos: sequence number of the next record it reads
+ */
+struct aiguard_reader {
+	u64 pos;
+};
+
+static int aiguard_open(struct inode *inode, struct file *file)
+{
+	struct aiguard_reader *reader = kzalloc(sizeof(*reader), GFP_KERNEL);
+
+	if (!reader)
+		return -ENOMEM;
+	reader->pos = aiguard_ring_oldest(&aiguard_audit_ring);
+	file->private_data = reader;
+	return 0;
+}
+
+static int aiguard_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	return 0;
+}
+
+static bool aiguard_reader_ready(struct aiguard_reader *reader)
+{
+	return reader->pos < aiguard_ring_written(&aiguard_audit_ring) + 1;
+}
+
+static ssize_t aiguard_read(struct file *file, char __user *buf, size_t len,
+			    loff_t *ppos)
+{
+	struct aiguard_reader *reader = file->private_data;
+	struct aiguard_event ev;
+	size_t done = 0;
+	int err;
+
+	if (len < sizeof(ev))
+		return -EINVAL;
+	for (;;) {
+		if (aiguard_ring_read(&aiguard_audit_ring, &reader->pos, &ev))
+			break;
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		err = wait_event_interruptible(aiguard_audit_ring.wait,
+					       aiguard_reader_ready(reader));
+		if (err)
+			return err;
+	}
+	do {
+		if (copy_to_user(buf + done, &ev, sizeof(ev)))
+			return done ? done : -EFAULT;
+		done += sizeof(ev);
+	} while (len - done >= sizeof(ev) &&
+		 aiguard_ring_read(&aiguard_audit_ring, &reader->pos, &ev));
+	return done;
+}
+
+static __poll_t aiguard_poll(struct file *file, poll_table *wait)
+{
+	struct aiguard_reader *reader = file->private_data;
+
+	poll_wait(file, &aiguard_audit_ring.wait, wait);
+	return aiguard_reader_ready(reader) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
 static const struct file_operations aiguard_fops = {
 	.owner = THIS_MODULE,
+	.open = aiguard_open,
+	.release = aiguard_release,
+	.read = aiguard_read,
+	.poll = aiguard_poll,
 	.unlocked_ioctl = aiguard_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,

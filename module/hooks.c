@@ -21,6 +21,7 @@
 #include <linux/completion.h>
 #include <linux/err.h>
 #include <linux/fs.h>
+#include <linux/ftrace.h>
 #include <linux/kprobes.h>
 #include <linux/kthread.h>
 #include <linux/pid.h>
@@ -54,6 +55,12 @@ static noinline notrace int aiguard_ret_enomem(void)
 
 static noinline notrace void aiguard_ret_void(void)
 {
+}
+
+/* For syscalls, which return long: an int -EPERM would not sign-extend. */
+static noinline notrace long aiguard_ret_eperm_long(void)
+{
+	return -EPERM;
 }
 
 static int aiguard_deny(struct pt_regs *regs, int err)
@@ -137,14 +144,63 @@ static int aiguard_kp_task_free(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
+static int aiguard_delete_module(struct pt_regs *regs, bool ia32)
+{
+	const struct pt_regs *uregs = (void *)aiguard_kprobe_arg(regs, 0);
+
+	if (!aiguard_delete_module_denied(aiguard_syscall_name_arg(uregs, ia32)))
+		return 0;
+	aiguard_kprobe_return(regs, aiguard_ret_eperm_long);
+	return 1;
+}
+
+static int aiguard_kp_delete_module(struct kprobe *p, struct pt_regs *regs)
+{
+	return aiguard_delete_module(regs, false);
+}
+
+static int aiguard_kp_delete_module32(struct kprobe *p, struct pt_regs *regs)
+{
+	return aiguard_delete_module(regs, true);
+}
+
+/*
+ * The watchdog's canary: returns 0 when called directly, -EPERM when its
+ * kprobe fires. If the call returns 0, no kprobe of ours is firing.
+ */
+static noinline int aiguard_canary(void)
+{
+	return 0;
+}
+
+static int (*aiguard_canary_fn)(void) = aiguard_canary;
+
+static int aiguard_kp_canary(struct kprobe *p, struct pt_regs *regs)
+{
+	return aiguard_deny(regs, -EPERM);
+}
+
+/**
+ * aiguard_hooks_alive - whether the kernel still calls our kprobes
+ *
+ * Return: true if the canary probe fired.
+ */
+bool aiguard_hooks_alive(void)
+{
+	/* An opaque call: the compiler must not fold the canary's result. */
+	return READ_ONCE(aiguard_canary_fn)() == -EPERM;
+}
+
 /**
  * struct aiguard_probe - one kprobe and the counter slot it reports to
  * @kp: the kprobe
  * @hook: enum aiguard_hook slot for its missed count, or -1
+ * @registered: whether @kp is registered
  */
 struct aiguard_probe {
 	struct kprobe kp;
 	int hook;
+	bool registered;
 };
 
 #define AIGUARD_PROBE(sym, handler, slot) \
@@ -168,7 +224,52 @@ static struct aiguard_probe aiguard_probes[] = {
 	AIGUARD_PROBE("security_task_alloc",
 		      aiguard_kp_task_alloc, AIGUARD_HOOK_TASK_ALLOC),
 	AIGUARD_PROBE("security_task_free", aiguard_kp_task_free, -1),
+	AIGUARD_PROBE(AIGUARD_DELETE_MODULE_SYMBOL, aiguard_kp_delete_module, -1),
 };
+
+static struct aiguard_probe aiguard_canary_probe = {
+	.kp = { .addr = (kprobe_opcode_t *)aiguard_canary,
+		.pre_handler = aiguard_kp_canary },
+	.hook = -1,
+};
+
+/* Only on kernels with 32-bit syscall emulation. */
+static struct aiguard_probe aiguard_probe_delete_module32 =
+	AIGUARD_PROBE(AIGUARD_DELETE_MODULE32_SYMBOL, aiguard_kp_delete_module32, -1);
+
+/*
+ * Held for as long as the module is loaded: the kernel refuses
+ * kernel.ftrace_enabled=0 while a permanent ftrace_ops is registered,
+ * and with ftrace off our ftrace-based kprobes would stop firing.
+ */
+static void notrace aiguard_pin_func(unsigned long ip, unsigned long parent_ip,
+				     struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+}
+
+static struct ftrace_ops aiguard_pin_ops = {
+	.func = aiguard_pin_func,
+	.flags = FTRACE_OPS_FL_PERMANENT,
+};
+
+static bool aiguard_pinned;
+
+static int aiguard_pin_ftrace(void)
+{
+	int err;
+
+	/* After registration, the kprobe's address is the ftrace call site. */
+	err = ftrace_set_filter_ip(&aiguard_pin_ops,
+				   (unsigned long)aiguard_canary_probe.kp.addr, 0, 0);
+	if (!err)
+		err = register_ftrace_function(&aiguard_pin_ops);
+	if (err) {
+		pr_err("refusing to load: cannot pin ftrace on (error %d)\n", err);
+		return err;
+	}
+	aiguard_pinned = true;
+	return 0;
+}
 
 static void aiguard_tp_fork(void *data, struct task_struct *parent,
 			    struct task_struct *child)
@@ -221,13 +322,28 @@ void aiguard_hooks_missed(u64 missed[AIGUARD_HOOK_SLOTS])
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(aiguard_probes); i++)
-		if (aiguard_probes[i].hook >= 0 && aiguard_probes[i].kp.addr)
+		if (aiguard_probes[i].hook >= 0 && aiguard_probes[i].registered)
 			missed[aiguard_probes[i].hook] += aiguard_probes[i].kp.nmissed;
+}
+
+static void aiguard_detach_probe(struct aiguard_probe *probe)
+{
+	if (probe->registered)
+		unregister_kprobe(&probe->kp);
+	probe->registered = false;
 }
 
 static void aiguard_detach_all(void)
 {
 	int i;
+
+	if (aiguard_pinned) {
+		unregister_ftrace_function(&aiguard_pin_ops);
+		ftrace_free_filter(&aiguard_pin_ops);
+		aiguard_pinned = false;
+	}
+	aiguard_detach_probe(&aiguard_probe_delete_module32);
+	aiguard_detach_probe(&aiguard_canary_probe);
 
 	for (i = 0; i < ARRAY_SIZE(aiguard_tracepoints); i++) {
 		if (aiguard_tracepoints[i].attached)
@@ -238,35 +354,45 @@ static void aiguard_detach_all(void)
 	}
 	tracepoint_synchronize_unregister();
 
-	for (i = 0; i < ARRAY_SIZE(aiguard_probes); i++) {
-		if (aiguard_probes[i].kp.addr)
-			unregister_kprobe(&aiguard_probes[i].kp);
-		/* Allow a later attach to register it again. */
-		aiguard_probes[i].kp.addr = NULL;
-		aiguard_probes[i].kp.flags = 0;
+	for (i = 0; i < ARRAY_SIZE(aiguard_probes); i++)
+		aiguard_detach_probe(&aiguard_probes[i]);
+}
+
+static int aiguard_attach_probe(struct aiguard_probe *probe)
+{
+	struct kprobe *kp = &probe->kp;
+	const char *name = kp->symbol_name ?: "aiguard_canary";
+	int err;
+
+	err = register_kprobe(kp);
+	if (err) {
+		pr_err("refusing to load: cannot attach to %s (kprobe error %d)\n",
+		       name, err);
+		return err;
 	}
+	probe->registered = true;
+	if (!kprobe_ftrace(kp)) {
+		pr_err("refusing to load: kprobe on %s is not ftrace-based, so it cannot redirect the call\n",
+		       name);
+		return -EOPNOTSUPP;
+	}
+	return 0;
 }
 
 static int aiguard_attach_probes(void)
 {
-	struct kprobe *kp;
 	int i, err;
 
 	for (i = 0; i < ARRAY_SIZE(aiguard_probes); i++) {
-		kp = &aiguard_probes[i].kp;
-		err = register_kprobe(kp);
-		if (err) {
-			kp->addr = NULL;
-			pr_err("refusing to load: cannot attach to %s (kprobe error %d)\n",
-			       kp->symbol_name, err);
+		err = aiguard_attach_probe(&aiguard_probes[i]);
+		if (err)
 			return err;
-		}
-		if (!kprobe_ftrace(kp)) {
-			pr_err("refusing to load: kprobe on %s is not ftrace-based, so it cannot redirect the call\n",
-			       kp->symbol_name);
-			return -EOPNOTSUPP;
-		}
 	}
+	err = aiguard_attach_probe(&aiguard_canary_probe);
+	if (err)
+		return err;
+	if (IS_ENABLED(CONFIG_IA32_EMULATION))
+		return aiguard_attach_probe(&aiguard_probe_delete_module32);
 	return 0;
 }
 
@@ -367,7 +493,7 @@ static int aiguard_selftest(void)
 		return -EIO;
 	}
 
-	old = aiguard_registry_insert(&aiguard_registry, tgid, "@selftest",
+	old = aiguard_registry_insert(&aiguard_registry, tgid, "@selftest", 0,
 				      GFP_KERNEL);
 	if (old) {
 		put_pid(tgid);
@@ -398,6 +524,12 @@ int aiguard_hooks_attach(void)
 	err = aiguard_attach_tracepoints();
 	if (!err)
 		err = aiguard_attach_probes();
+	if (!err)
+		err = aiguard_pin_ftrace();
+	if (!err && !aiguard_hooks_alive()) {
+		pr_err("refusing to load: kprobes are registered but do not fire (disabled through debugfs?)\n");
+		err = -EIO;
+	}
 	if (!err)
 		err = aiguard_selftest();
 	if (err)

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * aiguard LSM-style handlers: one per security hook, named after it, with
- * the hook's arguments and return convention. They look up labels, ask the
- * policy and keep the counters; hooks.c decides how they get called.
+ * the hook's arguments and return convention. Each takes a snapshot of the
+ * labels involved, asks the policy, and hands the verdict to
+ * aiguard_enforce(), which applies grants and permissive mode, keeps the
+ * counters and writes the log line and the audit record. hooks.c decides
+ * how the handlers get called.
  *
  * All of them run in kprobe or tracepoint context: atomic, no sleeping.
  */
@@ -26,6 +29,8 @@
 
 static atomic64_t aiguard_allowed[AIGUARD_HOOK_NR];
 static atomic64_t aiguard_denied[AIGUARD_HOOK_NR];
+static atomic64_t aiguard_audited[AIGUARD_HOOK_NR];
+static atomic64_t aiguard_granted[AIGUARD_HOOK_NR];
 
 /* Yama-style: one line per denial, at most a burst of 10 every 5 s. */
 static DEFINE_RATELIMIT_STATE(aiguard_log_rs, 5 * HZ, 10);
@@ -50,6 +55,8 @@ void aiguard_stats_reset(void)
 	for (i = 0; i < AIGUARD_HOOK_NR; i++) {
 		atomic64_set(&aiguard_allowed[i], 0);
 		atomic64_set(&aiguard_denied[i], 0);
+		atomic64_set(&aiguard_audited[i], 0);
+		atomic64_set(&aiguard_granted[i], 0);
 	}
 }
 
@@ -70,38 +77,147 @@ void aiguard_stats_fill(struct aiguard_stats *stats)
 	aiguard_hooks_missed(stats->missed);
 }
 
-static const char *aiguard_mode_name(unsigned int mode)
+/**
+ * aiguard_status_counters - copy the permissive and grant counters out
+ * @status: zeroed by the caller
+ */
+void aiguard_status_counters(struct aiguard_status *status)
 {
-	return (mode & PTRACE_MODE_ATTACH) ? "attach" : "read";
+	int i;
+
+	for (i = 0; i < AIGUARD_HOOK_NR; i++) {
+		status->audited[i] = atomic64_read(&aiguard_audited[i]);
+		status->granted[i] = atomic64_read(&aiguard_granted[i]);
+	}
 }
 
-/* @target is NULL for a denial that protects all protected processes. */
-static void aiguard_log_denial(const char *what, struct task_struct *target,
-			       const char *label)
+/**
+ * struct aiguard_request - one access being decided
+ * @hook: the hook deciding
+ * @what: for the log line
+ * @detail: for the audit record (PTRACE_MODE_* bits, prctl option, ...)
+ * @target: the protected task, or NULL for system-wide decisions
+ * @grantable: whether break-glass grants apply
+ * @err: the error a denial returns
+ * @caller: label of current ("" if unprotected)
+ * @label: label of @target ("" if unprotected)
+ * @caller_protected: whether current is protected
+ * @target_protected: whether @target is protected
+ * @target_permissive: whether @target is protected in audit-only mode
+ */
+struct aiguard_request {
+	enum aiguard_hook hook;
+	const char *what;
+	u32 detail;
+	struct task_struct *target;
+	bool grantable;
+	int err;
+	char caller[AIGUARD_LABEL_MAX];
+	char label[AIGUARD_LABEL_MAX];
+	bool caller_protected;
+	bool target_protected;
+	bool target_permissive;
+};
+
+/*
+ * Copy the labels out of the registry so the decision and its record do
+ * not depend on entries that may go away.
+ */
+static bool aiguard_snapshot(struct aiguard_request *req,
+			     struct task_struct *caller)
+{
+	const struct aiguard_entry *e;
+
+	req->caller[0] = '\0';
+	req->label[0] = '\0';
+	rcu_read_lock();
+	e = aiguard_task_entry(req->target);
+	req->target_protected = e;
+	if (e) {
+		strscpy(req->label, e->label, sizeof(req->label));
+		req->target_permissive = e->flags & AIGUARD_PROTECT_PERMISSIVE;
+		e = aiguard_task_entry(caller);
+		req->caller_protected = e;
+		if (e)
+			strscpy(req->caller, e->label, sizeof(req->caller));
+	}
+	rcu_read_unlock();
+	return req->target_protected;
+}
+
+static const char *aiguard_opt(bool protected, const char *label)
+{
+	return protected ? label : NULL;
+}
+
+static void aiguard_log(const char *prefix, const struct aiguard_request *req)
 {
 	if (!__ratelimit(&aiguard_log_rs))
 		return;
-	if (target)
-		pr_notice("denied %s of pid %d (%s, label %s) by pid %d (%s, uid %u)\n",
-			  what, task_tgid_nr(target), target->comm, label,
-			  task_tgid_nr(current), current->comm,
-			  from_kuid(&init_user_ns, current_uid()));
+	if (req->target)
+		pr_notice("%s %s of pid %d (%s, label %s) by pid %d (%s, uid %u)\n",
+			  prefix, req->what, task_tgid_nr(req->target),
+			  req->target->comm, req->label, task_tgid_nr(current),
+			  current->comm, from_kuid(&init_user_ns, current_uid()));
 	else
-		pr_notice("denied %s by pid %d (%s, uid %u) while processes are protected\n",
-			  what, task_tgid_nr(current), current->comm,
+		pr_notice("%s %s by pid %d (%s, uid %u) while processes are protected\n",
+			  prefix, req->what, task_tgid_nr(current), current->comm,
 			  from_kuid(&init_user_ns, current_uid()));
 }
 
-static int aiguard_decide(enum aiguard_hook hook, enum aiguard_verdict verdict,
-			  const char *what, struct task_struct *target,
-			  const char *label, int err)
+static void aiguard_record(u16 type, const struct aiguard_request *req, u64 count)
 {
-	aiguard_count(hook, verdict != AIGUARD_ALLOW);
-	if (verdict == AIGUARD_ALLOW)
+	aiguard_audit_decision(type, req->hook, req->detail, count,
+			       aiguard_opt(req->caller_protected, req->caller),
+			       req->target,
+			       aiguard_opt(req->target_protected, req->label));
+}
+
+/*
+ * Apply grants and permissive mode to the policy's verdict, count it,
+ * and report it. Returns 0 to allow or req->err to deny.
+ */
+static int aiguard_enforce(struct aiguard_request *req,
+			   enum aiguard_verdict verdict)
+{
+	/* A locked policy is enforced, whatever was permissive before. */
+	bool permissive = !aiguard_locked() &&
+			  (aiguard_permissive() || req->target_permissive);
+	u64 grant = 0;
+
+	if (verdict == AIGUARD_DENY && req->grantable && req->target)
+		grant = aiguard_grant_check(req->target);
+
+	switch (aiguard_policy_enforce(verdict, grant, permissive)) {
+	case AIGUARD_ALLOW:
+		atomic64_inc(&aiguard_allowed[req->hook]);
 		return 0;
-	if (verdict == AIGUARD_DENY)
-		aiguard_log_denial(what, target, label);
-	return err;
+	case AIGUARD_GRANT:
+		atomic64_inc(&aiguard_granted[req->hook]);
+		aiguard_record(AIGUARD_EVENT_GRANT_USED, req, grant);
+		return 0;
+	case AIGUARD_AUDIT:
+		atomic64_inc(&aiguard_audited[req->hook]);
+		aiguard_log("permissive: would deny", req);
+		aiguard_record(AIGUARD_EVENT_AUDIT, req, 0);
+		return 0;
+	case AIGUARD_AUDIT_SILENT:
+		atomic64_inc(&aiguard_audited[req->hook]);
+		return 0;
+	case AIGUARD_DENY:
+		atomic64_inc(&aiguard_denied[req->hook]);
+		aiguard_log("denied", req);
+		aiguard_record(AIGUARD_EVENT_DENY, req, 0);
+		return req->err;
+	default:
+		atomic64_inc(&aiguard_denied[req->hook]);
+		return req->err;
+	}
+}
+
+static const char *aiguard_mode_name(unsigned int mode)
+{
+	return (mode & PTRACE_MODE_ATTACH) ? "attach" : "read";
 }
 
 /**
@@ -113,24 +229,17 @@ static int aiguard_decide(enum aiguard_hook hook, enum aiguard_verdict verdict,
  */
 int aiguard_ptrace_access_check(struct task_struct *child, unsigned int mode)
 {
-	enum aiguard_verdict verdict;
-	char label[AIGUARD_LABEL_MAX];
-	const char *target_label;
+	const char *caller;
+	struct aiguard_request req = {
+		.hook = AIGUARD_HOOK_PTRACE_ACCESS, .what = aiguard_mode_name(mode),
+		.detail = mode, .target = child, .grantable = true, .err = -EPERM,
+	};
 
-	if (aiguard_registry_empty(&aiguard_registry))
+	if (aiguard_registry_empty(&aiguard_registry) ||
+	    !aiguard_snapshot(&req, current))
 		return 0;
-	rcu_read_lock();
-	target_label = aiguard_task_label(child);
-	if (!target_label) {
-		rcu_read_unlock();
-		return 0;
-	}
-	verdict = aiguard_policy_access(aiguard_task_label(current),
-					target_label, mode);
-	strscpy(label, target_label, sizeof(label));
-	rcu_read_unlock();
-	return aiguard_decide(AIGUARD_HOOK_PTRACE_ACCESS, verdict,
-			      aiguard_mode_name(mode), child, label, -EPERM);
+	caller = aiguard_opt(req.caller_protected, req.caller);
+	return aiguard_enforce(&req, aiguard_policy_access(caller, req.label, mode));
 }
 
 /**
@@ -141,23 +250,18 @@ int aiguard_ptrace_access_check(struct task_struct *child, unsigned int mode)
  */
 int aiguard_ptrace_traceme(struct task_struct *parent)
 {
-	enum aiguard_verdict verdict;
-	char label[AIGUARD_LABEL_MAX];
-	const char *self_label;
+	const char *parent_label;
+	struct aiguard_request req = {
+		.hook = AIGUARD_HOOK_PTRACE_TRACEME, .what = "PTRACE_TRACEME",
+		.target = current, .err = -EPERM,
+	};
 
-	if (aiguard_registry_empty(&aiguard_registry))
+	/* Here the protected one is current, and the outsider its parent. */
+	if (aiguard_registry_empty(&aiguard_registry) ||
+	    !aiguard_snapshot(&req, parent))
 		return 0;
-	rcu_read_lock();
-	self_label = aiguard_task_label(current);
-	if (!self_label) {
-		rcu_read_unlock();
-		return 0;
-	}
-	verdict = aiguard_policy_traceme(self_label, aiguard_task_label(parent));
-	strscpy(label, self_label, sizeof(label));
-	rcu_read_unlock();
-	return aiguard_decide(AIGUARD_HOOK_PTRACE_TRACEME, verdict,
-			      "PTRACE_TRACEME", current, label, -EPERM);
+	parent_label = aiguard_opt(req.caller_protected, req.caller);
+	return aiguard_enforce(&req, aiguard_policy_traceme(req.label, parent_label));
 }
 
 /**
@@ -173,31 +277,26 @@ int aiguard_ptrace_traceme(struct task_struct *parent)
  */
 int aiguard_perf_event_alloc(struct perf_event *event)
 {
-	struct task_struct *target = event->hw.target;
-	enum aiguard_verdict verdict;
-	char label[AIGUARD_LABEL_MAX];
-	const char *target_label;
+	const char *caller;
+	struct aiguard_request req = {
+		.hook = AIGUARD_HOOK_PERF_EVENT, .what = "perf event",
+		.detail = (u32)event->attr.sample_type, .target = event->hw.target,
+		.grantable = true, .err = -EACCES,
+	};
 
 	if (aiguard_registry_empty(&aiguard_registry))
 		return 0;
-	if (!target) {
-		verdict = aiguard_policy_perf_system(true, event->attr.sample_type);
-		return aiguard_decide(AIGUARD_HOOK_PERF_EVENT, verdict,
-				      "system-wide user-memory perf sampling",
-				      NULL, NULL, -EACCES);
+	if (!req.target) {
+		req.what = "system-wide user-memory perf sampling";
+		return aiguard_enforce(&req,
+				       aiguard_policy_perf_system(true,
+								  event->attr.sample_type));
 	}
-	rcu_read_lock();
-	target_label = aiguard_task_label(target);
-	if (!target_label) {
-		rcu_read_unlock();
+	if (!aiguard_snapshot(&req, current))
 		return 0;
-	}
-	verdict = aiguard_policy_access(aiguard_task_label(current),
-					target_label, PTRACE_MODE_READ);
-	strscpy(label, target_label, sizeof(label));
-	rcu_read_unlock();
-	return aiguard_decide(AIGUARD_HOOK_PERF_EVENT, verdict, "perf event",
-			      target, label, -EACCES);
+	caller = aiguard_opt(req.caller_protected, req.caller);
+	return aiguard_enforce(&req, aiguard_policy_access(caller, req.label,
+							   PTRACE_MODE_READ));
 }
 
 /**
@@ -209,13 +308,14 @@ int aiguard_perf_event_alloc(struct perf_event *event)
  */
 int aiguard_locked_down(enum lockdown_reason what)
 {
-	enum aiguard_verdict verdict;
+	struct aiguard_request req = {
+		.hook = AIGUARD_HOOK_LOCKED_DOWN, .what = "/proc/kcore",
+		.detail = what, .err = -EPERM,
+	};
 
 	if (what != LOCKDOWN_KCORE || aiguard_registry_empty(&aiguard_registry))
 		return 0;
-	verdict = aiguard_policy_kcore(true);
-	return aiguard_decide(AIGUARD_HOOK_LOCKED_DOWN, verdict, "/proc/kcore",
-			      NULL, NULL, -EPERM);
+	return aiguard_enforce(&req, aiguard_policy_kcore(true));
 }
 
 /**
@@ -227,23 +327,15 @@ int aiguard_locked_down(enum lockdown_reason what)
  */
 int aiguard_task_prctl(int option, unsigned long arg2)
 {
-	enum aiguard_verdict verdict;
-	char label[AIGUARD_LABEL_MAX];
-	const char *self_label;
+	struct aiguard_request req = {
+		.hook = AIGUARD_HOOK_TASK_PRCTL, .what = "PR_SET_DUMPABLE",
+		.detail = option, .target = current, .err = -EPERM,
+	};
 
-	if (option != PR_SET_DUMPABLE || aiguard_registry_empty(&aiguard_registry))
+	if (option != PR_SET_DUMPABLE || aiguard_registry_empty(&aiguard_registry) ||
+	    !aiguard_snapshot(&req, current))
 		return 0;
-	rcu_read_lock();
-	self_label = aiguard_task_label(current);
-	if (!self_label) {
-		rcu_read_unlock();
-		return 0;
-	}
-	verdict = aiguard_policy_prctl(self_label, option, arg2);
-	strscpy(label, self_label, sizeof(label));
-	rcu_read_unlock();
-	return aiguard_decide(AIGUARD_HOOK_TASK_PRCTL, verdict,
-			      "PR_SET_DUMPABLE", current, label, -EPERM);
+	return aiguard_enforce(&req, aiguard_policy_prctl(req.label, option, arg2));
 }
 
 /**
@@ -260,7 +352,7 @@ void aiguard_bprm_committed_creds(void)
 	if (aiguard_registry_empty(&aiguard_registry))
 		return;
 	rcu_read_lock();
-	protected = aiguard_task_label(current);
+	protected = aiguard_task_entry(current);
 	rcu_read_unlock();
 	if (protected && current->mm) {
 		aiguard_mm_disable_dump(current->mm);
@@ -278,21 +370,13 @@ void aiguard_bprm_committed_creds(void)
  */
 bool aiguard_coredump(void)
 {
-	enum aiguard_verdict verdict;
-	char label[AIGUARD_LABEL_MAX];
-	const char *self_label;
+	struct aiguard_request req = {
+		.hook = AIGUARD_HOOK_COREDUMP, .what = "core dump",
+		.target = current, .err = 1,
+	};
 
-	if (aiguard_registry_empty(&aiguard_registry))
+	if (aiguard_registry_empty(&aiguard_registry) ||
+	    !aiguard_snapshot(&req, current))
 		return false;
-	rcu_read_lock();
-	self_label = aiguard_task_label(current);
-	if (!self_label) {
-		rcu_read_unlock();
-		return false;
-	}
-	verdict = aiguard_policy_coredump(self_label);
-	strscpy(label, self_label, sizeof(label));
-	rcu_read_unlock();
-	return aiguard_decide(AIGUARD_HOOK_COREDUMP, verdict, "core dump",
-			      current, label, 1);
+	return aiguard_enforce(&req, aiguard_policy_coredump(req.label));
 }

@@ -2,9 +2,10 @@
 /*
  * aiguard - runtime memory isolation for AI workload processes
  *
- * Load order is fail-closed: the registry, then every hook with a
- * self-test, and only then the device that lets anyone ask for
- * protection. If any step fails, nothing stays behind.
+ * Load order is fail-closed: the registry and the audit ring, then every
+ * hook with a self-test, and only then the device that lets anyone ask
+ * for protection, and the watchdog. If any step fails, nothing stays
+ * behind.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -21,15 +22,19 @@ static int __init aiguard_init(void)
 	err = aiguard_task_init();
 	if (err)
 		return err;
-	err = aiguard_hooks_attach();
+	err = aiguard_audit_init();
 	if (err)
 		goto err_task;
+	err = aiguard_hooks_attach();
+	if (err)
+		goto err_audit;
 	err = aiguard_dev_init();
 	if (err) {
 		pr_err("refusing to load: cannot register /dev/%s (error %d)\n",
 		       AIGUARD_DEVICE_NAME, err);
 		goto err_hooks;
 	}
+	aiguard_guard_init();
 	pr_info("enforcing on %s (ABI %d, %u bytes per protected process)\n",
 		init_utsname()->release, AIGUARD_ABI_VERSION,
 		aiguard_registry_entry_size());
@@ -37,6 +42,8 @@ static int __init aiguard_init(void)
 
 err_hooks:
 	aiguard_hooks_detach();
+err_audit:
+	aiguard_audit_exit();
 err_task:
 	aiguard_task_exit();
 	return err;
@@ -44,9 +51,12 @@ err_task:
 
 static void __exit aiguard_exit(void)
 {
+	aiguard_guard_exit();
 	aiguard_dev_exit();
 	aiguard_hooks_detach();
+	aiguard_grant_exit();
 	aiguard_task_exit();
+	aiguard_audit_exit();
 	pr_info("unloaded; no process is protected any more\n");
 }
 

@@ -7,6 +7,7 @@
  * else, root included, is an outsider.
  */
 #include <linux/errno.h>
+#include <linux/jiffies.h>
 #include <linux/perf_event.h>
 #include <linux/prctl.h>
 #include <linux/ptrace.h>
@@ -138,6 +139,55 @@ enum aiguard_verdict aiguard_policy_kcore(bool any_protected)
 	return any_protected ? AIGUARD_DENY : AIGUARD_ALLOW;
 }
 EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_policy_kcore);
+
+/**
+ * aiguard_policy_enforce - turn a policy verdict into what happens
+ * @verdict: %AIGUARD_ALLOW, %AIGUARD_DENY or %AIGUARD_DENY_SILENT
+ * @granted: whether a break-glass grant covers this caller and target
+ * @permissive: whether audit-only mode applies (global or the target's)
+ *
+ * A grant beats permissive mode so that its use is reported as such.
+ * Grants are not consulted for silent (NOAUDIT) checks, which only
+ * degrade what /proc shows.
+ *
+ * Return: %AIGUARD_ALLOW, %AIGUARD_GRANT, %AIGUARD_AUDIT,
+ * %AIGUARD_AUDIT_SILENT, or @verdict unchanged.
+ */
+enum aiguard_verdict aiguard_policy_enforce(enum aiguard_verdict verdict,
+					    bool granted, bool permissive)
+{
+	if (verdict == AIGUARD_ALLOW)
+		return AIGUARD_ALLOW;
+	if (verdict == AIGUARD_DENY && granted)
+		return AIGUARD_GRANT;
+	if (permissive)
+		return verdict == AIGUARD_DENY ? AIGUARD_AUDIT : AIGUARD_AUDIT_SILENT;
+	return verdict;
+}
+EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_policy_enforce);
+
+/**
+ * aiguard_policy_grant_match - whether a grant covers an access
+ * @grant_tracer: the grant's tracer process key
+ * @grant_target: the grant's target process key
+ * @expires: the grant's deadline (jiffies64)
+ * @tracer: key of the process asking for access
+ * @target: key of the process it wants to access
+ * @now: the current time (jiffies64)
+ *
+ * Keys are compared by identity: the exact tracer process, not its uid
+ * and not its children.
+ *
+ * Return: true if the grant names both processes and has not expired.
+ */
+bool aiguard_policy_grant_match(const void *grant_tracer,
+				const void *grant_target, u64 expires,
+				const void *tracer, const void *target, u64 now)
+{
+	return grant_tracer == tracer && grant_target == target &&
+	       time_before64(now, expires);
+}
+EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_policy_grant_match);
 
 static bool aiguard_label_char_ok(char c)
 {

@@ -15,11 +15,17 @@
  * @AIGUARD_DENY: refuse it and log the denial.
  * @AIGUARD_DENY_SILENT: refuse it without a log line; the caller asked
  *                       for PTRACE_MODE_NOAUDIT (e.g. /proc/PID/stat).
+ * @AIGUARD_GRANT: a denial overridden by a break-glass grant.
+ * @AIGUARD_AUDIT: a denial turned into an allow by permissive mode.
+ * @AIGUARD_AUDIT_SILENT: the same for a %AIGUARD_DENY_SILENT.
  */
 enum aiguard_verdict {
 	AIGUARD_ALLOW,
 	AIGUARD_DENY,
 	AIGUARD_DENY_SILENT,
+	AIGUARD_GRANT,
+	AIGUARD_AUDIT,
+	AIGUARD_AUDIT_SILENT,
 };
 
 bool aiguard_policy_same_domain(const char *a, const char *b);
@@ -34,6 +40,12 @@ enum aiguard_verdict aiguard_policy_coredump(const char *label);
 enum aiguard_verdict aiguard_policy_perf_system(bool any_protected,
 						u64 sample_type);
 enum aiguard_verdict aiguard_policy_kcore(bool any_protected);
+
+enum aiguard_verdict aiguard_policy_enforce(enum aiguard_verdict verdict,
+					    bool granted, bool permissive);
+bool aiguard_policy_grant_match(const void *grant_tracer,
+				const void *grant_target, u64 expires,
+				const void *tracer, const void *target, u64 now);
 
 int aiguard_label_check(const char *label, bool allow_empty);
 int aiguard_target_check(const struct aiguard_target *target);

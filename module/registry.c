@@ -157,13 +157,15 @@ struct aiguard_entry *aiguard_registry_lookup_pending(struct aiguard_registry *r
 EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_lookup_pending);
 
 static struct aiguard_entry *aiguard_entry_alloc(struct aiguard_registry *reg,
-						 const char *label, gfp_t gfp)
+						 const char *label, u32 flags,
+						 gfp_t gfp)
 {
 	struct aiguard_entry *e = kmem_cache_zalloc(aiguard_entry_cache, gfp);
 
 	if (!e)
 		return NULL;
 	e->reg = reg;
+	e->flags = flags;
 	strscpy(e->label, label, sizeof(e->label));
 	return e;
 }
@@ -173,6 +175,7 @@ static struct aiguard_entry *aiguard_entry_alloc(struct aiguard_registry *reg,
  * @reg: the registry
  * @key: its key; on success the registry owns the caller's reference to it
  * @label: trust domain
+ * @flags: AIGUARD_PROTECT_* flags
  * @gfp: allocation flags (GFP_ATOMIC from hooks)
  *
  * Return: NULL if inserted, the existing entry for @key (call under
@@ -181,11 +184,11 @@ static struct aiguard_entry *aiguard_entry_alloc(struct aiguard_registry *reg,
  */
 struct aiguard_entry *aiguard_registry_insert(struct aiguard_registry *reg,
 					      const void *key, const char *label,
-					      gfp_t gfp)
+					      u32 flags, gfp_t gfp)
 {
 	struct aiguard_entry *e, *old;
 
-	e = aiguard_entry_alloc(reg, label, gfp);
+	e = aiguard_entry_alloc(reg, label, flags, gfp);
 	if (!e)
 		return ERR_PTR(-ENOMEM);
 	e->key = key;
@@ -237,16 +240,17 @@ EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_remove);
  * @reg: the registry
  * @task: the child task
  * @label: trust domain inherited from the parent
+ * @flags: AIGUARD_PROTECT_* flags inherited from the parent
  * @gfp: allocation flags
  *
  * Return: 0, -ENOMEM, or -EEXIST if @task is pending already.
  */
 int aiguard_registry_add_pending(struct aiguard_registry *reg, const void *task,
-				 const char *label, gfp_t gfp)
+				 const char *label, u32 flags, gfp_t gfp)
 {
 	struct aiguard_entry *e, *old;
 
-	e = aiguard_entry_alloc(reg, label, gfp);
+	e = aiguard_entry_alloc(reg, label, flags, gfp);
 	if (!e)
 		return -ENOMEM;
 	e->task = task;

@@ -24,6 +24,7 @@
  * @key: owner's key (a pinned struct pid * in the module)
  * @task: the child task while pending, else NULL
  * @reg: registry the entry belongs to, for the RCU release
+ * @flags: AIGUARD_PROTECT_* flags, inherited with the label
  * @label: trust domain, NUL-terminated
  * @rcu: deferred free
  */
@@ -33,6 +34,7 @@ struct aiguard_entry {
 	const void *key;
 	const void *task;
 	struct aiguard_registry *reg;
+	u32 flags;
 	char label[AIGUARD_LABEL_MAX];
 	struct rcu_head rcu;
 };
@@ -75,10 +77,10 @@ struct aiguard_entry *aiguard_registry_lookup_pending(struct aiguard_registry *r
 						      const void *task);
 struct aiguard_entry *aiguard_registry_insert(struct aiguard_registry *reg,
 					      const void *key, const char *label,
-					      gfp_t gfp);
+					      u32 flags, gfp_t gfp);
 int aiguard_registry_remove(struct aiguard_registry *reg, const void *key);
 int aiguard_registry_add_pending(struct aiguard_registry *reg, const void *task,
-				 const char *label, gfp_t gfp);
+				 const char *label, u32 flags, gfp_t gfp);
 int aiguard_registry_commit_pending(struct aiguard_registry *reg,
 				    const void *task, const void *key);
 int aiguard_registry_drop_pending(struct aiguard_registry *reg,

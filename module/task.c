@@ -36,6 +36,7 @@
 
 #include "aiguard.h"
 #include "compat.h"
+#include "audit.h"
 #include "registry.h"
 
 struct aiguard_registry aiguard_registry;
@@ -97,6 +98,21 @@ void aiguard_task_exit(void)
  */
 const char *aiguard_task_label(struct task_struct *task)
 {
+	const struct aiguard_entry *e = aiguard_task_entry(task);
+
+	return e ? e->label : NULL;
+}
+
+/**
+ * aiguard_task_entry - the registry entry protecting a task's thread group
+ * @task: any task the caller holds a reference to, or current
+ *
+ * Call under rcu_read_lock(). Safe in atomic context.
+ *
+ * Return: the entry, or NULL if @task is not protected.
+ */
+const struct aiguard_entry *aiguard_task_entry(struct task_struct *task)
+{
 	struct aiguard_entry *e;
 
 	if (aiguard_registry_empty(&aiguard_registry))
@@ -104,7 +120,7 @@ const char *aiguard_task_label(struct task_struct *task)
 	e = aiguard_registry_lookup(&aiguard_registry, task_tgid(task));
 	if (!e)
 		e = aiguard_registry_lookup_pending(&aiguard_registry, task);
-	return e ? e->label : NULL;
+	return e;
 }
 
 static bool aiguard_group_traced(struct task_struct *leader)
@@ -128,6 +144,7 @@ static bool aiguard_group_traced(struct task_struct *leader)
  * @pid: any pid of the group; the caller holds a reference
  * @label: AIGUARD_LABEL_MAX bytes, validated; "" asks for a private
  *         domain, and on success holds the label in force
+ * @flags: AIGUARD_PROTECT_* flags, validated
  *
  * Holding cred_guard_mutex orders this against ptrace attach and exec:
  * a tracer either attached before (we fail with -EBUSY) or will meet the
@@ -136,7 +153,7 @@ static bool aiguard_group_traced(struct task_struct *leader)
  * Return: 0, -ESRCH (no such process or exiting), -EBUSY (traced),
  * -EEXIST (protected with another label), -EINTR or -ENOMEM.
  */
-int aiguard_protect_pid(struct pid *pid, char *label)
+int aiguard_protect_pid(struct pid *pid, char *label, u32 flags)
 {
 	struct task_struct *task;
 	struct aiguard_entry *old;
@@ -182,7 +199,8 @@ int aiguard_protect_pid(struct pid *pid, char *label)
 
 	tgid = get_pid(task_tgid(task));
 	aiguard_entry_added();
-	old = aiguard_registry_insert(&aiguard_registry, tgid, label, GFP_KERNEL);
+	old = aiguard_registry_insert(&aiguard_registry, tgid, label, flags,
+				      GFP_KERNEL);
 	if (old) {
 		aiguard_entry_removed(0);
 		/* Cannot be an existing entry: we hold cred_guard_mutex. */
@@ -196,6 +214,7 @@ int aiguard_protect_pid(struct pid *pid, char *label)
 		aiguard_mm_disable_dump(mm);
 		mmput(mm);
 	}
+	aiguard_audit_protect(AIGUARD_EVENT_PROTECT, task, label, flags);
 	err = 0;
 out_unlock:
 	mutex_unlock(&task->signal->cred_guard_mutex);
@@ -214,6 +233,8 @@ out_task:
  */
 int aiguard_unprotect_pid(struct pid *pid)
 {
+	char label[AIGUARD_LABEL_MAX] = "";
+	const char *cur;
 	struct task_struct *task;
 	int err;
 
@@ -222,8 +243,15 @@ int aiguard_unprotect_pid(struct pid *pid)
 		task = get_pid_task(pid, PIDTYPE_PID);
 	if (!task)
 		return -ESRCH;
+	rcu_read_lock();
+	cur = aiguard_task_label(task);
+	if (cur)
+		strscpy(label, cur, sizeof(label));
+	rcu_read_unlock();
 	err = aiguard_registry_remove(&aiguard_registry, task_tgid(task));
 	aiguard_entry_removed(err);
+	if (!err)
+		aiguard_audit_protect(AIGUARD_EVENT_UNPROTECT, task, label, 0);
 	put_task_struct(task);
 	return err;
 }
@@ -241,24 +269,27 @@ int aiguard_unprotect_pid(struct pid *pid)
  */
 int aiguard_task_inherit(struct task_struct *child, unsigned long clone_flags)
 {
+	const struct aiguard_entry *parent;
 	char label[AIGUARD_LABEL_MAX];
-	const char *parent_label;
+	u32 flags = 0;
 	int err;
 
 	if (clone_flags & CLONE_THREAD)
 		return 0;
 
 	rcu_read_lock();
-	parent_label = aiguard_task_label(current);
-	if (parent_label)
-		strscpy(label, parent_label, sizeof(label));
+	parent = aiguard_task_entry(current);
+	if (parent) {
+		strscpy(label, parent->label, sizeof(label));
+		flags = parent->flags;
+	}
 	rcu_read_unlock();
-	if (!parent_label)
+	if (!parent)
 		return 0;
 
 	aiguard_entry_added();
 	err = aiguard_registry_add_pending(&aiguard_registry, child, label,
-					   GFP_ATOMIC);
+					   flags, GFP_ATOMIC);
 	if (err)
 		aiguard_entry_removed(0);
 	aiguard_count(AIGUARD_HOOK_TASK_ALLOC, err);
@@ -276,10 +307,11 @@ int aiguard_task_inherit(struct task_struct *child, unsigned long clone_flags)
  */
 void aiguard_task_forked(struct task_struct *parent, struct task_struct *child)
 {
+	const struct aiguard_entry *pe;
 	char label[AIGUARD_LABEL_MAX];
-	const char *parent_label;
 	struct aiguard_entry *old;
 	struct pid *tgid;
+	u32 flags = 0;
 	int err;
 
 	if (aiguard_registry_empty(&aiguard_registry) || !thread_group_leader(child))
@@ -296,16 +328,19 @@ void aiguard_task_forked(struct task_struct *parent, struct task_struct *child)
 	}
 
 	rcu_read_lock();
-	parent_label = aiguard_task_label(parent);
-	if (parent_label)
-		strscpy(label, parent_label, sizeof(label));
+	pe = aiguard_task_entry(parent);
+	if (pe) {
+		strscpy(label, pe->label, sizeof(label));
+		flags = pe->flags;
+	}
 	rcu_read_unlock();
-	if (!parent_label) {
+	if (!pe) {
 		put_pid(tgid);
 		return;
 	}
 	aiguard_entry_added();
-	old = aiguard_registry_insert(&aiguard_registry, tgid, label, GFP_ATOMIC);
+	old = aiguard_registry_insert(&aiguard_registry, tgid, label, flags,
+				      GFP_ATOMIC);
 	if (!old)
 		return;
 	aiguard_entry_removed(0);

@@ -17,7 +17,11 @@
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 
+#include <linux/kthread.h>
+#include <linux/perf_event.h>
+
 #include "aiguard.h"
+#include "audit.h"
 #include "policy.h"
 #include "registry.h"
 
@@ -107,6 +111,72 @@ static void aiguard_policy_coredump_cases(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, aiguard_policy_coredump(NULL), AIGUARD_ALLOW);
 	KUNIT_EXPECT_EQ(test, aiguard_policy_coredump("a"), AIGUARD_DENY);
 	KUNIT_EXPECT_EQ(test, aiguard_policy_coredump("@7"), AIGUARD_DENY);
+}
+
+static void aiguard_policy_enforce_cases(struct kunit *test)
+{
+	static const enum aiguard_verdict verdicts[] = {
+		AIGUARD_ALLOW, AIGUARD_DENY, AIGUARD_DENY_SILENT,
+	};
+	int v, g, p;
+
+	for (v = 0; v < ARRAY_SIZE(verdicts); v++) {
+		for (g = 0; g < 2; g++) {
+			for (p = 0; p < 2; p++) {
+				enum aiguard_verdict want = verdicts[v];
+
+				if (want == AIGUARD_DENY && g)
+					want = AIGUARD_GRANT;
+				else if (want == AIGUARD_DENY && p)
+					want = AIGUARD_AUDIT;
+				else if (want == AIGUARD_DENY_SILENT && p)
+					want = AIGUARD_AUDIT_SILENT;
+				KUNIT_EXPECT_EQ_MSG(test,
+						    aiguard_policy_enforce(verdicts[v], g, p),
+						    want, "verdict %d granted %d permissive %d",
+						    verdicts[v], g, p);
+			}
+		}
+	}
+}
+
+static void aiguard_policy_grant_cases(struct kunit *test)
+{
+	static int tracer, target, other;
+	const u64 now = 1000;
+
+	KUNIT_EXPECT_TRUE(test, aiguard_policy_grant_match(&tracer, &target, now + 1,
+							   &tracer, &target, now));
+	/* Expired at the deadline. */
+	KUNIT_EXPECT_FALSE(test, aiguard_policy_grant_match(&tracer, &target, now,
+							    &tracer, &target, now));
+	/* Exactly the named tracer, exactly the named target. */
+	KUNIT_EXPECT_FALSE(test, aiguard_policy_grant_match(&tracer, &target, now + 1,
+							    &other, &target, now));
+	KUNIT_EXPECT_FALSE(test, aiguard_policy_grant_match(&tracer, &target, now + 1,
+							    &tracer, &other, now));
+	KUNIT_EXPECT_FALSE(test, aiguard_policy_grant_match(&tracer, &target, now + 1,
+							    &target, &tracer, now));
+	/* jiffies64 comparisons survive wrap. */
+	KUNIT_EXPECT_TRUE(test, aiguard_policy_grant_match(&tracer, &target, 5,
+							   &tracer, &target, (u64)-5));
+}
+
+static void aiguard_policy_system_cases(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, aiguard_policy_perf_system(false, PERF_SAMPLE_STACK_USER),
+			AIGUARD_ALLOW);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_perf_system(true, PERF_SAMPLE_STACK_USER),
+			AIGUARD_DENY);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_perf_system(true, PERF_SAMPLE_REGS_USER),
+			AIGUARD_DENY);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_perf_system(true, PERF_SAMPLE_REGS_INTR),
+			AIGUARD_DENY);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_perf_system(true, PERF_SAMPLE_IP |
+							 PERF_SAMPLE_CALLCHAIN),
+			AIGUARD_ALLOW);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_kcore(false), AIGUARD_ALLOW);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_kcore(true), AIGUARD_DENY);
 }
 
 static void aiguard_abi_label_cases(struct kunit *test)
@@ -214,21 +284,21 @@ static void aiguard_registry_basic(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, aiguard_test_lookup_label(reg, &k1, buf));
 	KUNIT_EXPECT_NULL(test, aiguard_test_lookup_label(reg, NULL, buf));
 
-	KUNIT_EXPECT_NULL(test, aiguard_registry_insert(reg, &k1, "a", GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, aiguard_registry_insert(reg, &k1, "a", 0, GFP_KERNEL));
 	KUNIT_EXPECT_FALSE(test, aiguard_registry_empty(reg));
 	KUNIT_EXPECT_STREQ(test, aiguard_test_lookup_label(reg, &k1, buf), "a");
 	KUNIT_EXPECT_NULL(test, aiguard_test_lookup_label(reg, &k2, buf));
 
 	/* A second insert for the key returns the entry in place. */
 	rcu_read_lock();
-	old = aiguard_registry_insert(reg, &k1, "b", GFP_KERNEL);
+	old = aiguard_registry_insert(reg, &k1, "b", 0, GFP_KERNEL);
 	KUNIT_EXPECT_FALSE(test, IS_ERR_OR_NULL(old));
 	if (!IS_ERR_OR_NULL(old))
 		KUNIT_EXPECT_STREQ(test, old->label, "a");
 	rcu_read_unlock();
 	KUNIT_EXPECT_EQ(test, atomic_read(&reg->nr_groups), 1);
 
-	KUNIT_EXPECT_NULL(test, aiguard_registry_insert(reg, &k2, "b", GFP_ATOMIC));
+	KUNIT_EXPECT_NULL(test, aiguard_registry_insert(reg, &k2, "b", 0, GFP_ATOMIC));
 	KUNIT_EXPECT_EQ(test, atomic_read(&reg->nr_groups), 2);
 
 	KUNIT_EXPECT_EQ(test, aiguard_registry_remove(reg, &k1), 0);
@@ -252,9 +322,9 @@ static void aiguard_registry_inherit(struct kunit *test)
 	struct aiguard_entry *e;
 
 	/* fork: the child is protected by its task before it has a key */
-	KUNIT_EXPECT_EQ(test, aiguard_registry_add_pending(reg, &child_task, "w",
+	KUNIT_EXPECT_EQ(test, aiguard_registry_add_pending(reg, &child_task, "w", 0,
 							   GFP_ATOMIC), 0);
-	KUNIT_EXPECT_EQ(test, aiguard_registry_add_pending(reg, &child_task, "w",
+	KUNIT_EXPECT_EQ(test, aiguard_registry_add_pending(reg, &child_task, "w", 0,
 							   GFP_ATOMIC), -EEXIST);
 	KUNIT_EXPECT_FALSE(test, aiguard_registry_empty(reg));
 	rcu_read_lock();
@@ -277,9 +347,9 @@ static void aiguard_registry_inherit(struct kunit *test)
 							      &child_key), -ENOENT);
 
 	/* a commit that cannot happen leaves the child protected, pending */
-	KUNIT_EXPECT_NULL(test, aiguard_registry_insert(reg, &taken_key, "t",
+	KUNIT_EXPECT_NULL(test, aiguard_registry_insert(reg, &taken_key, "t", 0,
 							GFP_KERNEL));
-	KUNIT_EXPECT_EQ(test, aiguard_registry_add_pending(reg, &failed_task, "w",
+	KUNIT_EXPECT_EQ(test, aiguard_registry_add_pending(reg, &failed_task, "w", 0,
 							   GFP_KERNEL), 0);
 	KUNIT_EXPECT_EQ(test, aiguard_registry_commit_pending(reg, &failed_task,
 							      &taken_key), -EEXIST);
@@ -306,10 +376,10 @@ static void aiguard_registry_destroy_releases(struct kunit *test)
 	struct aiguard_registry *reg = aiguard_test_registry(test);
 	static int keys[3], task;
 
-	KUNIT_EXPECT_NULL(test, aiguard_registry_insert(reg, &keys[0], "a", GFP_KERNEL));
-	KUNIT_EXPECT_NULL(test, aiguard_registry_insert(reg, &keys[1], "a", GFP_KERNEL));
-	KUNIT_EXPECT_NULL(test, aiguard_registry_insert(reg, &keys[2], "b", GFP_KERNEL));
-	KUNIT_EXPECT_EQ(test, aiguard_registry_add_pending(reg, &task, "a", GFP_KERNEL), 0);
+	KUNIT_EXPECT_NULL(test, aiguard_registry_insert(reg, &keys[0], "a", 0, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, aiguard_registry_insert(reg, &keys[1], "a", 0, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, aiguard_registry_insert(reg, &keys[2], "b", 0, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, aiguard_registry_add_pending(reg, &task, "a", 0, GFP_KERNEL), 0);
 	aiguard_registry_destroy(reg);
 	KUNIT_EXPECT_EQ(test, atomic_read(&aiguard_test_released), 3);
 }
@@ -332,7 +402,7 @@ static void aiguard_registry_scale(struct kunit *test)
 	keys = vmalloc(n);
 	KUNIT_ASSERT_NOT_NULL(test, keys);
 	for (i = 0; i < n; i++)
-		KUNIT_ASSERT_NULL(test, aiguard_registry_insert(reg, &keys[i], "s",
+		KUNIT_ASSERT_NULL(test, aiguard_registry_insert(reg, &keys[i], "s", 0,
 								GFP_KERNEL));
 	KUNIT_EXPECT_EQ(test, atomic_read(&reg->nr_groups), n);
 	for (i = 0; i < n; i++)
@@ -357,6 +427,9 @@ static void aiguard_registry_entry_budget(struct kunit *test)
 
 static struct kunit_case aiguard_policy_cases[] = {
 	KUNIT_CASE(aiguard_policy_access_matrix),
+	KUNIT_CASE(aiguard_policy_enforce_cases),
+	KUNIT_CASE(aiguard_policy_grant_cases),
+	KUNIT_CASE(aiguard_policy_system_cases),
 	KUNIT_CASE(aiguard_policy_same_domain_cases),
 	KUNIT_CASE(aiguard_policy_traceme_cases),
 	KUNIT_CASE(aiguard_policy_prctl_cases),
@@ -394,8 +467,164 @@ static struct kunit_suite aiguard_registry_suite = {
 	.test_cases = aiguard_registry_cases,
 };
 
+/* Audit ring: ordering, wrap-around, drop accounting, concurrent writers. */
+
+static struct aiguard_ring *aiguard_test_ring(struct kunit *test, u32 capacity)
+{
+	struct aiguard_ring *ring = kunit_kzalloc(test, sizeof(*ring), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ring);
+	KUNIT_ASSERT_EQ(test, aiguard_ring_init(ring, capacity), 0);
+	return ring;
+}
+
+static void aiguard_test_push(struct aiguard_ring *ring, u32 tag)
+{
+	struct aiguard_event ev = { .type = AIGUARD_EVENT_DENY, .detail = tag };
+
+	aiguard_ring_push(ring, &ev);
+}
+
+static void aiguard_ring_order(struct kunit *test)
+{
+	struct aiguard_ring *ring = aiguard_test_ring(test, 8);
+	struct aiguard_event ev;
+	u64 pos = aiguard_ring_oldest(ring);
+	u32 i;
+
+	KUNIT_EXPECT_EQ(test, ring->capacity, 8U);
+	KUNIT_EXPECT_FALSE(test, aiguard_ring_read(ring, &pos, &ev));
+	for (i = 0; i < 5; i++)
+		aiguard_test_push(ring, i);
+	for (i = 0; i < 5; i++) {
+		KUNIT_ASSERT_TRUE(test, aiguard_ring_read(ring, &pos, &ev));
+		KUNIT_EXPECT_EQ(test, ev.detail, i);
+		KUNIT_EXPECT_EQ(test, ev.seq, (u64)i + 1);
+		KUNIT_EXPECT_EQ(test, ev.size, (u16)sizeof(ev));
+		KUNIT_EXPECT_EQ(test, ev.version, (u16)AIGUARD_EVENT_VERSION);
+	}
+	KUNIT_EXPECT_FALSE(test, aiguard_ring_read(ring, &pos, &ev));
+	KUNIT_EXPECT_EQ(test, aiguard_ring_written(ring), 5ULL);
+	KUNIT_EXPECT_EQ(test, aiguard_ring_overwritten(ring), 0ULL);
+	aiguard_ring_destroy(ring);
+}
+
+static void aiguard_ring_wrap_and_drop(struct kunit *test)
+{
+	struct aiguard_ring *ring = aiguard_test_ring(test, 8);
+	struct aiguard_event ev;
+	u64 slow = aiguard_ring_oldest(ring), fresh;
+	u32 i;
+
+	for (i = 0; i < 20; i++)
+		aiguard_test_push(ring, i);
+	KUNIT_EXPECT_EQ(test, aiguard_ring_written(ring), 20ULL);
+	KUNIT_EXPECT_EQ(test, aiguard_ring_overwritten(ring), 12ULL);
+
+	/* A reader left at the start learns it lost 12, then gets 12..19. */
+	KUNIT_ASSERT_TRUE(test, aiguard_ring_read(ring, &slow, &ev));
+	KUNIT_EXPECT_EQ(test, ev.type, (u16)AIGUARD_EVENT_DROPPED);
+	KUNIT_EXPECT_EQ(test, ev.count, 12ULL);
+	for (i = 12; i < 20; i++) {
+		KUNIT_ASSERT_TRUE(test, aiguard_ring_read(ring, &slow, &ev));
+		KUNIT_EXPECT_EQ(test, ev.detail, i);
+	}
+	KUNIT_EXPECT_FALSE(test, aiguard_ring_read(ring, &slow, &ev));
+
+	/* A new reader starts at the oldest record held: nothing lost. */
+	fresh = aiguard_ring_oldest(ring);
+	KUNIT_ASSERT_TRUE(test, aiguard_ring_read(ring, &fresh, &ev));
+	KUNIT_EXPECT_EQ(test, ev.type, (u16)AIGUARD_EVENT_DENY);
+	KUNIT_EXPECT_EQ(test, ev.detail, 12U);
+	aiguard_ring_destroy(ring);
+}
+
+struct aiguard_ring_writer {
+	struct aiguard_ring *ring;
+	u32 id;
+	u32 n;
+	struct completion done;
+};
+
+static int aiguard_ring_writer_fn(void *arg)
+{
+	struct aiguard_ring_writer *w = arg;
+	u32 i;
+
+	for (i = 0; i < w->n; i++) {
+		aiguard_test_push(w->ring, (w->id << 24) | i);
+		if (!(i % 256))
+			cond_resched();
+	}
+	complete(&w->done);
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!kthread_should_stop())
+			schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+/*
+ * Four writers on all CPUs at once: every push gets a unique sequence
+ * number, and each writer's records come out in its own order.
+ */
+static void aiguard_ring_concurrent(struct kunit *test)
+{
+	const u32 writers = 4, per_writer = 4096;
+	struct aiguard_ring *ring = aiguard_test_ring(test, writers * per_writer);
+	struct aiguard_ring_writer *w;
+	struct task_struct **t;
+	u32 next[4] = { }, i, got = 0;
+	struct aiguard_event ev;
+	u64 pos, last_seq = 0;
+
+	w = kunit_kcalloc(test, writers, sizeof(*w), GFP_KERNEL);
+	t = kunit_kcalloc(test, writers, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	pos = aiguard_ring_oldest(ring);
+	for (i = 0; i < writers; i++) {
+		w[i] = (struct aiguard_ring_writer){ .ring = ring, .id = i, .n = per_writer };
+		init_completion(&w[i].done);
+		t[i] = kthread_run(aiguard_ring_writer_fn, &w[i], "aiguard-ring-%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
+	}
+	for (i = 0; i < writers; i++) {
+		wait_for_completion(&w[i].done);
+		kthread_stop(t[i]);
+	}
+	KUNIT_EXPECT_EQ(test, aiguard_ring_written(ring), (u64)writers * per_writer);
+	KUNIT_EXPECT_EQ(test, aiguard_ring_overwritten(ring), 0ULL);
+	while (aiguard_ring_read(ring, &pos, &ev)) {
+		u32 id = ev.detail >> 24, n = ev.detail & 0xffffff;
+
+		KUNIT_ASSERT_LT(test, id, writers);
+		KUNIT_EXPECT_EQ(test, n, next[id]);
+		next[id] = n + 1;
+		KUNIT_EXPECT_EQ(test, ev.seq, last_seq + 1);
+		last_seq = ev.seq;
+		got++;
+	}
+	KUNIT_EXPECT_EQ(test, got, writers * per_writer);
+	aiguard_ring_destroy(ring);
+}
+
+static struct kunit_case aiguard_audit_cases[] = {
+	KUNIT_CASE(aiguard_ring_order),
+	KUNIT_CASE(aiguard_ring_wrap_and_drop),
+	KUNIT_CASE(aiguard_ring_concurrent),
+	{}
+};
+
+static struct kunit_suite aiguard_audit_suite = {
+	.name = "aiguard_audit",
+	.test_cases = aiguard_audit_cases,
+};
+
 kunit_test_suites(&aiguard_policy_suite, &aiguard_abi_suite,
-		  &aiguard_registry_suite);
+		  &aiguard_registry_suite, &aiguard_audit_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for aiguard");

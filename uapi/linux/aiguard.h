@@ -190,6 +190,7 @@ enum aiguard_hook {
 };
 
 #define AIGUARD_HOOK_SLOTS	16
+#define AIGUARD_HOOK_NONE	0xffff	/* in records that are no decision */
 
 /**
  * struct aiguard_stats - answer of AIGUARD_IOC_GET_STATS
@@ -384,15 +385,19 @@ enum aiguard_event_type {
  * @size: sizeof(struct aiguard_event) of the writer.
  * @version: AIGUARD_EVENT_VERSION.
  * @type: enum aiguard_event_type.
- * @hook: enum aiguard_hook that decided (DENY, AUDIT, GRANT_USED).
+ * @hook: enum aiguard_hook that decided (DENY, AUDIT, GRANT_USED), else
+ *        AIGUARD_HOOK_NONE.
  * @detail: for decisions, what was attempted: PTRACE_MODE_* bits for
  *          AIGUARD_HOOK_PTRACE_ACCESS, the prctl option, the perf sample
- *          type's low bits; else type-specific.
+ *          type's low bits, the lockdown reason; for PROTECT, the
+ *          AIGUARD_PROTECT_* flags; for LOCK, MODE and TAMPER, the
+ *          AIGUARD_STATE_* or AIGUARD_MODE_* bits now in force.
  * @flags: zero in version 1.
  * @seq: sequence number, from 1, without gaps in the ring.
  * @time_ns: CLOCK_REALTIME when the record was made.
  * @count: for AIGUARD_EVENT_DROPPED, records lost; for grants, the id.
- * @caller_pid: thread id of the acting process (0 for the kernel).
+ * @caller_pid: thread id of the acting process (0 for the kernel); for
+ *              GRANT_ADD and GRANT_END, the tracer the grant names.
  * @caller_tgid: its process id.
  * @caller_uid: its real uid, in the initial user namespace.
  * @target_pid: thread id of the protected process concerned (0 if none).
