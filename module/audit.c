@@ -131,6 +131,7 @@ bool aiguard_ring_read(struct aiguard_ring *ring, u64 *pos,
 		ev->size = sizeof(*ev);
 		ev->version = AIGUARD_EVENT_VERSION;
 		ev->type = AIGUARD_EVENT_DROPPED;
+		ev->hook = AIGUARD_HOOK_NONE;
 		ev->count = oldest - *pos;
 		ev->seq = *pos;
 		ev->time_ns = ktime_get_real_ns();
