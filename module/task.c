@@ -139,6 +139,40 @@ static bool aiguard_group_traced(struct task_struct *leader)
 	return traced;
 }
 
+/*
+ * Drop the group's entry once no thread of it can still hand out its
+ * memory: the group is dead (signal->live is 0) and no thread other than
+ * @self still has an mm. Exiting threads clear their mm before calling
+ * this; the full barrier pairs with the one in the group's other callers
+ * (and with the ordered atomic_dec_and_test() of signal->live), so at
+ * least the last thread to let go of the mm sees all others' mm as NULL.
+ */
+static void aiguard_release_dead_group(struct task_struct *self)
+{
+	struct task_struct *t;
+	bool busy = false;
+
+	if (atomic_read(&self->signal->live))
+		return;
+	/* Pairs with the same barrier in the group's other exiting threads. */
+	smp_mb();
+	rcu_read_lock();
+	if (!aiguard_registry_lookup(&aiguard_registry, task_tgid(self))) {
+		rcu_read_unlock();
+		return;
+	}
+	for_each_thread(self, t) {
+		if (t != self && READ_ONCE(t->mm)) {
+			busy = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	if (!busy)
+		aiguard_entry_removed(aiguard_registry_remove(&aiguard_registry,
+							      task_tgid(self)));
+}
+
 /**
  * aiguard_protect_pid - protect a thread group
  * @pid: any pid of the group; the caller holds a reference
@@ -171,7 +205,8 @@ int aiguard_protect_pid(struct pid *pid, char *label, u32 flags)
 	if (err)
 		goto out_task;
 
-	if ((task->flags & PF_EXITING) || !pid_alive(task)) {
+	/* The leader may be gone while other threads live on. */
+	if (!atomic_read(&task->signal->live) || !pid_alive(task)) {
 		err = -ESRCH;
 		goto out_unlock;
 	}
@@ -215,6 +250,11 @@ int aiguard_protect_pid(struct pid *pid, char *label, u32 flags)
 		mmput(mm);
 	}
 	aiguard_audit_protect(AIGUARD_EVENT_PROTECT, task, label, flags);
+	/*
+	 * If the whole group exited meanwhile, its threads' exit hooks may
+	 * have run before the entry existed: nobody else would drop it.
+	 */
+	aiguard_release_dead_group(task);
 	err = 0;
 out_unlock:
 	mutex_unlock(&task->signal->cred_guard_mutex);
@@ -356,40 +396,11 @@ kill:
 /**
  * aiguard_task_exited - handler for the sched_process_exit tracepoint
  * @task: current, after exit_mm()
- *
- * The entry goes when no thread of the group can still hand out its memory:
- * the group is dead and no other thread still has an mm. Each exiting
- * thread clears its mm before this point; the full barrier pairs with the
- * one in the other threads' runs of this function (and with the ordered
- * atomic_dec_and_test() of signal->live), so at least the last thread to
- * let go of the mm sees every other thread's mm as NULL.
  */
 void aiguard_task_exited(struct task_struct *task)
 {
-	struct task_struct *t;
-	bool busy = false;
-
-	if (aiguard_registry_empty(&aiguard_registry) ||
-	    atomic_read(&task->signal->live))
-		return;
-
-	/* Pairs with the same barrier in the group's other exiting threads. */
-	smp_mb();
-	rcu_read_lock();
-	if (!aiguard_registry_lookup(&aiguard_registry, task_tgid(task))) {
-		rcu_read_unlock();
-		return;
-	}
-	for_each_thread(task, t) {
-		if (t != task && READ_ONCE(t->mm)) {
-			busy = true;
-			break;
-		}
-	}
-	rcu_read_unlock();
-	if (!busy)
-		aiguard_entry_removed(aiguard_registry_remove(&aiguard_registry,
-							      task_tgid(task)));
+	if (!aiguard_registry_empty(&aiguard_registry))
+		aiguard_release_dead_group(task);
 }
 
 /**
