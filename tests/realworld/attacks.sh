@@ -21,6 +21,7 @@ SVC=svc
 H="python3 $RW/attack_helpers.py"
 TARGETS=${RW_TARGETS:-control protected}
 ATTACKS=${RW_ATTACKS:-$(grep -v '^#' "$RW/attacks.list" | cut -d'|' -f1)}
+TARGETS=${TARGETS//,/ } ATTACKS=${ATTACKS//,/ }
 
 log() { echo "attacks: $*" >&2; }
 clean() { tr -d '|\r' | tr '\n\t' '  ' | cut -c1-150; }

@@ -101,7 +101,7 @@ chmod 755 "$root/sbin/aiguard-guest-init"
 
 mb=$(du -sm "$root" | cut -f1)
 size=$((mb + mb / 4 + 128))
-mkfs.ext4 -q -F -L agroot -O ^has_journal -d "$root" "$tmp/rootfs.ext4" "${size}M"
+mkfs.ext4 -q -F -L agroot -O ^has_journal -d "$root" "$tmp/rootfs.ext4" "${size}M" >&2
 t2=$(date +%s)
 echo "realworld: guest image ${size} MiB (rootfs ${mb} MiB): debootstrap $((t1 - t0)) s, image $((t2 - t1)) s" >&2
 printf 'debootstrap_s=%s image_s=%s rootfs_mb=%s image_mb=%s\n' $((t1 - t0)) $((t2 - t1)) "$mb" "$size" >"$tmp/build-times"

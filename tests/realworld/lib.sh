@@ -12,7 +12,7 @@ fi
 rw_log() { echo "realworld: $*" >&2; }
 
 declare -F ag_cache_dir >/dev/null || ag_cache_dir() {
-	echo "${AIGUARD_CACHE_DIR:-/var/cache/aiguard}"
+	echo "${AIGUARD_CACHE:-/var/cache/aiguard}"
 }
 
 declare -F ag_ensure_packages >/dev/null || ag_ensure_packages() {

@@ -17,6 +17,10 @@ logdir=$(cd "$logdir" && pwd)
 : >"$logdir/times"
 
 ag_ensure_packages qemu-system-x86 e2fsprogs debootstrap
+# /dev/kvm may exist without working (nested: "KVM internal error ...
+# emulation failure" on BMI2 instructions in the kernel's decompressor):
+# TCG unless asked for.
+[ -n "${RW_KVM:-}" ] || export AG_NO_KVM=1
 t0=$(date +%s)
 img=$("$here/build-guest.sh")
 t1=$(date +%s)
@@ -24,16 +28,18 @@ echo "guest_image_s=$((t1 - t0))" >>"$logdir/times"
 
 kver=$(ag_kernel_version "$want")
 echo "kernel=$kver" >>"$logdir/times"
-bdir=$_rw_top/build/realworld/$kver
+bdir=$logdir/stage  # per run: concurrent runs must not share it
 rm -rf "$bdir"
 mkdir -p "$bdir/overlay/realworld"
 ov=$bdir/overlay
-if ag_build_module "/lib/modules/$kver/build" "$bdir/module" >&2; then
+if [ "${RW_MODULE:-1}" = 0 ]; then
+	rw_log "RW_MODULE=0: no module in the guest"
+elif ag_build_module "/usr/src/linux-headers-$kver" "$bdir/module" >&2 && [ -f "$bdir/module/aiguard.ko" ]; then
 	cp "$bdir/module/aiguard.ko" "$ov/"
 else
 	rw_log "module build failed for $kver (the protected column will leak)"
 fi
-if ag_build_tool "$bdir/tool" >&2; then
+if ag_build_tool "$bdir/tool" >&2 && [ -x "$bdir/tool/aiguard" ]; then
 	cp "$bdir/tool/aiguard" "$ov/"
 else
 	rw_log "tool build failed (the protected column will leak)"
@@ -47,7 +53,13 @@ t2=$(date +%s)
 echo "overlay_s=$((t2 - t1))" >>"$logdir/times"
 
 rw_log "booting $kver (TCG) with $img"
-append="root=/dev/vda rw init=/sbin/aiguard-guest-init console=ttyS0 noresume fsck.mode=skip panic=-1 oops=panic"
+# a lockup or an RCU stall panics (and ends the run) instead of waiting
+# for the timeout
+append="root=/dev/vda rw init=/sbin/aiguard-guest-init console=ttyS0 noresume fsck.mode=skip"
+append+=" panic=-1 oops=panic softlockup_panic=1 sysctl.kernel.panic_on_rcu_stall=1 sysctl.kernel.hung_task_panic=1"
+# debugging knobs, passed to the guest's init as environment variables
+[ -n "${RW_TARGETS:-}" ] && append+=" RW_TARGETS=${RW_TARGETS// /,}"
+[ -n "${RW_ATTACKS:-}" ] && append+=" RW_ATTACKS=${RW_ATTACKS// /,}"
 rc=0
 ag_qemu_run "/boot/vmlinuz-$kver" "/boot/initrd.img-$kver" "$append" "$logdir" "${RW_TIMEOUT:-900}" \
 	-drive "file=$img,format=raw,if=virtio,snapshot=on" \
