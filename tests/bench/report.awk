@@ -1,0 +1,184 @@
+# tests/bench/report.awk - turns a bench guest's results port into tables.
+#
+#   awk -v kernel=6.12 -f report.awk results.tap
+#
+# Input lines (see tests/bench/bench.c):
+#   S <phase> <pair> <A|B> <metric> <ns>      A = module unloaded, B = loaded
+#   M <key> <value>
+#   R <kernel log line of aiguard_bench.ko>
+#   E <error>
+# Output: markdown tables (medians, median of pairwise B/A ratios, min-max
+# of the ratios) and "VERDICT <target> <met|missed> <value>" lines.
+
+function median(arr, n,    i, j, t, s) {
+	for (i = 1; i <= n; i++)
+		s[i] = arr[i]
+	for (i = 2; i <= n; i++) {
+		t = s[i]
+		for (j = i - 1; j >= 1 && s[j] > t; j--)
+			s[j + 1] = s[j]
+		s[j + 1] = t
+	}
+	if (n == 0)
+		return 0
+	if (n % 2)
+		return s[(n + 1) / 2]
+	return (s[n / 2] + s[n / 2 + 1]) / 2
+}
+
+function fmt_ns(v) {
+	if (v >= 1000000)
+		return sprintf("%.2f ms", v / 1000000)
+	if (v >= 1000)
+		return sprintf("%.1f us", v / 1000)
+	return sprintf("%.0f ns", v)
+}
+
+$1 == "S" {
+	key = $2 SUBSEP $5
+	if (!(key in seen)) {
+		seen[key] = 1
+		order[++nkeys] = key
+	}
+	val[key, $4, $3] = $6
+	if ($3 + 1 > npairs[key])
+		npairs[key] = $3 + 1
+	next
+}
+$1 == "M" { m[$2] = $3; next }
+/^# load line: / {
+	for (i = 4; i <= NF; i++)
+		if ($(i + 1) == "bytes" && $(i + 2) == "per")
+			m["loadline"] = $i
+	next
+}
+$1 == "E" { errors[++nerr] = $0; next }
+$1 == "R" {
+	nr++
+	for (i = 2; i <= NF; i++) {
+		split($i, kv, "=")
+		r[nr, kv[1]] = kv[2]
+	}
+	next
+}
+
+END {
+	metric_name["maps"] = "open+read+close /proc/PID/maps"
+	metric_name["environ"] = "open+read+close /proc/PID/environ"
+	metric_name["ps"] = "ps-style scan of /proc (stat+status+cmdline)"
+	metric_name["ps_per_proc"] = "  the same, per process"
+	metric_name["forkexec"] = "fork+exec+wait of static true"
+	metric_name["thread"] = "pthread create+join"
+	metric_name["mem"] = "/proc/PID/mem: A = open+close unprotected (allowed), B = open protected (EACCES + audit record)"
+
+	printf "### Kernel %s\n\n", kernel
+	printf "A = module unloaded, B = module loaded (deny rows: A = allowed open, B = denied open).\n"
+	printf "Ratio = median over pairs of B/A, with the min-max of the pairwise ratios.\n\n"
+	printf "| protected | measurement | pairs | median A | median B | ratio B/A | ratio min-max |\n"
+	printf "|---|---|---|---|---|---|---|\n"
+	worst_allow = 0
+	for (k = 1; k <= nkeys; k++) {
+		key = order[k]
+		split(key, pm, SUBSEP)
+		n = 0
+		delete a; delete b; delete q
+		for (p = 0; p < npairs[key]; p++) {
+			if (!((key, "A", p) in val) || !((key, "B", p) in val))
+				continue
+			n++
+			a[n] = val[key, "A", p]
+			b[n] = val[key, "B", p]
+			q[n] = a[n] > 0 ? b[n] / a[n] : 0
+		}
+		if (!n)
+			continue
+		lo = q[1]; hi = q[1]
+		for (i = 2; i <= n; i++) {
+			if (q[i] < lo) lo = q[i]
+			if (q[i] > hi) hi = q[i]
+		}
+		mr = median(q, n)
+		printf "| %s | %s | %d | %s | %s | %.3f | %.3f-%.3f |\n", pm[1],
+			metric_name[pm[2]] ? metric_name[pm[2]] : pm[2], n,
+			fmt_ns(median(a, n)), fmt_ns(median(b, n)), mr, lo, hi
+		if (pm[1] != "deny" && pm[2] != "ps_per_proc") {
+			if (pm[2] == "forkexec" || pm[2] == "thread") {
+				if (mr > worst_life) { worst_life = mr; worst_life_what = pm[1] " " pm[2] }
+			} else if (mr > worst_allow) {
+				worst_allow = mr; worst_allow_what = pm[1] " protected, " pm[2]
+			}
+		}
+		if (pm[1] == "deny")
+			deny_ratio = mr
+	}
+	printf "\n"
+
+	if (m["deny_opens"] > 0)
+		printf "Deny path: %d denied opens, %d audit records (%.2f per denial).\n\n",
+			m["deny_opens"], m["deny_audit_records"],
+			m["deny_audit_records"] / m["deny_opens"]
+
+	# memory
+	n = m["mem_n"]
+	if (n > 0) {
+		printf "Memory, protecting %d processes (module loaded, slab_nomerge):\n\n", n
+		if (m["loadline"] != "")
+			printf "- module load line: %s bytes per protected process (entry object size)\n", m["loadline"]
+		slab = (m["after_slab_kb"] - m["before_slab_kb"]) * 1024 / n
+		free = (m["before_memfree_kb"] - m["after_memfree_kb"]) * 1024 / n
+		printf "- /proc/meminfo Slab: %+d kB -> %.0f bytes per process\n",
+			m["after_slab_kb"] - m["before_slab_kb"], slab
+		printf "- /proc/meminfo MemFree: %+d kB -> %.0f bytes per process (slab + hash table + anything else)\n",
+			m["before_memfree_kb"] - m["after_memfree_kb"], free
+		if (m["slab_after_objsize"] != "")
+			printf "- /proc/slabinfo aiguard_entry: %d objects of %d bytes, %d bytes of slabs -> %.0f bytes per process\n",
+				m["slab_after_objs"], m["slab_after_objsize"], m["slab_after_bytes"],
+				(m["slab_after_bytes"] - m["slab_before_bytes"]) / n
+		printf "\n"
+	}
+
+	# registry
+	if (nr) {
+		printf "Registry (aiguard_bench.ko, %d lookups per cell; ns per operation, loop overhead subtracted from lookups):\n\n", r[1, "lookups"]
+		printf "| entries | lookup hit (random) | lookup miss | lookup hot key | insert | remove | buckets | bytes/entry (object + buckets) |\n"
+		printf "|---|---|---|---|---|---|---|---|\n"
+		for (i = 1; i <= nr; i++) {
+			loop = r[i, "loop_ps"] / 1000
+			hit[i] = r[i, "hit_ps"] / 1000 - loop
+			miss[i] = r[i, "miss_ps"] / 1000 - loop
+			hot[i] = r[i, "hot_ps"] / 1000 - loop
+			bpe = r[i, "entry_bytes"] + r[i, "buckets"] * r[i, "bucket_bytes"] / r[i, "n"]
+			if (r[i, "n"] >= 1000 && bpe > worst_bpe)
+				worst_bpe = bpe
+			printf "| %d | %.1f | %.1f | %.1f | %.1f | %.1f | %d%s | %.0f |\n",
+				r[i, "n"], hit[i], miss[i], hot[i], r[i, "insert_ps"] / 1000,
+				r[i, "remove_ps"] / 1000, r[i, "buckets"],
+				r[i, "nest"] ? " (nested)" : "", bpe
+		}
+		flat = hit[1] > 0 ? hit[nr] / hit[1] : 0
+		printf "\nLookup (random hit) at %d entries / at %d entries: %.2fx\n\n", r[nr, "n"], r[1, "n"], flat
+	}
+
+	if (nerr) {
+		printf "Errors reported by the guest:\n\n"
+		for (i = 1; i <= nerr; i++)
+			printf "    %s\n", errors[i]
+		printf "\n"
+	}
+
+	printf "VERDICT allow-path %s %.3f (%s)\n", worst_allow <= 1.02 ? "met" : "missed", worst_allow, worst_allow_what
+	if (worst_life)
+		printf "VERDICT fork/exec/thread %s %.3f (%s)\n", worst_life <= 1.02 ? "met" : "missed", worst_life, worst_life_what
+	if (nr)
+		printf "VERDICT lookup-flat %s %.2f\n", flat <= 1.5 ? "met" : "missed", flat
+	if (n > 0) {
+		mem = m["slab_after_bytes"] != "" ? (m["slab_after_bytes"] - m["slab_before_bytes"]) / n : slab
+		for (i = 1; i <= nr; i++)
+			if (r[i, "n"] == n)
+				mem += r[i, "buckets"] * r[i, "bucket_bytes"] / n
+		printf "VERDICT memory %s %.0f bytes per protected process\n", mem <= 256 ? "met" : "missed", mem
+	}
+	if (deny_ratio)
+		printf "INFO deny/allowed-open ratio %.3f\n", deny_ratio
+	printf "ERRORS %d\n", nerr
+}
