@@ -112,9 +112,13 @@ a_gcore() {
 	timeout 300 gcore -o gcore "$PID"
 }
 a_strace() {
-	(sleep 3 && $H request "$SOCK" 3 >requests.txt 2>&1) &
-	timeout -s INT 20 strace -s 128 -p "$PID" -o strace.txt
-	wait
+	timeout -s INT 60 strace -s 128 -p "$PID" -o strace.txt &
+	local st=$!
+	sleep 2
+	$H request "$SOCK" 3 >requests.txt 2>&1
+	sleep 1
+	kill -INT "$st" 2>/dev/null
+	wait "$st"
 }
 a_proc_environ() { cat "/proc/$PID/environ"; }
 a_proc_maps() { cat "/proc/$PID/maps"; }
@@ -128,15 +132,15 @@ a_pidfd_getfd() {
 	$H getfd "$PID" "$MFD" getfd-memfd.bin
 }
 a_proc_fd() {
-	ls -l "/proc/$PID/fd/"
 	cat "/proc/$PID/fd/$WFD" >fd-weights.bin
 	cat "/proc/$PID/fd/$MFD" >fd-memfd.bin
+	ls -l "/proc/$PID/fd/"
 }
 a_perf_record() {
-	$H load "$SOCK" 14 >load.txt 2>&1 &
+	$H load "$SOCK" 8 >load.txt 2>&1 &
 	local load=$!
-	sleep 3
-	timeout 120 perf record -p "$PID" -F 99 --call-graph dwarf,65528 -N -B -o perf.data -- sleep 6
+	sleep 2
+	timeout 120 perf record -p "$PID" -F 99 --call-graph dwarf,65528 -N -B -o perf.data -- sleep 4
 	wait "$load"
 }
 a_worker_child() {
@@ -174,8 +178,8 @@ detail_of() { # dir rc -> one line explaining what the attack saw
 		return
 	fi
 	line=$(grep -aihE 'denied|not permitted|permission|error|errno|fail|no such|cannot|can.t|unable|no core' "$d/stderr" "$d/stdout" 2>/dev/null |
-		grep -v '^\s*$' | head -n1)
-	[ -n "$line" ] || line=$(grep -av '^\s*$' "$d/stderr" 2>/dev/null | head -n1)
+		grep -avE '^\s*$|^Error:\s*$' | head -n1)
+	[ -n "$line" ] || line=$(grep -avE '^\s*$|^Error:\s*$' "$d/stderr" 2>/dev/null | head -n1)
 	echo "${line:-exit status $rc}"
 }
 
@@ -201,7 +205,7 @@ run_attack() { # attack target
 	else
 		emit_r "$a" "$t" blocked "" "$(detail_of "$d" "$rc")"
 	fi
-	log "$t: $a done in $((SECONDS - t0)) s (${found:-nothing leaked})"
+	log "$t: $a done in $((SECONDS - t0)) s (${found:-nothing leaked}); stderr: $(head -c 300 "$d/stderr" | tr '\n' ' ')"
 }
 
 checks() { # target: what must keep working
@@ -216,6 +220,16 @@ checks() { # target: what must keep working
 	if grep -q "python3" <<<"$out"; then emit_c ps_lists_it "$t" ok "$out"; else emit_c ps_lists_it "$t" fail "$out"; fi
 	out=$(top -b -n1 -w 200 2>&1 | awk -v p="$PID" '$1 == p')
 	if grep -q "python3" <<<"$out"; then emit_c top_lists_it "$t" ok "$out"; else emit_c top_lists_it "$t" fail "${out:-not listed}"; fi
+	# the trust domain itself keeps access: a process in label "demo" may
+	# read the server's environment
+	if [ "$t" = protected ] && [ -x "$AG" ] && [ "$AG" != "$RW/no-aiguard.sh" ]; then
+		out=$("$AG" exec --label demo -- cat "/proc/$PID/environ" 2>&1 | tr '\0' '\n')
+		if grep -qF "${CK[$t]}" <<<"$out"; then
+			emit_c same_label_reads_it "$t" ok "aiguard exec --label demo -- cat /proc/PID/environ"
+		else
+			emit_c same_label_reads_it "$t" fail "$(head -n1 <<<"$out")"
+		fi
+	fi
 }
 
 check_term() {

@@ -21,7 +21,8 @@ fi
 t0=$(date +%s)
 /overlay/realworld/attacks.sh >"$R"
 echo "# suite took $(($(date +%s) - t0)) s" >"$R"
-dmesg | grep -i aiguard | tail -n 20 | sed 's/^/# dmesg: /' >"$R"
+dmesg | grep -E 'aiguard[:_]' | grep -v 'denied' | tail -n 10 | sed 's/^/# dmesg: /' >"$R"
+echo "# dmesg: $(dmesg | grep -c 'aiguard: denied') 'aiguard: denied' lines" >"$R"
 echo "AIGUARD-REALWORLD-END" >"$R"
 sync
 echo o >/proc/sysrq-trigger
