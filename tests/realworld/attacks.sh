@@ -113,10 +113,15 @@ a_gcore() {
 }
 a_strace() {
 	timeout -s INT 60 strace -s 128 -p "$PID" -o strace.txt &
-	local st=$!
-	sleep 2
-	$H request "$SOCK" 3 >requests.txt 2>&1
+	local st=$! i
 	sleep 1
+	# requests until strace has seen one served (or has given up)
+	for ((i = 0; i < 20; i++)); do
+		kill -0 "$st" 2>/dev/null || break
+		$H request "$SOCK" 1 >>requests.txt 2>&1
+		sleep 0.5
+		grep -q pread64 strace.txt 2>/dev/null && break
+	done
 	kill -INT "$st" 2>/dev/null
 	wait "$st"
 }

@@ -14,15 +14,17 @@ echo
 "$here/report.sh" table "$logdir/results.tap" "$(grep -o 'kernel=.*' "$logdir/times" | cut -d= -f2)"
 cat <<'TXT'
 
-Why: every "protected" row is the same kernel decision. The aiguard module
-puts handlers (kprobes) on the LSM hooks these paths pass through:
+Why: the control is the same server, same user, same tools, started
+without aiguard. For the protected one the aiguard module refuses, in the
+kernel, every caller outside the "demo" trust domain - root included -
+through handlers (kprobes) on the paths these tools use:
 security_ptrace_access_check (gdb, gcore, strace, /proc/PID/{mem,environ,
 maps,smaps,fd/*}, process_vm_readv, pidfd_getfd), security_perf_event_alloc
-(perf, which root otherwise gets without a ptrace check) and the core-dump
-path (no core, file or pipe, even with suid_dumpable=2). The caller is root,
-but not in the "demo" trust domain, so it is refused; the worker child
-inherited the label at fork. The control is the same server, same user,
-started without aiguard.
+(perf: root otherwise gets per-task events without any ptrace check) and
+the core-dump path (the process stays non-dumpable and do_coredump is
+refused: no core, to a file or a |pipe, even with suid_dumpable=2). The
+worker child inherited the label at fork. Inside the domain access stays
+allowed (same_label_reads_it), and ps/top/kill keep working.
 TXT
 echo
 echo "(logs: $logdir; total $(($(date +%s) - t0)) s)"

@@ -35,12 +35,12 @@ END {
 		printf "%s | %s | %s\n", pad("attack", 18), pad("unprotected (control)", 44), "protected (aiguard exec --label demo)"
 		printf "%s-+-%s-+-%s\n", "------------------", "--------------------------------------------", "----------------------------------------------"
 		for (i = 1; i <= n; i++)
-			printf "%s | %s | %s\n", pad(id[i], 18), pad(trunc(cell(id[i], "control"), 44), 44), trunc(cell(id[i], "protected"), 70)
+			printf "%s | %s | %s\n", pad(id[i], 18), pad(trunc(cell(id[i], "control"), 44), 44), trunc(cell(id[i], "protected"), 80)
 		printf "\nmust keep working on the protected server:\n"
 		for (i = 1; i <= nch; i++) {
 			c = ch[i]
 			s = ((c, "protected") in cv) ? (cv[c, "protected"] == "ok" ? "✓ " : "✗ ") cd[c, "protected"] : "? no result"
-			printf "  %s %s\n", pad(c, 18), trunc(s, 90)
+			printf "  %s %s\n", pad(c, 20), trunc(s, 90)
 		}
 		printf "\nattacks:\n"
 		for (i = 1; i <= n; i++) printf "  %s %s\n", pad(id[i], 18), what[id[i]]

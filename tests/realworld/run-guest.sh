@@ -23,6 +23,7 @@ ag_ensure_packages qemu-system-x86 e2fsprogs debootstrap
 [ -n "${RW_KVM:-}" ] || export AG_NO_KVM=1
 t0=$(date +%s)
 img=$("$here/build-guest.sh")
+touch "$(dirname "$img")"  # in use: keeps it from being pruned
 t1=$(date +%s)
 echo "guest_image_s=$((t1 - t0))" >>"$logdir/times"
 
