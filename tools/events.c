@@ -282,7 +282,7 @@ static void event_json(FILE *f, const struct aiguard_event *ev)
 		fprintf(f, ",\"hook\":\"%s\"", hname);
 	else
 		fputs(",\"hook\":null", f);
-	if (!hname || !tname)
+	if ((!hname && ev->hook != AIGUARD_HOOK_NONE) || !tname)
 		fprintf(f, ",\"hook_nr\":%u", ev->hook);
 	fprintf(f, ",\"detail\":%" PRIu32, (uint32_t)ev->detail);
 	if (is_decision(ev->type) && ev->hook == AIGUARD_HOOK_PTRACE_ACCESS)

@@ -45,6 +45,22 @@ int expect_fail(long ret, int err, int want, int want2, const char *fmt, ...)
 int expect_ret(long ret, int err, long want_ret, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/*
+ * The same for a call written inline: the call runs first and errno is read
+ * right after it (C leaves the order of function arguments unspecified, so
+ * expect_fail(ioctl(...), errno, ...) may read errno before the ioctl).
+ */
+#define EXPECT_FAIL(call, want, want2, ...) ({				\
+	long ret_ = (call);						\
+	int err_ = errno;						\
+	expect_fail(ret_, err_, (want), (want2), __VA_ARGS__);		\
+})
+#define EXPECT_RET(call, want_ret, ...) ({				\
+	long ret_ = (call);						\
+	int err_ = errno;						\
+	expect_ret(ret_, err_, (want_ret), __VA_ARGS__);		\
+})
+
 /* ---- /dev/aiguard --------------------------------------------------------- */
 
 /* Opens /dev/aiguard once (cached); -1 with errno set when missing. */

@@ -291,7 +291,7 @@ static void aiguard_registry_basic(struct kunit *test)
 
 	/* A second insert for the key returns the entry in place. */
 	rcu_read_lock();
-	old = aiguard_registry_insert(reg, &k1, "b", 0, GFP_KERNEL);
+	old = aiguard_registry_insert(reg, &k1, "b", 0, GFP_ATOMIC);
 	KUNIT_EXPECT_FALSE(test, IS_ERR_OR_NULL(old));
 	if (!IS_ERR_OR_NULL(old))
 		KUNIT_EXPECT_STREQ(test, old->label, "a");

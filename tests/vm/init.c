@@ -214,19 +214,33 @@ static void run_kunit(void)
 	unload_module("aiguard_kunit");
 }
 
+/*
+ * Suites named t_zz_lock* seal the policy until reboot, after which the
+ * module cannot be unloaded: they run last, on their own, after the
+ * unload and leak checks (see run_lock_suites()).
+ */
+#define LOCK_PREFIX "t_zz_lock"
+
 static int is_test(const struct dirent *de)
 {
-	return strncmp(de->d_name, "t_", 2) == 0;
+	return strncmp(de->d_name, "t_", 2) == 0 &&
+	       strncmp(de->d_name, LOCK_PREFIX, strlen(LOCK_PREFIX)) != 0;
+}
+
+static int is_lock_test(const struct dirent *de)
+{
+	return strncmp(de->d_name, LOCK_PREFIX, strlen(LOCK_PREFIX)) == 0;
 }
 
 /* Runs every t_* of a directory, in name order, one suite each. */
-static void run_suites(const char *dir, const char *suite_prefix, int timeout)
+static void run_suites(const char *dir, const char *suite_prefix, int timeout,
+		       int (*filter)(const struct dirent *))
 {
 	struct dirent **names;
 	char path[512], *argv[3];
 	int i, n, status, timed_out;
 
-	n = scandir(dir, &names, is_test, alphasort);
+	n = scandir(dir, &names, filter, alphasort);
 	for (i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
 		size_t len = strlen(name);
@@ -276,6 +290,33 @@ static void kmemleak_report(void)
 	dprintf(res, "# suite: guest\n");
 	n = relay_file("/sys/kernel/debug/kmemleak", "# kmemleak: ");
 	check(n == 0, "kmemleak: no leaks after unloading the modules (%ld report lines)", n);
+}
+
+/*
+ * Load the module again, let the lock suites seal it, then prove that not
+ * even a forced unload (O_TRUNC, rmmod -f) gets it out.
+ */
+static void run_lock_suites(int timeout)
+{
+	struct dirent **names;
+	int n, ret;
+
+	n = scandir("/tests/e2e", &names, is_lock_test, alphasort);
+	if (n <= 0)
+		return;
+	while (n--)
+		free(names[n]);
+	free(names);
+
+	if (load_module("aiguard"))
+		return;
+	run_suites("/tests/e2e", "e2e", timeout, is_lock_test);
+	ret = syscall(SYS_delete_module, "aiguard", O_NONBLOCK | O_TRUNC);
+	check(ret == -1 && errno == EPERM,
+	      "locked module refuses a forced unload (ret %d, %s)", ret,
+	      ret ? strerror(errno) : "unloaded");
+	check(!access("/sys/module/aiguard", F_OK) && !access("/dev/aiguard", F_OK),
+	      "locked module and /dev/aiguard still present");
 }
 
 int main(void)
@@ -334,13 +375,14 @@ int main(void)
 	check(!access("/sys/module/aiguard", F_OK), "/sys/module/aiguard present");
 	check_device();
 	run_kunit();
-	run_suites("/tests/vm", "vm", timeout);
-	run_suites("/tests/e2e", "e2e", timeout);
+	run_suites("/tests/vm", "vm", timeout, is_test);
+	run_suites("/tests/e2e", "e2e", timeout, is_test);
 	unload_module("aiguard");
 	check(access("/sys/module/aiguard", F_OK) && access("/dev/aiguard", F_OK),
 	      "module and /dev/aiguard gone after unload");
 	if (has_kmemleak)
 		kmemleak_report();
+	run_lock_suites(timeout);
 
 	dprintf(res, SENTINEL "\n");
 	tcdrain(res);

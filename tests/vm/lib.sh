@@ -193,6 +193,8 @@ ag_stage_guest() {
 		for f in "$user"/e2e/t_*; do
 			[ -f "$f" ] && cp "$f" "$stage/tests/e2e/"
 		done
+		# helpers the tests run, which are not tests themselves
+		[ -f "$user/e2e/flood" ] && cp "$user/e2e/flood" "$stage/tests/e2e/"
 	fi
 	return 0
 }

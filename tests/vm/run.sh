@@ -117,7 +117,7 @@ run_kernel() {
 			{ record "$k" FAIL "kernel $k installed"; return; }
 		kdir=/usr/src/linux-headers-$kver
 		image=/boot/vmlinuz-$kver
-		append="panic=-1"
+		append="panic=-1 ag_test_timeout=300"
 		tmo=${AG_VM_TIMEOUT:-600}
 		;;
 	debug)
@@ -126,7 +126,7 @@ run_kernel() {
 		kver=debug-$(cat "$obj/include/config/kernel.release")
 		kdir=$obj
 		image=$obj/arch/x86/boot/bzImage
-		append="panic=-1 panic_on_warn=1"
+		append="panic=-1 panic_on_warn=1 ag_test_timeout=600"
 		tmo=${AG_DEBUG_VM_TIMEOUT:-1200}
 		;;
 	*)
