@@ -5,6 +5,8 @@
 #   make check                full test run: static checks + QEMU guests on
 #                             Debian's 6.1 and 6.12 kernels and a debug kernel
 #   make check KERNELS=6.12   only some kernels (6.1, 6.12, debug)
+#   make demo [KERNEL=6.1]    real attack tools against a toy inference server
+#   make bench                what the hooks cost (tests/bench, BENCHMARKS.md)
 #   make clean
 #
 # The module is never built inside the source tree: the sources are copied to
@@ -16,7 +18,7 @@ KERNELS ?= 6.1 6.12 debug
 BUILD := $(CURDIR)/build
 LIB := . $(CURDIR)/tests/vm/lib.sh
 
-.PHONY: all module tool check demo clean
+.PHONY: all module tool check demo bench clean
 
 all: module tool
 
@@ -40,6 +42,9 @@ check:
 demo:
 	@if [ -f tests/realworld/demo.sh ]; then bash tests/realworld/demo.sh; \
 	else echo "tests/realworld/demo.sh not there yet: no demo"; fi
+
+bench:
+	bash tests/bench/run.sh
 
 clean:
 	rm -rf $(BUILD)
