@@ -10,8 +10,8 @@
  *     - maps:     open+read+close of /proc/T/maps, T unprotected
  *     - environ:  the same for /proc/T/environ
  *     - ps:       a `ps aux`-style scan: stat, status, cmdline of every pid
- *     - forkexec: fork + execve of a static `true` + waitpid   (phase 0)
- *     - thread:   pthread_create + pthread_join                 (phase 0)
+ *     - forkexec: fork + execve of a static `true` + waitpid
+ *     - thread:   pthread_create + pthread_join
  *   deny: module loaded, one protected target; pairs of
  *     - memok:    open+close of /proc/U/mem, U unprotected (allowed)
  *     - memdeny:  open of /proc/P/mem, P protected (EACCES) + audit record
@@ -184,14 +184,20 @@ static void aiguard_down(void)
 	unload_module("aiguard");
 }
 
-static int protect(pid_t pid, const char *label)
+static int protect_flags(pid_t pid, const char *label, __u32 flags)
 {
 	struct aiguard_protect p = {
 		.target = { .type = AIGUARD_TARGET_PID, .id = pid },
+		.flags = flags,
 	};
 
 	snprintf(p.label, sizeof(p.label), "%s", label);
 	return ioctl(agfd, AIGUARD_IOC_PROTECT, &p);
+}
+
+static int protect(pid_t pid, const char *label)
+{
+	return protect_flags(pid, label, 0);
 }
 
 static int unprotect(pid_t pid)
@@ -465,6 +471,8 @@ static void memory_before(void)
 {
 	sync();
 	write_file("/proc/sys/vm/drop_caches", "3");
+	settle();	/* the RCU frees of what was dropped */
+	settle();
 	result("M before_slab_kb %ld", meminfo_kb("Slab"));
 	result("M before_memfree_kb %ld", meminfo_kb("MemFree"));
 	result("M before_pagetables_kb %ld", meminfo_kb("PageTables"));
@@ -575,23 +583,34 @@ static double m_memopen(const char *path, int n, int *denied)
 	return (double)(now_ns() - t0) / n;
 }
 
+/*
+ * The deny path. Per pair, with the module loaded:
+ *   A: open+close of /proc/U/mem, U unprotected (allowed)
+ *   B: open of /proc/P/mem, P protected: EACCES, one audit record
+ *   C: open+close of /proc/Q/mem, Q protected in permissive mode: the same
+ *      decision and audit record as a denial, but the open goes on, so
+ *      C - A is what aiguard adds to an access it decides on.
+ * Reported as phase "deny" (A vs B) and phase "audit" (A vs C).
+ */
 static void deny_phase(int pairs)
 {
-	char ok_path[64], deny_path[64];
-	pid_t victim = pids[1];
+	char ok_path[64], deny_path[64], audit_path[64];
+	pid_t victim = pids[1], audited = pids[2];
 	uint64_t ev0, ev1;
 	int pair, denied, total = 0, n = iters(3000);
 	double v;
 
 	if (aiguard_up())
 		return;
-	if (protect(victim, "bench-victim")) {
+	if (protect(victim, "bench-victim") ||
+	    protect_flags(audited, "bench-audit", AIGUARD_PROTECT_PERMISSIVE)) {
 		result("E protect victim: %s", strerror(errno));
 		aiguard_down();
 		return;
 	}
 	snprintf(ok_path, sizeof(ok_path), "/proc/%d/mem", pids[0]);
 	snprintf(deny_path, sizeof(deny_path), "/proc/%d/mem", victim);
+	snprintf(audit_path, sizeof(audit_path), "/proc/%d/mem", audited);
 	m_memopen(deny_path, 20, &denied);	/* past the log line burst */
 	ev0 = audit_events();
 	for (pair = 0; pair < pairs; pair++) {
@@ -600,16 +619,23 @@ static void deny_phase(int pairs)
 		if (denied)
 			result("E open %s refused %d times", ok_path, denied);
 		result("S deny %d A mem %.1f", pair, v);
+		result("S audit %d A mem %.1f", pair, v);
 		v = m_memopen(deny_path, n, &denied);
 		total += n;
 		if (denied != n)
 			result("E open %s: %d of %d denied", deny_path, denied, n);
 		result("S deny %d B mem %.1f", pair, v);
+		v = m_memopen(audit_path, n, &denied);
+		total += n;
+		if (denied)
+			result("E open %s (permissive) refused %d times", audit_path, denied);
+		result("S audit %d B mem %.1f", pair, v);
 	}
 	ev1 = audit_events();
 	result("M deny_opens %d", total);
 	result("M deny_audit_records %llu", (unsigned long long)(ev1 - ev0));
 	unprotect(victim);
+	unprotect(audited);
 	aiguard_down();
 }
 
@@ -708,7 +734,7 @@ int main(void)
 	if (big >= 1000) {
 		if (spawn_sleepers(1000))
 			goto out;
-		phase(1000, pairs, 0);
+		phase(1000, pairs, 1);
 	}
 	if (big > 1000) {
 		uint64_t t0 = now_ns();
@@ -716,7 +742,7 @@ int main(void)
 		if (spawn_sleepers(big - 1000))
 			goto out;
 		result("M spawn_%d_s %.1f", big - 1000, (now_ns() - t0) / 1e9);
-		phase(big, pairs, 0);
+		phase(big, pairs, 1);
 		memory_phase(big);
 	} else if (big == 1000) {
 		memory_phase(big);

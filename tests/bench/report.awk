@@ -69,11 +69,13 @@ END {
 	metric_name["ps_per_proc"] = "  the same, per process"
 	metric_name["forkexec"] = "fork+exec+wait of static true"
 	metric_name["thread"] = "pthread create+join"
-	metric_name["mem"] = "/proc/PID/mem: A = open+close unprotected (allowed), B = open protected (EACCES + audit record)"
+	metric_name["mem"] = "/proc/PID/mem open"
 
 	printf "### Kernel %s\n\n", kernel
-	printf "A = module unloaded, B = module loaded (deny rows: A = allowed open, B = denied open).\n"
+	printf "A = module unloaded, B = module loaded, with that many processes protected.\n"
 	printf "Ratio = median over pairs of B/A, with the min-max of the pairwise ratios.\n\n"
+	printf "Rows \"deny\" and \"audit\" (module loaded): A = open+close of an unprotected /proc/PID/mem; B = open of a protected one\n"
+	printf "(deny: EACCES; audit: permissive protection, same decision and audit record, open allowed).\n\n"
 	printf "| protected | measurement | pairs | median A | median B | ratio B/A | ratio min-max |\n"
 	printf "|---|---|---|---|---|---|---|\n"
 	worst_allow = 0
@@ -101,7 +103,7 @@ END {
 		printf "| %s | %s | %d | %s | %s | %.3f | %.3f-%.3f |\n", pm[1],
 			metric_name[pm[2]] ? metric_name[pm[2]] : pm[2], n,
 			fmt_ns(median(a, n)), fmt_ns(median(b, n)), mr, lo, hi
-		if (pm[1] != "deny" && pm[2] != "ps_per_proc") {
+		if (pm[1] != "deny" && pm[1] != "audit" && pm[2] != "ps_per_proc") {
 			if (pm[2] == "forkexec" || pm[2] == "thread") {
 				if (mr > worst_life) { worst_life = mr; worst_life_what = pm[1] " " pm[2] }
 			} else if (mr > worst_allow) {
@@ -110,13 +112,19 @@ END {
 		}
 		if (pm[1] == "deny")
 			deny_ratio = mr
+		if (pm[1] == "audit") {
+			delete d
+			for (i = 1; i <= n; i++)
+				d[i] = b[i] - a[i]
+			audit_cost = median(d, n)
+		}
 	}
 	printf "\n"
 
 	if (m["deny_opens"] > 0)
-		printf "Deny path: %d denied opens, %d audit records (%.2f per denial).\n\n",
+		printf "Deny path: %d denied or audited opens, %d audit records (%.2f per decision); aiguard's decision + audit record (audit B - A, median): %s.\n\n",
 			m["deny_opens"], m["deny_audit_records"],
-			m["deny_audit_records"] / m["deny_opens"]
+			m["deny_audit_records"] / m["deny_opens"], fmt_ns(audit_cost)
 
 	# memory
 	n = m["mem_n"]

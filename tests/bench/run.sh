@@ -21,7 +21,11 @@
 #   BENCH_BIG       largest number of protected processes (default 10000)
 #   BENCH_REGISTRY  1 (default) to run aiguard_bench.ko, 0 to skip it
 #   BENCH_MEM_MB    guest memory (default 2048)
+#   BENCH_SMP       guest CPUs (default 1 with icount: Debian's 6.1 kernel
+#                   hangs bringing up a second CPU under -icount; 2 with wall)
 #   BENCH_TIMEOUT   seconds per guest (default 1200)
+#
+#   BENCH_OUT       output directory (default build/bench)
 #
 # Output: build/bench/<kernel>/ (console.log, results.tap, report.md) and
 # build/bench/report.md. Exit status 0 unless something broke (build, boot,
@@ -37,9 +41,10 @@ BENCH_SCALE=${BENCH_SCALE:-100}
 BENCH_BIG=${BENCH_BIG:-10000}
 BENCH_REGISTRY=${BENCH_REGISTRY:-1}
 BENCH_MEM_MB=${BENCH_MEM_MB:-2048}
+if [ "$BENCH_CLOCK" = icount ]; then BENCH_SMP=${BENCH_SMP:-1}; else BENCH_SMP=${BENCH_SMP:-2}; fi
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-1200}
 BENCH_DIR=$AG_ROOT/tests/bench
-OUT=$AG_ROOT/build/bench
+OUT=${BENCH_OUT:-$AG_ROOT/build/bench}
 USERLAND=$OUT/userland
 CFLAGS=(-static -O2 -Wall -Wextra -Werror)
 
@@ -93,7 +98,7 @@ run_kernel() {
 	stage "$bdir/guest" "$bdir/module"
 	ag_make_initramfs "$bdir/initramfs.cpio.gz" "$bdir/guest" || return 1
 
-	extra=(-m "$BENCH_MEM_MB")
+	extra=(-m "$BENCH_MEM_MB" -smp "$BENCH_SMP")
 	[ "$BENCH_CLOCK" = icount ] && extra+=(-icount shift=0,sleep=off)
 	append="panic=-1 slab_nomerge bench_pairs=$BENCH_PAIRS bench_scale=$BENCH_SCALE"
 	append+=" bench_big=$BENCH_BIG bench_registry=$BENCH_REGISTRY"
@@ -135,7 +140,10 @@ main() {
 		echo "## aiguard benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 		echo
 		echo "command: make bench (BENCH_KERNELS=\"$BENCH_KERNELS\" BENCH_CLOCK=$BENCH_CLOCK" \
-			"BENCH_PAIRS=$BENCH_PAIRS BENCH_SCALE=$BENCH_SCALE BENCH_BIG=$BENCH_BIG)"
+			"BENCH_PAIRS=$BENCH_PAIRS BENCH_SCALE=$BENCH_SCALE BENCH_BIG=$BENCH_BIG" \
+			"BENCH_SMP=$BENCH_SMP BENCH_MEM_MB=$BENCH_MEM_MB)"
+		echo "module: $(git -C "$AG_ROOT" log -1 --format='%h %s' -- module 2>/dev/null || echo unknown)$(
+			git -C "$AG_ROOT" diff --quiet HEAD -- module 2>/dev/null || echo ' (+ uncommitted changes)')"
 		echo "$(host_load)"
 		echo
 	} >"$OUT/report.md"
