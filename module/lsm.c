@@ -215,19 +215,22 @@ static int aiguard_enforce(struct aiguard_request *req,
 	}
 }
 
+/*
+ * The hot path. Almost every check is about an unprotected task; answer
+ * that before building a request: no store, no call.
+ */
+static __always_inline bool aiguard_may_be_protected(struct task_struct *task)
+{
+	return aiguard_registry_may_hold(&aiguard_registry, task_tgid(task));
+}
+
 static const char *aiguard_mode_name(unsigned int mode)
 {
 	return (mode & PTRACE_MODE_ATTACH) ? "attach" : "read";
 }
 
-/**
- * aiguard_ptrace_access_check - security_ptrace_access_check() handler
- * @child: the task being accessed
- * @mode: PTRACE_MODE_* of the request
- *
- * Return: 0 or -EPERM, as __ptrace_may_access() reports any denial.
- */
-int aiguard_ptrace_access_check(struct task_struct *child, unsigned int mode)
+static noinline int aiguard_ptrace_access_check_slow(struct task_struct *child,
+						     unsigned int mode)
 {
 	const char *caller;
 	struct aiguard_request req = {
@@ -240,6 +243,20 @@ int aiguard_ptrace_access_check(struct task_struct *child, unsigned int mode)
 		return 0;
 	caller = aiguard_opt(req.caller_protected, req.caller);
 	return aiguard_enforce(&req, aiguard_policy_access(caller, req.label, mode));
+}
+
+/**
+ * aiguard_ptrace_access_check - security_ptrace_access_check() handler
+ * @child: the task being accessed
+ * @mode: PTRACE_MODE_* of the request
+ *
+ * Return: 0 or -EPERM, as __ptrace_may_access() reports any denial.
+ */
+int aiguard_ptrace_access_check(struct task_struct *child, unsigned int mode)
+{
+	if (!aiguard_may_be_protected(child))
+		return 0;
+	return aiguard_ptrace_access_check_slow(child, mode);
 }
 
 /**
@@ -257,8 +274,7 @@ int aiguard_ptrace_traceme(struct task_struct *parent)
 	};
 
 	/* Here the protected one is current, and the outsider its parent. */
-	if (aiguard_registry_empty(&aiguard_registry) ||
-	    !aiguard_snapshot(&req, parent))
+	if (!aiguard_may_be_protected(current) || !aiguard_snapshot(&req, parent))
 		return 0;
 	parent_label = aiguard_opt(req.caller_protected, req.caller);
 	return aiguard_enforce(&req, aiguard_policy_traceme(req.label, parent_label));
@@ -292,7 +308,7 @@ int aiguard_perf_event_alloc(struct perf_event *event)
 				       aiguard_policy_perf_system(true,
 								  event->attr.sample_type));
 	}
-	if (!aiguard_snapshot(&req, current))
+	if (!aiguard_may_be_protected(req.target) || !aiguard_snapshot(&req, current))
 		return 0;
 	caller = aiguard_opt(req.caller_protected, req.caller);
 	return aiguard_enforce(&req, aiguard_policy_access(caller, req.label,
@@ -332,7 +348,7 @@ int aiguard_task_prctl(int option, unsigned long arg2)
 		.detail = option, .target = current, .err = -EPERM,
 	};
 
-	if (option != PR_SET_DUMPABLE || aiguard_registry_empty(&aiguard_registry) ||
+	if (option != PR_SET_DUMPABLE || !aiguard_may_be_protected(current) ||
 	    !aiguard_snapshot(&req, current))
 		return 0;
 	return aiguard_enforce(&req, aiguard_policy_prctl(req.label, option, arg2));
@@ -349,7 +365,7 @@ void aiguard_bprm_committed_creds(void)
 {
 	bool protected;
 
-	if (aiguard_registry_empty(&aiguard_registry))
+	if (!aiguard_may_be_protected(current))
 		return;
 	rcu_read_lock();
 	protected = aiguard_task_entry(current);
@@ -375,8 +391,7 @@ bool aiguard_coredump(void)
 		.target = current, .err = 1,
 	};
 
-	if (aiguard_registry_empty(&aiguard_registry) ||
-	    !aiguard_snapshot(&req, current))
+	if (!aiguard_may_be_protected(current) || !aiguard_snapshot(&req, current))
 		return false;
 	return aiguard_enforce(&req, aiguard_policy_coredump(req.label));
 }

@@ -6,6 +6,8 @@
  * insert from atomic context (fork) never waits for a resize.
  */
 #include <linux/err.h>
+#include <linux/limits.h>
+#include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
@@ -78,13 +80,41 @@ int aiguard_registry_init(struct aiguard_registry *reg,
 	atomic_set(&reg->nr_groups, 0);
 	atomic_set(&reg->nr_pending, 0);
 	reg->release = release;
+	spin_lock_init(&reg->filter_lock);
+	reg->filter = kvzalloc(1 << AIGUARD_FILTER_BITS, GFP_KERNEL);
+	if (!reg->filter)
+		return -ENOMEM;
 	err = rhashtable_init(&reg->groups, &aiguard_groups_params);
 	if (err)
-		return err;
+		goto err_filter;
 	err = rhashtable_init(&reg->pending, &aiguard_pending_params);
 	if (err)
-		rhashtable_destroy(&reg->groups);
+		goto err_groups;
+	return 0;
+
+err_groups:
+	rhashtable_destroy(&reg->groups);
+err_filter:
+	kvfree(reg->filter);
+	reg->filter = NULL;
 	return err;
+}
+
+/*
+ * Raise (+1) before publishing an entry, lower (-1) after unlinking it. A
+ * counter that reached its maximum stays there: a permanent "maybe" for its
+ * bucket, never a false "no".
+ */
+static void aiguard_filter_update(struct aiguard_registry *reg, const void *key,
+				  int delta)
+{
+	u8 *c = &reg->filter[hash_ptr(key, AIGUARD_FILTER_BITS)];
+	unsigned long flags;
+
+	spin_lock_irqsave(&reg->filter_lock, flags);
+	if (*c != U8_MAX)
+		WRITE_ONCE(*c, *c + delta);
+	spin_unlock_irqrestore(&reg->filter_lock, flags);
 }
 EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_init);
 
@@ -108,14 +138,21 @@ static void aiguard_entry_destroy(void *ptr, void *arg)
 /**
  * aiguard_registry_destroy - free every entry and the tables
  * @reg: the registry; no reader or writer may use it any more
+ *
+ * Waits for the RCU frees of entries removed before, so @reg itself may be
+ * freed on return.
  */
 void aiguard_registry_destroy(struct aiguard_registry *reg)
 {
+	/* Entries retired earlier still point at @reg until their RCU free. */
+	rcu_barrier();
 	/* A pending entry is never also in @groups: free each table's own. */
 	rhashtable_free_and_destroy(&reg->pending, aiguard_entry_destroy, NULL);
 	rhashtable_free_and_destroy(&reg->groups, aiguard_entry_destroy, NULL);
 	atomic_set(&reg->nr_groups, 0);
 	atomic_set(&reg->nr_pending, 0);
+	kvfree(reg->filter);
+	reg->filter = NULL;
 }
 EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_destroy);
 
@@ -132,7 +169,8 @@ EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_destroy);
 struct aiguard_entry *aiguard_registry_lookup(struct aiguard_registry *reg,
 					      const void *key)
 {
-	if (!key || !atomic_read(&reg->nr_groups))
+	if (!key || !atomic_read(&reg->nr_groups) ||
+	    !READ_ONCE(reg->filter[hash_ptr(key, AIGUARD_FILTER_BITS)]))
 		return NULL;
 	return rhashtable_lookup(&reg->groups, &key, aiguard_groups_params);
 }
@@ -192,9 +230,11 @@ struct aiguard_entry *aiguard_registry_insert(struct aiguard_registry *reg,
 	if (!e)
 		return ERR_PTR(-ENOMEM);
 	e->key = key;
+	aiguard_filter_update(reg, key, 1);
 	old = rhashtable_lookup_get_insert_fast(&reg->groups, &e->node,
 						aiguard_groups_params);
 	if (old) {
+		aiguard_filter_update(reg, key, -1);
 		kmem_cache_free(aiguard_entry_cache, e);
 		return old;
 	}
@@ -227,6 +267,7 @@ int aiguard_registry_remove(struct aiguard_registry *reg, const void *key)
 	if (e && !rhashtable_remove_fast(&reg->groups, &e->node,
 					 aiguard_groups_params)) {
 		atomic_dec(&reg->nr_groups);
+		aiguard_filter_update(reg, key, -1);
 		aiguard_entry_retire(e);
 		err = 0;
 	}
@@ -289,9 +330,11 @@ int aiguard_registry_commit_pending(struct aiguard_registry *reg,
 	if (!e)
 		goto out;
 	e->key = key;
+	aiguard_filter_update(reg, key, 1);
 	old = rhashtable_lookup_get_insert_fast(&reg->groups, &e->node,
 						aiguard_groups_params);
 	if (old) {
+		aiguard_filter_update(reg, key, -1);
 		e->key = NULL;
 		err = IS_ERR(old) ? PTR_ERR(old) : -EEXIST;
 		goto out;

@@ -419,6 +419,49 @@ static void aiguard_registry_scale(struct kunit *test)
 	vfree(keys);
 }
 
+/* The counting filter never says "absent" for a present key. */
+static void aiguard_registry_filter(struct kunit *test)
+{
+	struct aiguard_registry *reg = aiguard_test_registry(test);
+	static int keys[64], task;
+	int i, present;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		KUNIT_EXPECT_FALSE(test, aiguard_registry_may_hold(reg, &keys[i]));
+	for (i = 0; i < ARRAY_SIZE(keys); i += 2)
+		KUNIT_ASSERT_NULL(test, aiguard_registry_insert(reg, &keys[i], "f", 0,
+								GFP_KERNEL));
+	for (i = 0; i < ARRAY_SIZE(keys); i += 2)
+		KUNIT_EXPECT_TRUE(test, aiguard_registry_may_hold(reg, &keys[i]));
+	/* A failed (duplicate) insert leaves the counter as it was. */
+	rcu_read_lock();
+	KUNIT_EXPECT_NOT_NULL(test, aiguard_registry_insert(reg, &keys[0], "f", 0,
+							    GFP_ATOMIC));
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, aiguard_registry_remove(reg, &keys[0]), 0);
+	/* keys[0] may share a counter with another present key, no more. */
+	present = 0;
+	for (i = 2; i < ARRAY_SIZE(keys); i += 2)
+		present |= hash_ptr(&keys[i], AIGUARD_FILTER_BITS) ==
+			   hash_ptr(&keys[0], AIGUARD_FILTER_BITS);
+	if (!present)
+		KUNIT_EXPECT_FALSE(test, aiguard_registry_may_hold(reg, &keys[0]));
+
+	/* Anything pending makes every answer "maybe". */
+	KUNIT_EXPECT_EQ(test, aiguard_registry_add_pending(reg, &task, "f", 0,
+							   GFP_KERNEL), 0);
+	KUNIT_EXPECT_TRUE(test, aiguard_registry_may_hold(reg, &keys[1]));
+	KUNIT_EXPECT_EQ(test, aiguard_registry_commit_pending(reg, &task, &keys[1]), 0);
+	KUNIT_EXPECT_TRUE(test, aiguard_registry_may_hold(reg, &keys[1]));
+
+	for (i = 1; i < ARRAY_SIZE(keys); i++)
+		aiguard_registry_remove(reg, &keys[i]);
+	KUNIT_EXPECT_TRUE(test, aiguard_registry_empty(reg));
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		KUNIT_EXPECT_FALSE(test, aiguard_registry_may_hold(reg, &keys[i]));
+	aiguard_registry_destroy(reg);
+}
+
 static void aiguard_registry_entry_budget(struct kunit *test)
 {
 	/* The per-process memory target: at most 256 bytes. */
@@ -458,6 +501,7 @@ static struct kunit_case aiguard_registry_cases[] = {
 	KUNIT_CASE(aiguard_registry_inherit),
 	KUNIT_CASE(aiguard_registry_destroy_releases),
 	KUNIT_CASE(aiguard_registry_scale),
+	KUNIT_CASE(aiguard_registry_filter),
 	KUNIT_CASE(aiguard_registry_entry_budget),
 	{}
 };
