@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Whole-machine read paths that name no process: /proc/kcore (all of RAM)
+ * and CPU-wide perf events sampling user stacks. aiguard closes them while
+ * any process is protected and reopens them when none is.
+ *
+ * The control runs first, with nothing protected: kcore must really hand
+ * out user memory (a canary an unprotected target and this test hold),
+ * and the perf event must open.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib.h"
+
+#define KCORE "/proc/kcore"
+#define CHUNK (1 << 20)
+
+/*
+ * Scans the RAM segments of /proc/kcore for needle. Returns 1 when found,
+ * 0 when not, -1 with errno when kcore cannot be opened or read.
+ */
+static int kcore_find(const char *needle)
+{
+	size_t nlen = strlen(needle);
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	char *buf;
+	int fd, i, found = 0;
+
+	fd = open(KCORE, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	buf = malloc(CHUNK + nlen);
+	if (!buf || pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG)) {
+		free(buf);
+		close(fd);
+		errno = EIO;
+		return -1;
+	}
+	for (i = 0; i < eh.e_phnum && !found; i++) {
+		off_t off;
+		size_t left;
+
+		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + (off_t)i * eh.e_phentsize) !=
+		    sizeof(ph))
+			break;
+		/* RAM and kernel text have a physical address; the rest is -1. */
+		if (ph.p_type != PT_LOAD || ph.p_paddr == (Elf64_Addr)-1 ||
+		    ph.p_filesz > (4ULL << 30))
+			continue;
+		for (off = ph.p_offset, left = ph.p_filesz; left && !found;) {
+			size_t n = left < CHUNK ? left : CHUNK;
+			ssize_t got = pread(fd, buf, n, off);
+
+			if (got <= 0)
+				break;
+			found = has(buf, got, needle);
+			off += got;
+			left -= got;
+		}
+	}
+	free(buf);
+	close(fd);
+	return found;
+}
+
+static long perf_cpu_wide(uint64_t sample_type)
+{
+	struct perf_event_attr a;
+	long fd;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_CPU_CLOCK;
+	a.disabled = 1;
+	if (sample_type) {
+		a.sample_period = 100000;
+		a.sample_type = sample_type;
+		if (sample_type & PERF_SAMPLE_STACK_USER)
+			a.sample_stack_user = 4096;
+		if (sample_type & PERF_SAMPLE_REGS_USER)
+			a.sample_regs_user = 1;	/* AX: an empty mask is EINVAL */
+	}
+	fd = syscall(SYS_perf_event_open, &a, -1, 0, -1, 0);
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 ? -1 : 0;
+}
+
+static int nr_protected(void)
+{
+	struct aiguard_stats st;
+
+	return ag_stats(&st) ? -1 : (int)st.nr_protected;
+}
+
+/* Waits up to 2 s for the registry to empty. */
+static int wait_unprotected(void)
+{
+	int i;
+
+	for (i = 0; i < 40 && nr_protected() != 0; i++)
+		usleep(50 * 1000);
+	return nr_protected() == 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct target ctl, prot;
+	int found;
+
+	tap_init(argc, argv, 120);
+	if (!tap_ok(wait_unprotected(), "nothing_protected_before_the_control"))
+		tap_diag("  nr_protected=%d: the control needs an empty registry",
+			 nr_protected());
+
+	/* control: nothing protected, kcore gives RAM away */
+	target_spawn(&ctl, TGT_CONTROL, NULL);
+	found = kcore_find(ctl.c.heap);
+	if (found < 0)
+		tap_diag("  %s: %s", KCORE, strerror(errno));
+	tap_ok(found == 1, "kcore_control_leaks_canary");
+	EXPECT_RET(perf_cpu_wide(PERF_SAMPLE_STACK_USER), 0,
+		   "perf_cpu_wide_stack_user_control");
+
+	/* one protected process closes both for everyone */
+	target_spawn(&prot, TGT_PIDFD, "e2e-global");
+	if (target_is_protected(&prot)) {
+		EXPECT_FAIL(open(KCORE, O_RDONLY), EPERM, 0, "kcore_open_while_protected_eperm");
+		EXPECT_FAIL(perf_cpu_wide(PERF_SAMPLE_STACK_USER), EACCES, 0,
+			    "perf_cpu_wide_stack_user_while_protected_eacces");
+		EXPECT_FAIL(perf_cpu_wide(PERF_SAMPLE_REGS_USER), EACCES, 0,
+			    "perf_cpu_wide_regs_user_while_protected_eacces");
+		/* counting and IP sampling keep working */
+		EXPECT_RET(perf_cpu_wide(0), 0, "perf_cpu_wide_counting_while_protected");
+		EXPECT_RET(perf_cpu_wide(PERF_SAMPLE_IP), 0,
+			   "perf_cpu_wide_ip_sampling_while_protected");
+	} else {
+		tap_ok(0, "kcore_open_while_protected_eperm");
+		tap_ok(0, "perf_cpu_wide_stack_user_while_protected_eacces");
+		tap_ok(0, "perf_cpu_wide_regs_user_while_protected_eacces");
+		tap_ok(0, "perf_cpu_wide_counting_while_protected");
+		tap_ok(0, "perf_cpu_wide_ip_sampling_while_protected");
+	}
+
+	/* and the last one leaving reopens them */
+	target_stop(&prot);
+	tap_ok(wait_unprotected(), "registry_empty_after_target_exit");
+	found = kcore_find(ctl.c.heap);
+	tap_ok(found == 1, "kcore_reopens_when_nothing_is_protected");
+	target_stop(&ctl);
+	return tap_done();
+}
