@@ -106,8 +106,11 @@ static long aiguard_ioc_protect(void __user *arg)
 	err = aiguard_label_check(req.label, true);
 	if (err)
 		return err;
-	if ((req.flags & AIGUARD_PROTECT_PERMISSIVE) && aiguard_locked())
-		return -EPERM;
+	err = aiguard_policy_lock_check((req.flags & AIGUARD_PROTECT_PERMISSIVE) ?
+					AIGUARD_OP_PROTECT_PERMISSIVE : AIGUARD_OP_PROTECT,
+					aiguard_locked());
+	if (err)
+		return err;
 	pid = aiguard_target_pid(&req.target);
 	if (IS_ERR(pid))
 		return PTR_ERR(pid);
@@ -128,8 +131,9 @@ static long aiguard_ioc_unprotect(void __user *arg)
 		return -EFAULT;
 	if (req.flags || req.reserved)
 		return -EINVAL;
-	if (aiguard_locked())
-		return -EPERM;
+	err = aiguard_policy_lock_check(AIGUARD_OP_UNPROTECT, aiguard_locked());
+	if (err)
+		return err;
 	pid = aiguard_target_pid(&req.target);
 	if (IS_ERR(pid))
 		return PTR_ERR(pid);
@@ -295,8 +299,9 @@ static long aiguard_ioc_grant(void __user *arg)
 		return -EFAULT;
 	if (req.flags || req.id || !req.ttl_sec || req.ttl_sec > AIGUARD_GRANT_TTL_MAX)
 		return -EINVAL;
-	if (aiguard_locked())
-		return -EPERM;
+	err = aiguard_policy_lock_check(AIGUARD_OP_GRANT, aiguard_locked());
+	if (err)
+		return err;
 	tracer = aiguard_target_pid(&req.tracer);
 	if (IS_ERR(tracer))
 		return PTR_ERR(tracer);

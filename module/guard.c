@@ -27,6 +27,7 @@
 #include <linux/workqueue.h>
 
 #include "aiguard.h"
+#include "policy.h"
 
 static bool aiguard_is_locked;
 static bool aiguard_is_permissive;
@@ -83,12 +84,12 @@ u32 aiguard_state(void)
  */
 int aiguard_set_permissive(bool on)
 {
-	int err = 0;
+	int err;
 
 	mutex_lock(&aiguard_guard_mutex);
-	if (on && aiguard_locked()) {
-		err = -EPERM;
-	} else if (on != aiguard_is_permissive) {
+	err = aiguard_policy_lock_check(on ? AIGUARD_OP_PERMISSIVE_ON :
+					AIGUARD_OP_PERMISSIVE_OFF, aiguard_locked());
+	if (!err && on != aiguard_is_permissive) {
 		WRITE_ONCE(aiguard_is_permissive, on);
 		if (aiguard_guard_ready)
 			aiguard_audit_state(AIGUARD_EVENT_MODE,
@@ -153,7 +154,7 @@ bool aiguard_delete_module_denied(const char __user *name)
 {
 	char buf[sizeof(KBUILD_MODNAME)];
 
-	if (!aiguard_locked())
+	if (!aiguard_policy_lock_check(AIGUARD_OP_UNLOAD, aiguard_locked()))
 		return false;
 	if (copy_from_user_nofault(buf, name, sizeof(buf)))
 		return true;

@@ -189,6 +189,34 @@ bool aiguard_policy_grant_match(const void *grant_tracer,
 }
 EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_policy_grant_match);
 
+/**
+ * aiguard_policy_lock_check - whether the lock refuses an operation
+ * @op: the operation
+ * @locked: whether the policy is locked
+ *
+ * A locked policy only tightens: what weakens protection (unprotect,
+ * audit-only mode, new grants, unloading) is refused; protecting more,
+ * switching audit-only mode off, ending grants and locking again are not.
+ *
+ * Return: 0, or -EPERM.
+ */
+int aiguard_policy_lock_check(enum aiguard_op op, bool locked)
+{
+	if (!locked)
+		return 0;
+	switch (op) {
+	case AIGUARD_OP_PROTECT_PERMISSIVE:
+	case AIGUARD_OP_UNPROTECT:
+	case AIGUARD_OP_PERMISSIVE_ON:
+	case AIGUARD_OP_GRANT:
+	case AIGUARD_OP_UNLOAD:
+		return -EPERM;
+	default:
+		return 0;
+	}
+}
+EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_policy_lock_check);
+
 static bool aiguard_label_char_ok(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||

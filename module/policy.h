@@ -47,6 +47,33 @@ bool aiguard_policy_grant_match(const void *grant_tracer,
 				const void *grant_target, u64 expires,
 				const void *tracer, const void *target, u64 now);
 
+/**
+ * enum aiguard_op - the operations a locked policy may refuse
+ * @AIGUARD_OP_PROTECT: protect a process, enforcing.
+ * @AIGUARD_OP_PROTECT_PERMISSIVE: protect a process in audit-only mode.
+ * @AIGUARD_OP_UNPROTECT: release a process.
+ * @AIGUARD_OP_PERMISSIVE_ON: switch global audit-only mode on.
+ * @AIGUARD_OP_PERMISSIVE_OFF: switch it off.
+ * @AIGUARD_OP_GRANT: make a break-glass grant.
+ * @AIGUARD_OP_REVOKE: end one.
+ * @AIGUARD_OP_LOCK: lock (again).
+ * @AIGUARD_OP_UNLOAD: unload the module.
+ */
+enum aiguard_op {
+	AIGUARD_OP_PROTECT,
+	AIGUARD_OP_PROTECT_PERMISSIVE,
+	AIGUARD_OP_UNPROTECT,
+	AIGUARD_OP_PERMISSIVE_ON,
+	AIGUARD_OP_PERMISSIVE_OFF,
+	AIGUARD_OP_GRANT,
+	AIGUARD_OP_REVOKE,
+	AIGUARD_OP_LOCK,
+	AIGUARD_OP_UNLOAD,
+	AIGUARD_OP_NR,
+};
+
+int aiguard_policy_lock_check(enum aiguard_op op, bool locked);
+
 int aiguard_label_check(const char *label, bool allow_empty);
 int aiguard_target_check(const struct aiguard_target *target);
 

@@ -179,6 +179,27 @@ static void aiguard_policy_system_cases(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, aiguard_policy_kcore(true), AIGUARD_DENY);
 }
 
+/* Unlocked, everything goes; locked, only what tightens protection. */
+static void aiguard_policy_lock_cases(struct kunit *test)
+{
+	static const bool refused_when_locked[AIGUARD_OP_NR] = {
+		[AIGUARD_OP_PROTECT_PERMISSIVE] = true,
+		[AIGUARD_OP_UNPROTECT] = true,
+		[AIGUARD_OP_PERMISSIVE_ON] = true,
+		[AIGUARD_OP_GRANT] = true,
+		[AIGUARD_OP_UNLOAD] = true,
+	};
+	int op;
+
+	for (op = 0; op < AIGUARD_OP_NR; op++) {
+		KUNIT_EXPECT_EQ_MSG(test, aiguard_policy_lock_check(op, false), 0,
+				    "op %d unlocked", op);
+		KUNIT_EXPECT_EQ_MSG(test, aiguard_policy_lock_check(op, true),
+				    refused_when_locked[op] ? -EPERM : 0,
+				    "op %d locked", op);
+	}
+}
+
 static void aiguard_abi_label_cases(struct kunit *test)
 {
 	char label[AIGUARD_LABEL_MAX];
@@ -473,6 +494,7 @@ static struct kunit_case aiguard_policy_cases[] = {
 	KUNIT_CASE(aiguard_policy_enforce_cases),
 	KUNIT_CASE(aiguard_policy_grant_cases),
 	KUNIT_CASE(aiguard_policy_system_cases),
+	KUNIT_CASE(aiguard_policy_lock_cases),
 	KUNIT_CASE(aiguard_policy_same_domain_cases),
 	KUNIT_CASE(aiguard_policy_traceme_cases),
 	KUNIT_CASE(aiguard_policy_prctl_cases),
