@@ -105,15 +105,22 @@ err_filter:
  * counter that reached its maximum stays there: a permanent "maybe" for its
  * bucket, never a false "no".
  */
+static void aiguard_filter_bump(u8 *c, int delta)
+{
+	if (*c != U8_MAX)
+		WRITE_ONCE(*c, *c + delta);
+}
+
 static void aiguard_filter_update(struct aiguard_registry *reg, const void *key,
 				  int delta)
 {
-	u8 *c = &reg->filter[hash_ptr(key, AIGUARD_FILTER_BITS)];
 	unsigned long flags;
+	u32 a, b;
 
+	aiguard_filter_slots(key, &a, &b);
 	spin_lock_irqsave(&reg->filter_lock, flags);
-	if (*c != U8_MAX)
-		WRITE_ONCE(*c, *c + delta);
+	aiguard_filter_bump(&reg->filter[a], delta);
+	aiguard_filter_bump(&reg->filter[b], delta);
 	spin_unlock_irqrestore(&reg->filter_lock, flags);
 }
 EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_init);
@@ -170,7 +177,7 @@ struct aiguard_entry *aiguard_registry_lookup(struct aiguard_registry *reg,
 					      const void *key)
 {
 	if (!key || !atomic_read(&reg->nr_groups) ||
-	    !READ_ONCE(reg->filter[hash_ptr(key, AIGUARD_FILTER_BITS)]))
+	    !aiguard_filter_may_hold(reg, key))
 		return NULL;
 	return rhashtable_lookup(&reg->groups, &key, aiguard_groups_params);
 }
