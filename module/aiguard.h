@@ -36,6 +36,7 @@ int aiguard_task_init(void);
 void aiguard_task_exit(void);
 const char *aiguard_task_label(struct task_struct *task);
 const struct aiguard_entry *aiguard_task_entry(struct task_struct *task);
+struct task_struct *aiguard_pid_task(struct pid *pid);
 int aiguard_protect_pid(struct pid *pid, char *label, u32 flags);
 int aiguard_unprotect_pid(struct pid *pid);
 int aiguard_task_inherit(struct task_struct *child, unsigned long clone_flags);

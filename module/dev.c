@@ -167,9 +167,7 @@ static long aiguard_ioc_query(void __user *arg)
 	pid = aiguard_target_pid(&req.target);
 	if (IS_ERR(pid))
 		return PTR_ERR(pid);
-	task = get_pid_task(pid, PIDTYPE_PID);
-	if (!task)
-		task = get_pid_task(pid, PIDTYPE_TGID);
+	task = aiguard_pid_task(pid);
 	put_pid(pid);
 	if (!task)
 		return -ESRCH;

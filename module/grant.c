@@ -90,8 +90,8 @@ int aiguard_grant_add(struct pid *tracer, struct pid *target, u32 ttl_sec,
 	bool protected;
 	int err = 0;
 
-	tracer_task = get_pid_task(tracer, PIDTYPE_PID) ?: get_pid_task(tracer, PIDTYPE_TGID);
-	target_task = get_pid_task(target, PIDTYPE_PID) ?: get_pid_task(target, PIDTYPE_TGID);
+	tracer_task = aiguard_pid_task(tracer);
+	target_task = aiguard_pid_task(target);
 	if (!tracer_task || !target_task) {
 		err = -ESRCH;
 		goto out;

@@ -139,6 +139,17 @@ static bool aiguard_group_traced(struct task_struct *leader)
 	return traced;
 }
 
+/**
+ * aiguard_pid_task - the task a pid names, whatever kind of pid it is
+ * @pid: a thread group's pid (from a pidfd or a pid number) or a thread's
+ *
+ * Return: the task, referenced (put_task_struct()), or NULL if it is gone.
+ */
+struct task_struct *aiguard_pid_task(struct pid *pid)
+{
+	return get_pid_task(pid, PIDTYPE_TGID) ?: get_pid_task(pid, PIDTYPE_PID);
+}
+
 /*
  * Drop the group's entry once no thread of it can still hand out its
  * memory: the group is dead (signal->live is 0) and no thread other than
@@ -195,9 +206,7 @@ int aiguard_protect_pid(struct pid *pid, char *label, u32 flags)
 	struct pid *tgid;
 	int err;
 
-	task = get_pid_task(pid, PIDTYPE_TGID);
-	if (!task)
-		task = get_pid_task(pid, PIDTYPE_PID);
+	task = aiguard_pid_task(pid);
 	if (!task)
 		return -ESRCH;
 
@@ -278,9 +287,7 @@ int aiguard_unprotect_pid(struct pid *pid)
 	struct task_struct *task;
 	int err;
 
-	task = get_pid_task(pid, PIDTYPE_TGID);
-	if (!task)
-		task = get_pid_task(pid, PIDTYPE_PID);
+	task = aiguard_pid_task(pid);
 	if (!task)
 		return -ESRCH;
 	rcu_read_lock();
