@@ -26,30 +26,7 @@ MARK=ops$$secret
 echo "TAP version 13"
 echo "1..67"
 
-pass() { N=$((N + 1)); echo "ok $N - $1"; }
-fail() {
-	N=$((N + 1)); echo "not ok $N - $1"
-	[ -s "$OUT" ] && { tr '\0\033' '  ' <"$OUT"; echo; } | sed 's/^/#   /' | head -12
-}
-skip() { N=$((N + 1)); echo "ok $N - $1 # SKIP $2"; }
-t() { if eval "$2"; then pass "$1"; else fail "$1"; fi; }
-
-# rc NAME EXPECTED_RC CMD...: run CMD (stdout in $OUT.o, all in $OUT).
-rc() {
-	name=$1 want=$2
-	shift 2
-	"$@" >"$OUT.o" 2>"$OUT.e"
-	got=$?
-	cat "$OUT.o" "$OUT.e" >"$OUT"
-	if [ "$got" -eq "$want" ]; then
-		pass "$name (exit $want)"
-	else
-		echo "# expected exit $want, got $got: $*" >>"$OUT"
-		fail "$name (exit $want)"
-	fi
-}
-
-nap() { sleep "$1" 2>/dev/null || sleep 1; }
+. "$(dirname "$0")/ops_lib.sh"
 
 # bounded_wait PID SECONDS: wait for PID, killing it after SECONDS; the
 # exit status lands in WRC (137 when it had to be killed).
@@ -62,22 +39,6 @@ bounded_wait() {
 	kill -9 "$1" 2>/dev/null
 	wait "$1"
 	WRC=$?
-}
-
-wait_protected() {
-	_i=0
-	while [ $_i -lt 50 ]; do
-		"$AG" status "$1" 2>/dev/null | grep -q ': protected' && return 0
-		nap 0.1
-		_i=$((_i + 1))
-	done
-	return 1
-}
-
-# readable PID: root's cat gets the marker out of PID's environment.
-readable() {
-	cat /proc/"$1"/environ >"$TMP/env" 2>"$OUT"
-	tr '\0' '\n' <"$TMP/env" | grep -q "^OPS_MARK=$MARK\$"
 }
 
 # events_json FILE: the whole ring as JSON lines (bounded).

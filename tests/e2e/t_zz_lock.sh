@@ -22,43 +22,7 @@ echo "TAP version 13"
 echo "# aiguard-lock: module stays loaded"
 echo "1..31"
 
-pass() { N=$((N + 1)); echo "ok $N - $1"; }
-fail() {
-	N=$((N + 1)); echo "not ok $N - $1"
-	[ -s "$OUT" ] && { tr '\0\033' '  ' <"$OUT"; echo; } | sed 's/^/#   /' | head -12
-}
-t() { if eval "$2"; then pass "$1"; else fail "$1"; fi; }
-
-rc() {
-	name=$1 want=$2
-	shift 2
-	"$@" >"$OUT.o" 2>"$OUT.e"
-	got=$?
-	cat "$OUT.o" "$OUT.e" >"$OUT"
-	if [ "$got" -eq "$want" ]; then
-		pass "$name (exit $want)"
-	else
-		echo "# expected exit $want, got $got: $*" >>"$OUT"
-		fail "$name (exit $want)"
-	fi
-}
-
-nap() { sleep "$1" 2>/dev/null || sleep 1; }
-
-wait_protected() {
-	_i=0
-	while [ $_i -lt 50 ]; do
-		"$AG" status "$1" 2>/dev/null | grep -q ': protected' && return 0
-		nap 0.1
-		_i=$((_i + 1))
-	done
-	return 1
-}
-
-readable() {
-	cat /proc/"$1"/environ >"$TMP/env" 2>"$OUT"
-	tr '\0' '\n' <"$TMP/env" | grep -q "^OPS_MARK=$MARK\$"
-}
+. "$(dirname "$0")/ops_lib.sh"
 
 cleanup() {
 	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done

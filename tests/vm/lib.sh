@@ -194,7 +194,9 @@ ag_stage_guest() {
 			[ -f "$f" ] && cp "$f" "$stage/tests/e2e/"
 		done
 		# helpers the tests run, which are not tests themselves
-		[ -f "$user/e2e/flood" ] && cp "$user/e2e/flood" "$stage/tests/e2e/"
+		for f in flood ops_lib.sh; do
+			[ -f "$user/e2e/$f" ] && cp "$user/e2e/$f" "$stage/tests/e2e/"
+		done
 	fi
 	return 0
 }
