@@ -18,7 +18,8 @@
 #include <linux/timekeeping.h>
 #include <linux/vmalloc.h>
 
-#include "aiguard.h"
+#include <kunit/visibility.h>
+
 #include "audit.h"
 
 static void aiguard_ring_wake(struct irq_work *work)
@@ -47,7 +48,7 @@ int aiguard_ring_init(struct aiguard_ring *ring, u32 capacity)
 	init_irq_work(&ring->wake, aiguard_ring_wake);
 	return 0;
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_ring_init);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_ring_init);
 
 /**
  * aiguard_ring_destroy - free a ring; no writer or reader may remain
@@ -59,7 +60,7 @@ void aiguard_ring_destroy(struct aiguard_ring *ring)
 	vfree(ring->slots);
 	ring->slots = NULL;
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_ring_destroy);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_ring_destroy);
 
 /**
  * aiguard_ring_push - append a record; safe in any context but NMI
@@ -80,7 +81,7 @@ void aiguard_ring_push(struct aiguard_ring *ring, struct aiguard_event *ev)
 	if (wq_has_sleeper(&ring->wait))
 		irq_work_queue(&ring->wake);
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_ring_push);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_ring_push);
 
 static u64 aiguard_ring_oldest_locked(struct aiguard_ring *ring)
 {
@@ -103,7 +104,7 @@ u64 aiguard_ring_oldest(struct aiguard_ring *ring)
 	spin_unlock_irqrestore(&ring->lock, flags);
 	return seq;
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_ring_oldest);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_ring_oldest);
 
 /**
  * aiguard_ring_read - take the next record for one reader
@@ -145,7 +146,7 @@ bool aiguard_ring_read(struct aiguard_ring *ring, u64 *pos,
 	spin_unlock_irqrestore(&ring->lock, flags);
 	return got;
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_ring_read);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_ring_read);
 
 /**
  * aiguard_ring_written - records pushed since the ring was made
@@ -157,7 +158,7 @@ u64 aiguard_ring_written(struct aiguard_ring *ring)
 {
 	return READ_ONCE(ring->next_seq) - 1;
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_ring_written);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_ring_written);
 
 /**
  * aiguard_ring_overwritten - records lost to a reader that never read
@@ -171,7 +172,7 @@ u64 aiguard_ring_overwritten(struct aiguard_ring *ring)
 
 	return written > ring->capacity ? written - ring->capacity : 0;
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_ring_overwritten);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_ring_overwritten);
 
 /* The module's stream. */
 struct aiguard_ring aiguard_audit_ring;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * aiguard audit stream: a bounded ring of fixed-size records that hooks
- * fill in atomic context and readers of /dev/aiguard drain.
+ * fill in atomic context and readers of /dev/aiguard drain. A service:
+ * it calls nothing else in aiguard.
  */
 #ifndef _AIGUARD_AUDIT_H
 #define _AIGUARD_AUDIT_H
@@ -41,5 +42,18 @@ u64 aiguard_ring_written(struct aiguard_ring *ring);
 u64 aiguard_ring_overwritten(struct aiguard_ring *ring);
 
 extern struct aiguard_ring aiguard_audit_ring;
+
+struct pid;
+struct task_struct;
+
+int aiguard_audit_init(void);
+void aiguard_audit_exit(void);
+void aiguard_audit_decision(u16 type, u16 hook, u32 detail, u64 count,
+			    const char *caller_label, struct task_struct *target,
+			    const char *target_label);
+void aiguard_audit_protect(u16 type, struct task_struct *target,
+			   const char *label, u32 flags);
+void aiguard_audit_grant(u16 type, u64 id, struct pid *tracer, struct pid *target);
+void aiguard_audit_state(u16 type, u32 detail);
 
 #endif /* _AIGUARD_AUDIT_H */

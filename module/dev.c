@@ -24,11 +24,15 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
-#include "aiguard.h"
 #include "audit.h"
 #include "compat.h"
+#include "dev.h"
+#include "grant.h"
+#include "guard.h"
+#include "hooks.h"
 #include "policy.h"
-#include "registry.h"
+#include "stats.h"
+#include "task.h"
 
 /* Pin the ABI: these sizes are part of the command numbers. */
 static void __always_unused aiguard_abi_sizes(void)
@@ -194,10 +198,10 @@ struct aiguard_list_ctx {
 	u32 total;
 };
 
-static int aiguard_list_one(const struct aiguard_entry *e, void *arg)
+static int aiguard_list_one(struct pid *tgid, const struct aiguard_entry *e,
+			    void *arg)
 {
 	struct aiguard_list_ctx *ctx = arg;
-	struct pid *tgid = (struct pid *)e->key;
 
 	/* Processes outside the caller's pid namespace are not shown. */
 	if (!pid_vnr(tgid))
@@ -227,7 +231,7 @@ static long aiguard_ioc_list(void __user *arg)
 		if (!ctx.buf)
 			return -ENOMEM;
 	}
-	aiguard_registry_for_each(&aiguard_registry, aiguard_list_one, &ctx);
+	aiguard_task_for_each(aiguard_list_one, &ctx);
 
 	if (ctx.count &&
 	    copy_to_user(u64_to_user_ptr(req.entries), ctx.buf,
@@ -249,7 +253,9 @@ static long aiguard_ioc_stats(void __user *arg)
 	stats = kzalloc(sizeof(*stats), GFP_KERNEL);
 	if (!stats)
 		return -ENOMEM;
+	aiguard_task_counts(&stats->nr_protected, &stats->nr_pending);
 	aiguard_stats_fill(stats);
+	aiguard_hooks_missed(stats->missed);
 	if (copy_to_user(arg, stats, sizeof(*stats)))
 		err = -EFAULT;
 	kfree(stats);
@@ -269,7 +275,7 @@ static long aiguard_ioc_status(void __user *arg)
 	status->events = aiguard_ring_written(&aiguard_audit_ring);
 	status->events_dropped = aiguard_ring_overwritten(&aiguard_audit_ring);
 	status->ring_size = aiguard_audit_ring.capacity;
-	aiguard_status_counters(status);
+	aiguard_stats_fill_status(status);
 	if (copy_to_user(arg, status, sizeof(*status)))
 		err = -EFAULT;
 	kfree(status);
@@ -308,7 +314,7 @@ static long aiguard_ioc_grant(void __user *arg)
 		put_pid(tracer);
 		return PTR_ERR(target);
 	}
-	err = aiguard_grant_add(tracer, target, req.ttl_sec, &req.id);
+	err = aiguard_task_grant(tracer, target, req.ttl_sec, &req.id);
 	put_pid(tracer);
 	put_pid(target);
 	if (err)

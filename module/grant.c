@@ -17,13 +17,12 @@
 #include <linux/pid.h>
 #include <linux/rculist.h>
 #include <linux/sched.h>
-#include <linux/sched/signal.h>
-#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
-#include "aiguard.h"
+#include "audit.h"
+#include "grant.h"
 #include "policy.h"
 
 /**
@@ -63,9 +62,9 @@ static void aiguard_grant_free(struct rcu_head *head)
 	kfree(g);
 }
 
-/* Caller holds aiguard_grants_lock. */
 static void aiguard_grant_end(struct aiguard_grant_entry *g)
 {
+	lockdep_assert_held(&aiguard_grants_lock);
 	list_del_rcu(&g->node);
 	atomic_dec(&aiguard_nr_grants);
 	aiguard_audit_grant(AIGUARD_EVENT_GRANT_END, g->id, g->tracer, g->target);
@@ -74,53 +73,31 @@ static void aiguard_grant_end(struct aiguard_grant_entry *g)
 
 /**
  * aiguard_grant_add - let @tracer's process access @target's until a deadline
- * @tracer: any pid of the tracer process; the caller holds a reference
- * @target: any pid of the protected process; the caller holds a reference
+ * @tracer: TGID pid of the tracer; the caller holds a reference
+ * @target: TGID pid of the protected process; the caller holds a reference
  * @ttl_sec: lifetime in seconds, already validated
  * @id: out: the new grant's id
  *
- * Return: 0, -ESRCH if either process is gone, -EINVAL if the target is
- * not protected, -ENOSPC if AIGUARD_GRANTS_MAX grants exist, or -ENOMEM.
+ * Return: 0, -ENOSPC if AIGUARD_GRANTS_MAX grants exist, or -ENOMEM.
  */
 int aiguard_grant_add(struct pid *tracer, struct pid *target, u32 ttl_sec,
 		      u64 *id)
 {
-	struct task_struct *tracer_task, *target_task;
 	struct aiguard_grant_entry *g;
-	bool protected;
-	int err = 0;
 
-	tracer_task = aiguard_pid_task(tracer);
-	target_task = aiguard_pid_task(target);
-	if (!tracer_task || !target_task) {
-		err = -ESRCH;
-		goto out;
-	}
-	rcu_read_lock();
-	protected = aiguard_task_label(target_task);
-	rcu_read_unlock();
-	if (!protected) {
-		err = -EINVAL;
-		goto out;
-	}
 	g = kzalloc(sizeof(*g), GFP_KERNEL);
-	if (!g) {
-		err = -ENOMEM;
-		goto out;
-	}
-	g->tracer = get_pid(task_tgid(tracer_task));
-	g->target = get_pid(task_tgid(target_task));
+	if (!g)
+		return -ENOMEM;
+	g->tracer = get_pid(tracer);
+	g->target = get_pid(target);
 	g->expires = get_jiffies_64() + (u64)ttl_sec * HZ;
 	g->id = atomic64_inc_return(&aiguard_grant_ids);
 
 	spin_lock(&aiguard_grants_lock);
 	if (atomic_read(&aiguard_nr_grants) >= AIGUARD_GRANTS_MAX) {
 		spin_unlock(&aiguard_grants_lock);
-		put_pid(g->tracer);
-		put_pid(g->target);
-		kfree(g);
-		err = -ENOSPC;
-		goto out;
+		aiguard_grant_free(&g->rcu);
+		return -ENOSPC;
 	}
 	list_add_tail_rcu(&g->node, &aiguard_grants);
 	atomic_inc(&aiguard_nr_grants);
@@ -129,12 +106,7 @@ int aiguard_grant_add(struct pid *tracer, struct pid *target, u32 ttl_sec,
 	*id = g->id;
 	aiguard_audit_grant(AIGUARD_EVENT_GRANT_ADD, g->id, g->tracer, g->target);
 	mod_delayed_work(system_wq, &aiguard_grant_reaper, HZ);
-out:
-	if (tracer_task)
-		put_task_struct(tracer_task);
-	if (target_task)
-		put_task_struct(target_task);
-	return err;
+	return 0;
 }
 
 /**

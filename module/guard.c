@@ -1,20 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * aiguard guard: the module-wide switches (global permissive mode, the
- * lock) and a watchdog that notices when the kernel stops calling the
- * hooks.
+ * lock) and the state bits that status reports.
  *
  * Locking is one-way, like Yama's ptrace_scope=3: once set, unprotect,
  * permissive mode and new grants are refused, the module pins itself, and
  * delete_module("aiguard") is refused even with O_TRUNC (rmmod -f), which
  * MODULE_FORCE_UNLOAD kernels would otherwise honour.
  *
- * Root can switch off every kprobe through debugfs, or ftrace (and with
- * it ftrace-based kprobes) through kernel.ftrace_enabled. The latter is
- * refused while aiguard holds a permanent ftrace_ops (hooks.c); for the
- * former, the watchdog calls a probed canary function every second and
- * raises AIGUARD_STATE_HOOKS_DEAD, with a critical log line and an audit
- * record, when the probe no longer fires.
+ * Whether the hooks still fire is watched by hooks.c, which reports here
+ * (aiguard_guard_set_hooks_dead()) so that every state bit has one home.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,11 +17,9 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
-#include <linux/string.h>
-#include <linux/uaccess.h>
-#include <linux/workqueue.h>
 
-#include "aiguard.h"
+#include "audit.h"
+#include "guard.h"
 #include "policy.h"
 
 static bool aiguard_is_locked;
@@ -34,9 +27,6 @@ static bool aiguard_is_permissive;
 static bool aiguard_hooks_dead;
 static bool aiguard_guard_ready;
 static DEFINE_MUTEX(aiguard_guard_mutex);
-
-static void aiguard_watchdog(struct work_struct *work);
-static DECLARE_DELAYED_WORK(aiguard_watchdog_work, aiguard_watchdog);
 
 /**
  * aiguard_locked - whether the policy is sealed until reboot
@@ -142,57 +132,45 @@ int aiguard_lock(void)
 }
 
 /**
- * aiguard_delete_module_denied - whether to refuse a delete_module() call
- * @name: its user-space module name argument
+ * aiguard_guard_set_hooks_dead - report whether the kernel calls the hooks
+ * @dead: true if the canary probe no longer fires
  *
- * Runs in kprobe context, so the name is read without faulting; a name
- * that cannot be read while locked is refused too.
- *
- * Return: true to fail the call with EPERM.
+ * A change is logged (critically when the hooks die) and recorded.
  */
-bool aiguard_delete_module_denied(const char __user *name)
+void aiguard_guard_set_hooks_dead(bool dead)
 {
-	char buf[sizeof(KBUILD_MODNAME)];
-
-	if (!aiguard_policy_lock_check(AIGUARD_OP_UNLOAD, aiguard_locked()))
-		return false;
-	if (copy_from_user_nofault(buf, name, sizeof(buf)))
-		return true;
-	return !memcmp(buf, KBUILD_MODNAME, sizeof(buf));
-}
-
-static void aiguard_watchdog(struct work_struct *work)
-{
-	bool dead = !aiguard_hooks_alive();
-
-	if (dead != READ_ONCE(aiguard_hooks_dead)) {
-		WRITE_ONCE(aiguard_hooks_dead, dead);
-		if (dead)
-			pr_crit("CRITICAL: kprobes no longer fire (disabled through debugfs?): processes are NOT protected\n");
-		else
-			pr_notice("kprobes fire again; protection restored\n");
-		aiguard_audit_state(AIGUARD_EVENT_TAMPER, aiguard_state());
-	}
-	schedule_delayed_work(&aiguard_watchdog_work, HZ);
+	if (dead == READ_ONCE(aiguard_hooks_dead))
+		return;
+	WRITE_ONCE(aiguard_hooks_dead, dead);
+	if (dead)
+		pr_crit("CRITICAL: kprobes no longer fire (disabled through debugfs?): processes are NOT protected\n");
+	else
+		pr_notice("kprobes fire again; protection restored\n");
+	aiguard_audit_state(AIGUARD_EVENT_TAMPER, aiguard_state());
 }
 
 /**
- * aiguard_guard_init - start the watchdog
+ * aiguard_guard_init - let mode changes be recorded from now on
  *
- * Return: 0.
+ * Before the audit ring exists (a permissive=1 module parameter is set
+ * before init runs) a mode change is only logged.
  */
-int aiguard_guard_init(void)
+void aiguard_guard_init(void)
 {
+	mutex_lock(&aiguard_guard_mutex);
 	aiguard_guard_ready = true;
-	schedule_delayed_work(&aiguard_watchdog_work, HZ);
-	return 0;
+	mutex_unlock(&aiguard_guard_mutex);
 }
 
 /**
- * aiguard_guard_exit - stop the watchdog
+ * aiguard_guard_exit - stop recording mode changes; the ring is going away
+ *
+ * The permissive parameter stays writable through sysfs until the module
+ * is freed, after its exit function has run.
  */
 void aiguard_guard_exit(void)
 {
-	cancel_delayed_work_sync(&aiguard_watchdog_work);
+	mutex_lock(&aiguard_guard_mutex);
 	aiguard_guard_ready = false;
+	mutex_unlock(&aiguard_guard_mutex);
 }

@@ -15,6 +15,12 @@
  *
  * After attaching, a self-test proves that a denial really reaches a
  * caller on this kernel; any failure detaches everything and fails the load.
+ *
+ * Root can switch off every kprobe through debugfs, or ftrace (and with it
+ * ftrace-based kprobes) through kernel.ftrace_enabled. The latter is
+ * refused while aiguard holds a permanent ftrace_ops (below); for the
+ * former, a watchdog calls a probed canary function every second and
+ * reports to guard.c when the probe no longer fires.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -28,11 +34,14 @@
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
+#include <linux/workqueue.h>
 
-#include "aiguard.h"
 #include "compat.h"
+#include "guard.h"
+#include "hooks.h"
 #include "lsm.h"
-#include "registry.h"
+#include "stats.h"
+#include "task.h"
 
 /*
  * Stubs that stand in for a skipped function. They run on the probed
@@ -144,11 +153,11 @@ static int aiguard_kp_task_free(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-static int aiguard_delete_module(struct pt_regs *regs, bool ia32)
+static int aiguard_kp_delete_module_common(struct pt_regs *regs, bool ia32)
 {
 	const struct pt_regs *uregs = (void *)aiguard_kprobe_arg(regs, 0);
 
-	if (!aiguard_delete_module_denied(aiguard_syscall_name_arg(uregs, ia32)))
+	if (!aiguard_delete_module(aiguard_syscall_name_arg(uregs, ia32)))
 		return 0;
 	aiguard_kprobe_return(regs, aiguard_ret_eperm_long);
 	return 1;
@@ -156,12 +165,12 @@ static int aiguard_delete_module(struct pt_regs *regs, bool ia32)
 
 static int aiguard_kp_delete_module(struct kprobe *p, struct pt_regs *regs)
 {
-	return aiguard_delete_module(regs, false);
+	return aiguard_kp_delete_module_common(regs, false);
 }
 
 static int aiguard_kp_delete_module32(struct kprobe *p, struct pt_regs *regs)
 {
-	return aiguard_delete_module(regs, true);
+	return aiguard_kp_delete_module_common(regs, true);
 }
 
 /*
@@ -180,12 +189,8 @@ static int aiguard_kp_canary(struct kprobe *p, struct pt_regs *regs)
 	return aiguard_deny(regs, -EPERM);
 }
 
-/**
- * aiguard_hooks_alive - whether the kernel still calls our kprobes
- *
- * Return: true if the canary probe fired.
- */
-bool aiguard_hooks_alive(void)
+/* Whether the kernel still calls our kprobes: the canary's probe fired. */
+static bool aiguard_hooks_alive(void)
 {
 	/* An opaque call: the compiler must not fold the canary's result. */
 	return READ_ONCE(aiguard_canary_fn)() == -EPERM;
@@ -481,7 +486,6 @@ static int aiguard_selftest_open(pid_t nr)
 static int aiguard_selftest(void)
 {
 	struct pid *tgid = get_pid(task_tgid(current));
-	struct aiguard_entry *old;
 	pid_t nr = pid_nr(tgid);
 	int err;
 
@@ -493,14 +497,13 @@ static int aiguard_selftest(void)
 		return -EIO;
 	}
 
-	old = aiguard_registry_insert(&aiguard_registry, tgid, "@selftest", 0,
-				      GFP_KERNEL);
-	if (old) {
+	err = aiguard_task_selftest_mark(tgid);
+	if (err) {
 		put_pid(tgid);
-		return IS_ERR(old) ? PTR_ERR(old) : -EBUSY;
+		return err;
 	}
 	err = aiguard_selftest_open(nr);
-	aiguard_registry_remove(&aiguard_registry, tgid);
+	aiguard_task_selftest_unmark(tgid);
 	/* The operator's counters start at zero, not at the self-test. */
 	aiguard_stats_reset();
 	if (err != -EACCES) {
@@ -509,6 +512,24 @@ static int aiguard_selftest(void)
 		return -EIO;
 	}
 	return 0;
+}
+
+static void aiguard_watchdog(struct work_struct *work)
+{
+	aiguard_guard_set_hooks_dead(!aiguard_hooks_alive());
+	schedule_delayed_work(to_delayed_work(work), HZ);
+}
+
+static DECLARE_DELAYED_WORK(aiguard_watchdog_work, aiguard_watchdog);
+
+/**
+ * aiguard_hooks_watch - start checking once a second that the hooks fire
+ *
+ * Called last at load, once the audit stream and the device exist.
+ */
+void aiguard_hooks_watch(void)
+{
+	schedule_delayed_work(&aiguard_watchdog_work, HZ);
 }
 
 /**
@@ -538,11 +559,12 @@ int aiguard_hooks_attach(void)
 }
 
 /**
- * aiguard_hooks_detach - detach every handler
+ * aiguard_hooks_detach - stop the watchdog and detach every handler
  *
  * On return no handler is running or will run.
  */
 void aiguard_hooks_detach(void)
 {
+	cancel_delayed_work_sync(&aiguard_watchdog_work);
 	aiguard_detach_all();
 }

@@ -7,7 +7,7 @@
  * counters and writes the log line and the audit record. hooks.c decides
  * how the handlers get called.
  *
- * All of them run in kprobe or tracepoint context: atomic, no sleeping.
+ * All of them run in kprobe context: atomic, no sleeping.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,76 +20,19 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 
-#include "aiguard.h"
+#include "audit.h"
 #include "compat.h"
+#include "grant.h"
+#include "guard.h"
 #include "lsm.h"
 #include "policy.h"
-#include "registry.h"
-
-static atomic64_t aiguard_allowed[AIGUARD_HOOK_NR];
-static atomic64_t aiguard_denied[AIGUARD_HOOK_NR];
-static atomic64_t aiguard_audited[AIGUARD_HOOK_NR];
-static atomic64_t aiguard_granted[AIGUARD_HOOK_NR];
+#include "stats.h"
+#include "task.h"
 
 /* Yama-style: one line per denial, at most a burst of 10 every 5 s. */
 static DEFINE_RATELIMIT_STATE(aiguard_log_rs, 5 * HZ, 10);
-
-/**
- * aiguard_count - count one decision on a protected target
- * @hook: which hook decided
- * @denied: whether it denied
- */
-void aiguard_count(enum aiguard_hook hook, bool denied)
-{
-	atomic64_inc(denied ? &aiguard_denied[hook] : &aiguard_allowed[hook]);
-}
-
-/**
- * aiguard_stats_reset - zero the decision counters
- */
-void aiguard_stats_reset(void)
-{
-	int i;
-
-	for (i = 0; i < AIGUARD_HOOK_NR; i++) {
-		atomic64_set(&aiguard_allowed[i], 0);
-		atomic64_set(&aiguard_denied[i], 0);
-		atomic64_set(&aiguard_audited[i], 0);
-		atomic64_set(&aiguard_granted[i], 0);
-	}
-}
-
-/**
- * aiguard_stats_fill - copy the counters and registry sizes out
- * @stats: zeroed by the caller
- */
-void aiguard_stats_fill(struct aiguard_stats *stats)
-{
-	int i;
-
-	stats->nr_protected = atomic_read(&aiguard_registry.nr_groups);
-	stats->nr_pending = atomic_read(&aiguard_registry.nr_pending);
-	for (i = 0; i < AIGUARD_HOOK_NR; i++) {
-		stats->allowed[i] = atomic64_read(&aiguard_allowed[i]);
-		stats->denied[i] = atomic64_read(&aiguard_denied[i]);
-	}
-	aiguard_hooks_missed(stats->missed);
-}
-
-/**
- * aiguard_status_counters - copy the permissive and grant counters out
- * @status: zeroed by the caller
- */
-void aiguard_status_counters(struct aiguard_status *status)
-{
-	int i;
-
-	for (i = 0; i < AIGUARD_HOOK_NR; i++) {
-		status->audited[i] = atomic64_read(&aiguard_audited[i]);
-		status->granted[i] = atomic64_read(&aiguard_granted[i]);
-	}
-}
 
 /**
  * struct aiguard_request - one access being decided
@@ -190,38 +133,29 @@ static int aiguard_enforce(struct aiguard_request *req,
 
 	switch (aiguard_policy_enforce(verdict, grant, permissive)) {
 	case AIGUARD_ALLOW:
-		atomic64_inc(&aiguard_allowed[req->hook]);
+		aiguard_stats_count(req->hook, AIGUARD_COUNT_ALLOWED);
 		return 0;
 	case AIGUARD_GRANT:
-		atomic64_inc(&aiguard_granted[req->hook]);
+		aiguard_stats_count(req->hook, AIGUARD_COUNT_GRANTED);
 		aiguard_record(AIGUARD_EVENT_GRANT_USED, req, grant);
 		return 0;
 	case AIGUARD_AUDIT:
-		atomic64_inc(&aiguard_audited[req->hook]);
+		aiguard_stats_count(req->hook, AIGUARD_COUNT_AUDITED);
 		aiguard_log("permissive: would deny", req);
 		aiguard_record(AIGUARD_EVENT_AUDIT, req, 0);
 		return 0;
 	case AIGUARD_AUDIT_SILENT:
-		atomic64_inc(&aiguard_audited[req->hook]);
+		aiguard_stats_count(req->hook, AIGUARD_COUNT_AUDITED);
 		return 0;
 	case AIGUARD_DENY:
-		atomic64_inc(&aiguard_denied[req->hook]);
+		aiguard_stats_count(req->hook, AIGUARD_COUNT_DENIED);
 		aiguard_log("denied", req);
 		aiguard_record(AIGUARD_EVENT_DENY, req, 0);
 		return req->err;
 	default:
-		atomic64_inc(&aiguard_denied[req->hook]);
+		aiguard_stats_count(req->hook, AIGUARD_COUNT_DENIED);
 		return req->err;
 	}
-}
-
-/*
- * The hot path. Almost every check is about an unprotected task; answer
- * that before building a request: no store, no call.
- */
-static __always_inline bool aiguard_may_be_protected(struct task_struct *task)
-{
-	return aiguard_registry_may_hold(&aiguard_registry, task_tgid(task));
 }
 
 static const char *aiguard_mode_name(unsigned int mode)
@@ -238,7 +172,7 @@ static noinline int aiguard_ptrace_access_check_slow(struct task_struct *child,
 		.detail = mode, .target = child, .grantable = true, .err = -EPERM,
 	};
 
-	if (aiguard_registry_empty(&aiguard_registry) ||
+	if (aiguard_task_none_protected() ||
 	    !aiguard_snapshot(&req, current))
 		return 0;
 	caller = aiguard_opt(req.caller_protected, req.caller);
@@ -254,7 +188,7 @@ static noinline int aiguard_ptrace_access_check_slow(struct task_struct *child,
  */
 int aiguard_ptrace_access_check(struct task_struct *child, unsigned int mode)
 {
-	if (!aiguard_may_be_protected(child))
+	if (!aiguard_task_may_be_protected(child))
 		return 0;
 	return aiguard_ptrace_access_check_slow(child, mode);
 }
@@ -274,7 +208,7 @@ int aiguard_ptrace_traceme(struct task_struct *parent)
 	};
 
 	/* Here the protected one is current, and the outsider its parent. */
-	if (!aiguard_may_be_protected(current) || !aiguard_snapshot(&req, parent))
+	if (!aiguard_task_may_be_protected(current) || !aiguard_snapshot(&req, parent))
 		return 0;
 	parent_label = aiguard_opt(req.caller_protected, req.caller);
 	return aiguard_enforce(&req, aiguard_policy_traceme(req.label, parent_label));
@@ -300,7 +234,7 @@ int aiguard_perf_event_alloc(struct perf_event *event)
 		.grantable = true, .err = -EACCES,
 	};
 
-	if (aiguard_registry_empty(&aiguard_registry))
+	if (aiguard_task_none_protected())
 		return 0;
 	if (!req.target) {
 		req.what = "system-wide user-memory perf sampling";
@@ -308,7 +242,7 @@ int aiguard_perf_event_alloc(struct perf_event *event)
 				       aiguard_policy_perf_system(true,
 								  event->attr.sample_type));
 	}
-	if (!aiguard_may_be_protected(req.target) || !aiguard_snapshot(&req, current))
+	if (!aiguard_task_may_be_protected(req.target) || !aiguard_snapshot(&req, current))
 		return 0;
 	caller = aiguard_opt(req.caller_protected, req.caller);
 	return aiguard_enforce(&req, aiguard_policy_access(caller, req.label,
@@ -329,7 +263,7 @@ int aiguard_locked_down(enum lockdown_reason what)
 		.detail = what, .err = -EPERM,
 	};
 
-	if (what != LOCKDOWN_KCORE || aiguard_registry_empty(&aiguard_registry))
+	if (what != LOCKDOWN_KCORE || aiguard_task_none_protected())
 		return 0;
 	return aiguard_enforce(&req, aiguard_policy_kcore(true));
 }
@@ -348,7 +282,7 @@ int aiguard_task_prctl(int option, unsigned long arg2)
 		.detail = option, .target = current, .err = -EPERM,
 	};
 
-	if (option != PR_SET_DUMPABLE || !aiguard_may_be_protected(current) ||
+	if (option != PR_SET_DUMPABLE || !aiguard_task_may_be_protected(current) ||
 	    !aiguard_snapshot(&req, current))
 		return 0;
 	return aiguard_enforce(&req, aiguard_policy_prctl(req.label, option, arg2));
@@ -365,14 +299,14 @@ void aiguard_bprm_committed_creds(void)
 {
 	bool protected;
 
-	if (!aiguard_may_be_protected(current))
+	if (!aiguard_task_may_be_protected(current))
 		return;
 	rcu_read_lock();
 	protected = aiguard_task_entry(current);
 	rcu_read_unlock();
 	if (protected && current->mm) {
 		aiguard_mm_disable_dump(current->mm);
-		aiguard_count(AIGUARD_HOOK_EXEC, false);
+		aiguard_stats_count(AIGUARD_HOOK_EXEC, AIGUARD_COUNT_ALLOWED);
 	}
 }
 
@@ -391,7 +325,27 @@ bool aiguard_coredump(void)
 		.target = current, .err = 1,
 	};
 
-	if (!aiguard_may_be_protected(current) || !aiguard_snapshot(&req, current))
+	if (!aiguard_task_may_be_protected(current) || !aiguard_snapshot(&req, current))
 		return false;
 	return aiguard_enforce(&req, aiguard_policy_coredump(req.label));
+}
+
+/**
+ * aiguard_delete_module - handler for the delete_module() syscall
+ * @name: its user-space module name argument
+ *
+ * Runs in kprobe context, so the name is read without faulting; a name
+ * that cannot be read while locked is refused too.
+ *
+ * Return: true to fail the call with EPERM.
+ */
+bool aiguard_delete_module(const char __user *name)
+{
+	char buf[sizeof(KBUILD_MODNAME)];
+
+	if (!aiguard_policy_lock_check(AIGUARD_OP_UNLOAD, aiguard_locked()))
+		return false;
+	if (copy_from_user_nofault(buf, name, sizeof(buf)))
+		return true;
+	return !memcmp(buf, KBUILD_MODNAME, sizeof(buf));
 }

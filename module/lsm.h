@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * aiguard LSM-style handlers (lsm.c), called by the attach code (hooks.c).
+ * aiguard LSM-style handlers (lsm.c), called by the attach code (hooks.c):
+ * one per security hook, with the hook's arguments and return convention.
  */
 #ifndef _AIGUARD_LSM_H
 #define _AIGUARD_LSM_H
@@ -18,5 +19,6 @@ int aiguard_locked_down(enum lockdown_reason what);
 int aiguard_task_prctl(int option, unsigned long arg2);
 void aiguard_bprm_committed_creds(void);
 bool aiguard_coredump(void);
+bool aiguard_delete_module(const char __user *name);
 
 #endif /* _AIGUARD_LSM_H */

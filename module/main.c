@@ -13,7 +13,12 @@
 #include <linux/module.h>
 #include <linux/utsname.h>
 
-#include "aiguard.h"
+#include "audit.h"
+#include "dev.h"
+#include "grant.h"
+#include "guard.h"
+#include "hooks.h"
+#include "task.h"
 
 static int __init aiguard_init(void)
 {
@@ -35,9 +40,10 @@ static int __init aiguard_init(void)
 		goto err_hooks;
 	}
 	aiguard_guard_init();
+	aiguard_hooks_watch();
 	pr_info("enforcing on %s (ABI %d, %u bytes per protected process)\n",
 		init_utsname()->release, AIGUARD_ABI_VERSION,
-		aiguard_registry_entry_size());
+		aiguard_task_entry_size());
 	return 0;
 
 err_hooks:

@@ -14,7 +14,8 @@
 #include <linux/sched/coredump.h>
 #include <linux/string.h>
 
-#include "aiguard.h"
+#include <kunit/visibility.h>
+
 #include "policy.h"
 
 /**
@@ -28,7 +29,7 @@ bool aiguard_policy_same_domain(const char *a, const char *b)
 {
 	return a && b && !strncmp(a, b, AIGUARD_LABEL_MAX);
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_policy_same_domain);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_same_domain);
 
 /**
  * aiguard_policy_access - decide a ptrace_may_access() request
@@ -51,7 +52,7 @@ enum aiguard_verdict aiguard_policy_access(const char *caller_label,
 		return AIGUARD_ALLOW;
 	return (mode & PTRACE_MODE_NOAUDIT) ? AIGUARD_DENY_SILENT : AIGUARD_DENY;
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_policy_access);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_access);
 
 /**
  * aiguard_policy_traceme - decide PTRACE_TRACEME
@@ -66,7 +67,7 @@ enum aiguard_verdict aiguard_policy_traceme(const char *tracee_label,
 {
 	return aiguard_policy_access(tracer_label, tracee_label, PTRACE_MODE_ATTACH);
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_policy_traceme);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_traceme);
 
 /**
  * aiguard_policy_prctl - decide a prctl() by the calling process
@@ -87,7 +88,7 @@ enum aiguard_verdict aiguard_policy_prctl(const char *label, int option,
 		return AIGUARD_DENY;
 	return AIGUARD_ALLOW;
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_policy_prctl);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_prctl);
 
 /**
  * aiguard_policy_coredump - decide a core dump of the calling process
@@ -99,7 +100,7 @@ enum aiguard_verdict aiguard_policy_coredump(const char *label)
 {
 	return label ? AIGUARD_DENY : AIGUARD_ALLOW;
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_policy_coredump);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_coredump);
 
 /* Sample fields that copy user memory or user registers of whoever runs. */
 #define AIGUARD_PERF_USER_DATA \
@@ -124,7 +125,7 @@ enum aiguard_verdict aiguard_policy_perf_system(bool any_protected,
 		return AIGUARD_DENY;
 	return AIGUARD_ALLOW;
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_policy_perf_system);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_perf_system);
 
 /**
  * aiguard_policy_kcore - decide opening /proc/kcore
@@ -138,7 +139,7 @@ enum aiguard_verdict aiguard_policy_kcore(bool any_protected)
 {
 	return any_protected ? AIGUARD_DENY : AIGUARD_ALLOW;
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_policy_kcore);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_kcore);
 
 /**
  * aiguard_policy_enforce - turn a policy verdict into what happens
@@ -164,7 +165,7 @@ enum aiguard_verdict aiguard_policy_enforce(enum aiguard_verdict verdict,
 		return verdict == AIGUARD_DENY ? AIGUARD_AUDIT : AIGUARD_AUDIT_SILENT;
 	return verdict;
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_policy_enforce);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_enforce);
 
 /**
  * aiguard_policy_grant_match - whether a grant covers an access
@@ -187,7 +188,7 @@ bool aiguard_policy_grant_match(const void *grant_tracer,
 	return grant_tracer == tracer && grant_target == target &&
 	       time_before64(now, expires);
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_policy_grant_match);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_grant_match);
 
 /**
  * aiguard_policy_lock_check - whether the lock refuses an operation
@@ -215,7 +216,7 @@ int aiguard_policy_lock_check(enum aiguard_op op, bool locked)
 		return 0;
 	}
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_policy_lock_check);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_lock_check);
 
 static bool aiguard_label_char_ok(char c)
 {
@@ -247,7 +248,7 @@ int aiguard_label_check(const char *label, bool allow_empty)
 			return -EINVAL;
 	return 0;
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_label_check);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_label_check);
 
 /**
  * aiguard_target_check - validate a process reference from user space
@@ -269,4 +270,4 @@ int aiguard_target_check(const struct aiguard_target *target)
 		return -EINVAL;
 	}
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_target_check);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_target_check);

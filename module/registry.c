@@ -13,7 +13,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "aiguard.h"
+#include <kunit/visibility.h>
+
 #include "registry.h"
 
 static struct kmem_cache *aiguard_entry_cache;
@@ -63,7 +64,7 @@ unsigned int aiguard_registry_entry_size(void)
 {
 	return kmem_cache_size(aiguard_entry_cache);
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_entry_size);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_entry_size);
 
 /**
  * aiguard_registry_init - set up an empty registry
@@ -123,7 +124,7 @@ static void aiguard_filter_update(struct aiguard_registry *reg, const void *key,
 	aiguard_filter_bump(&reg->filter[b], delta);
 	spin_unlock_irqrestore(&reg->filter_lock, flags);
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_init);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_init);
 
 static void aiguard_entry_free_now(struct aiguard_entry *e)
 {
@@ -161,7 +162,7 @@ void aiguard_registry_destroy(struct aiguard_registry *reg)
 	kvfree(reg->filter);
 	reg->filter = NULL;
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_destroy);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_destroy);
 
 /**
  * aiguard_registry_lookup - find a committed entry
@@ -181,7 +182,7 @@ struct aiguard_entry *aiguard_registry_lookup(struct aiguard_registry *reg,
 		return NULL;
 	return rhashtable_lookup(&reg->groups, &key, aiguard_groups_params);
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_lookup);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_lookup);
 
 /**
  * aiguard_registry_lookup_pending - find the entry of a child being forked
@@ -199,7 +200,7 @@ struct aiguard_entry *aiguard_registry_lookup_pending(struct aiguard_registry *r
 		return NULL;
 	return rhashtable_lookup(&reg->pending, &task, aiguard_pending_params);
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_lookup_pending);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_lookup_pending);
 
 static struct aiguard_entry *aiguard_entry_alloc(struct aiguard_registry *reg,
 						 const char *label, u32 flags,
@@ -248,7 +249,7 @@ struct aiguard_entry *aiguard_registry_insert(struct aiguard_registry *reg,
 	atomic_inc(&reg->nr_groups);
 	return NULL;
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_insert);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_insert);
 
 static void aiguard_entry_retire(struct aiguard_entry *e)
 {
@@ -281,7 +282,7 @@ int aiguard_registry_remove(struct aiguard_registry *reg, const void *key)
 	rcu_read_unlock();
 	return err;
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_remove);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_remove);
 
 /**
  * aiguard_registry_add_pending - protect a child before it has a pid
@@ -311,7 +312,7 @@ int aiguard_registry_add_pending(struct aiguard_registry *reg, const void *task,
 	atomic_inc(&reg->nr_pending);
 	return 0;
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_add_pending);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_add_pending);
 
 /**
  * aiguard_registry_commit_pending - key a pending entry by its group
@@ -355,7 +356,7 @@ out:
 	rcu_read_unlock();
 	return err;
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_commit_pending);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_commit_pending);
 
 /**
  * aiguard_registry_drop_pending - forget a child that never got a pid
@@ -381,7 +382,7 @@ int aiguard_registry_drop_pending(struct aiguard_registry *reg,
 	rcu_read_unlock();
 	return err;
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_drop_pending);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_drop_pending);
 
 int aiguard_registry_for_each(struct aiguard_registry *reg,
 			      int (*fn)(const struct aiguard_entry *e, void *arg),
@@ -407,4 +408,4 @@ int aiguard_registry_for_each(struct aiguard_registry *reg,
 	rhashtable_walk_exit(&iter);
 	return ret;
 }
-EXPORT_SYMBOL_FOR_AIGUARD_TESTS(aiguard_registry_for_each);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_for_each);

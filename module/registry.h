@@ -98,6 +98,9 @@ static inline bool aiguard_filter_may_hold(struct aiguard_registry *reg,
 	return READ_ONCE(reg->filter[a]) && READ_ONCE(reg->filter[b]);
 }
 
+int aiguard_registry_cache_init(void);
+void aiguard_registry_cache_exit(void);
+unsigned int aiguard_registry_entry_size(void);
 int aiguard_registry_init(struct aiguard_registry *reg,
 			  void (*release)(const void *key));
 void aiguard_registry_destroy(struct aiguard_registry *reg);

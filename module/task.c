@@ -34,10 +34,12 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "aiguard.h"
-#include "compat.h"
 #include "audit.h"
+#include "compat.h"
+#include "grant.h"
 #include "registry.h"
+#include "stats.h"
+#include "task.h"
 
 struct aiguard_registry aiguard_registry;
 
@@ -85,6 +87,63 @@ void aiguard_task_exit(void)
 {
 	aiguard_registry_destroy(&aiguard_registry);
 	aiguard_registry_cache_exit();
+}
+
+/**
+ * aiguard_task_entry_size - bytes one protected process costs in the slab
+ *
+ * Return: the object size of a registry entry.
+ */
+unsigned int aiguard_task_entry_size(void)
+{
+	return aiguard_registry_entry_size();
+}
+
+/**
+ * aiguard_task_counts - how many thread groups are protected or pending
+ * @protected: out: committed entries
+ * @pending: out: children between fork and pid attachment
+ */
+void aiguard_task_counts(u64 *protected, u64 *pending)
+{
+	*protected = atomic_read(&aiguard_registry.nr_groups);
+	*pending = atomic_read(&aiguard_registry.nr_pending);
+}
+
+/**
+ * struct aiguard_walk - adapts a task-level visitor to the registry's
+ * @fn: the visitor, given the group's TGID pid
+ * @arg: its argument
+ */
+struct aiguard_walk {
+	int (*fn)(struct pid *tgid, const struct aiguard_entry *e, void *arg);
+	void *arg;
+};
+
+static int aiguard_walk_one(const struct aiguard_entry *e, void *arg)
+{
+	struct aiguard_walk *walk = arg;
+
+	/* The module keys every committed entry by its pinned TGID pid. */
+	return walk->fn((struct pid *)e->key, e, walk->arg);
+}
+
+/**
+ * aiguard_task_for_each - visit every protected thread group
+ * @fn: called under rcu_read_lock() with the group's TGID pid and entry;
+ *      stop by returning non-zero
+ * @arg: passed to @fn
+ *
+ * Return: the first non-zero value @fn returned, or 0.
+ */
+int aiguard_task_for_each(int (*fn)(struct pid *tgid,
+				    const struct aiguard_entry *e, void *arg),
+			  void *arg)
+{
+	struct aiguard_walk walk = { .fn = fn, .arg = arg };
+
+	return aiguard_registry_for_each(&aiguard_registry, aiguard_walk_one,
+					 &walk);
 }
 
 /**
@@ -339,7 +398,8 @@ int aiguard_task_inherit(struct task_struct *child, unsigned long clone_flags)
 					   flags, GFP_ATOMIC);
 	if (err)
 		aiguard_entry_removed(0);
-	aiguard_count(AIGUARD_HOOK_TASK_ALLOC, err);
+	aiguard_stats_count(AIGUARD_HOOK_TASK_ALLOC,
+			    err ? AIGUARD_COUNT_DENIED : AIGUARD_COUNT_ALLOWED);
 	return err;
 }
 
@@ -394,9 +454,10 @@ void aiguard_task_forked(struct task_struct *parent, struct task_struct *child)
 	put_pid(tgid);
 	if (!IS_ERR(old))
 		return;
+	err = PTR_ERR(old);
 kill:
-	pr_err("cannot protect child %d of protected pid %d (%ld); killing it\n",
-	       task_pid_nr(child), task_tgid_nr(parent), PTR_ERR(old));
+	pr_err("cannot protect child %d of protected pid %d (error %d); killing it\n",
+	       task_pid_nr(child), task_tgid_nr(parent), err);
 	send_sig(SIGKILL, child, 1);
 }
 
@@ -419,4 +480,73 @@ void aiguard_task_freed(struct task_struct *task)
 	if (atomic_read(&aiguard_registry.nr_pending))
 		aiguard_entry_removed(aiguard_registry_drop_pending(&aiguard_registry,
 								    task));
+}
+
+/**
+ * aiguard_task_grant - let one process access a protected one for a while
+ * @tracer: any pid of the process let in; the caller holds a reference
+ * @target: any pid of the protected process; the caller holds a reference
+ * @ttl_sec: lifetime in seconds, validated
+ * @id: out: the grant's id
+ *
+ * Return: 0, -ESRCH if either process is gone, -EINVAL if @target is not
+ * protected, or what aiguard_grant_add() returns.
+ */
+int aiguard_task_grant(struct pid *tracer, struct pid *target, u32 ttl_sec,
+		       u64 *id)
+{
+	struct task_struct *tracer_task, *target_task;
+	struct pid *tracer_tgid = NULL, *target_tgid = NULL;
+	int err = -ESRCH;
+
+	tracer_task = aiguard_pid_task(tracer);
+	target_task = aiguard_pid_task(target);
+	rcu_read_lock();
+	if (tracer_task && target_task) {
+		/* NULL once a task is reaped: it cannot be named any more. */
+		tracer_tgid = get_pid(task_tgid(tracer_task));
+		target_tgid = get_pid(task_tgid(target_task));
+		if (tracer_tgid && target_tgid)
+			err = aiguard_task_label(target_task) ? 0 : -EINVAL;
+	}
+	rcu_read_unlock();
+	if (!err)
+		err = aiguard_grant_add(tracer_tgid, target_tgid, ttl_sec, id);
+	put_pid(tracer_tgid);
+	put_pid(target_tgid);
+	if (tracer_task)
+		put_task_struct(tracer_task);
+	if (target_task)
+		put_task_struct(target_task);
+	return err;
+}
+
+/**
+ * aiguard_task_selftest_mark - protect a group for the load-time self-test
+ * @tgid: its TGID pid; on success the mark owns the caller's reference
+ *
+ * Unlike aiguard_protect_pid() this leaves the group's dumpable state,
+ * the audit stream and the module's reference count alone: the mark is
+ * taken away before the load completes.
+ *
+ * Return: 0, -EBUSY if the group is already protected, or -ENOMEM.
+ */
+int aiguard_task_selftest_mark(struct pid *tgid)
+{
+	struct aiguard_entry *old;
+
+	old = aiguard_registry_insert(&aiguard_registry, tgid, "@selftest", 0,
+				      GFP_KERNEL);
+	if (!old)
+		return 0;
+	return IS_ERR(old) ? PTR_ERR(old) : -EBUSY;
+}
+
+/**
+ * aiguard_task_selftest_unmark - undo aiguard_task_selftest_mark()
+ * @tgid: the same pid; its reference is dropped once no reader sees it
+ */
+void aiguard_task_selftest_unmark(struct pid *tgid)
+{
+	aiguard_registry_remove(&aiguard_registry, tgid);
 }

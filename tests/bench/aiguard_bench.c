@@ -28,7 +28,6 @@
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
-#include "aiguard.h"
 #include "registry.h"
 
 static unsigned int sizes[8] = { 1, 1000, 10000, 100000, 1000000 };

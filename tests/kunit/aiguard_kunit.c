@@ -20,12 +20,11 @@
 #include <linux/kthread.h>
 #include <linux/perf_event.h>
 
-#include "aiguard.h"
 #include "audit.h"
 #include "policy.h"
 #include "registry.h"
 
-MODULE_IMPORT_NS(AIGUARD_KUNIT);
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
 /* Every request mode __ptrace_may_access() can pass down. */
 static const unsigned int aiguard_test_modes[] = {
