@@ -58,6 +58,7 @@ bool aiguard_policy_grant_match(const void *grant_tracer,
  * @AIGUARD_OP_REVOKE: end one.
  * @AIGUARD_OP_LOCK: lock (again).
  * @AIGUARD_OP_UNLOAD: unload the module.
+ * @AIGUARD_OP_NR: number of operations.
  */
 enum aiguard_op {
 	AIGUARD_OP_PROTECT,

@@ -264,10 +264,7 @@ struct aiguard_mode {
  * @ttl_sec: lifetime in seconds, 1 to AIGUARD_GRANT_TTL_MAX; the grant
  *           also ends when either process exits.
  * @flags: must be zero in ABI version 1.
- * @id: out: the grant's id, for AIGUARD_IOC_REVOKE.
- *
- * Errors: ESRCH (no such process), EINVAL (target not protected, bad ttl
- * or flags), ENOSPC (AIGUARD_GRANTS_MAX grants exist), EPERM (locked).
+ * @id: must be zero; out: the grant's id, for AIGUARD_IOC_REVOKE.
  */
 struct aiguard_grant {
 	struct aiguard_target tracer;
@@ -340,13 +337,22 @@ struct aiguard_lock {
 	__u32 reserved;
 };
 
-/*
+/**
+ * DOC: read
+ *
  * The audit stream: read(2) on /dev/aiguard returns whole records, oldest
  * first, from the oldest one still in the ring when the file was opened;
- * poll(2) reports POLLIN when one is ready. A buffer smaller than one
- * record is EINVAL. When records were overwritten before this reader got
- * them, it first receives an AIGUARD_EVENT_DROPPED record whose @count
- * says how many.
+ * poll(2) reports POLLIN when one is ready. Each open file reads at its
+ * own pace. When records were overwritten before this reader got them, it
+ * first receives an AIGUARD_EVENT_DROPPED record whose @count says how
+ * many. A read blocks until a record is ready unless O_NONBLOCK is set.
+ *
+ * Errors:
+ *
+ * - %EINVAL: the buffer is smaller than one struct aiguard_event.
+ * - %EAGAIN: O_NONBLOCK is set and no record is ready.
+ * - %EINTR: a signal arrived while waiting for a record.
+ * - %EFAULT: the buffer cannot be written, and no record was copied.
  */
 #define AIGUARD_EVENT_VERSION	1
 
@@ -430,19 +436,238 @@ struct aiguard_event {
 	char target_label[AIGUARD_LABEL_MAX];
 };
 
+/**
+ * DOC: ioctl
+ *
+ * Every command below takes a pointer to its structure. Commands that
+ * change state need CAP_SYS_ADMIN in the initial user namespace at the
+ * time of the call, whatever the mode of the open file: a descriptor
+ * passed to a less privileged process does not carry the privilege.
+ * Commands that only read may be used by anyone who could open
+ * /dev/aiguard (mode 0600, root).
+ *
+ * Errors:
+ *
+ * - %ENOTTY: @cmd is not an aiguard command.
+ */
+
 #define AIGUARD_IOC_MAGIC	0xA9
 
+/**
+ * DOC: AIGUARD_IOC_GET_VERSION
+ *
+ * Report the ABI version and limits of the running module. Callers check
+ * @abi_version before any other command.
+ *
+ * Direction: read (struct aiguard_version).
+ * Privilege: none.
+ *
+ * Errors:
+ *
+ * - %EFAULT: the argument cannot be written.
+ */
 #define AIGUARD_IOC_GET_VERSION	_IOR(AIGUARD_IOC_MAGIC, 0x00, struct aiguard_version)
+
+/**
+ * DOC: AIGUARD_IOC_PROTECT
+ *
+ * Protect a thread group, and every process it creates from then on.
+ *
+ * Direction: read-write (struct aiguard_protect); the label in force is
+ * written back.
+ * Privilege: CAP_SYS_ADMIN.
+ *
+ * Errors:
+ *
+ * - %EPERM: the caller lacks CAP_SYS_ADMIN, or the policy is locked and
+ *   %AIGUARD_PROTECT_PERMISSIVE was asked for.
+ * - %EFAULT: the argument cannot be read or written back.
+ * - %EINVAL: an unknown flag, a non-zero reserved field, an invalid label
+ *   (see AIGUARD_LABEL_MAX) or an invalid struct aiguard_target.
+ * - %EBADF: the target is a pidfd, but the fd is not open or not a pidfd.
+ * - %ESRCH: no such process, or it is exiting.
+ * - %EBUSY: a thread of the target is being traced; protecting it would
+ *   leave the tracer attached.
+ * - %EEXIST: the target is protected with another label.
+ * - %EINTR: a signal arrived while waiting for the target's exec or
+ *   ptrace attach to finish.
+ * - %ENOMEM: no memory for the registry entry.
+ */
 #define AIGUARD_IOC_PROTECT	_IOWR(AIGUARD_IOC_MAGIC, 0x01, struct aiguard_protect)
+
+/**
+ * DOC: AIGUARD_IOC_UNPROTECT
+ *
+ * Release a protected thread group. It stays non-dumpable.
+ *
+ * Direction: write (struct aiguard_unprotect).
+ * Privilege: CAP_SYS_ADMIN.
+ *
+ * Errors:
+ *
+ * - %EPERM: the caller lacks CAP_SYS_ADMIN, or the policy is locked.
+ * - %EFAULT: the argument cannot be read.
+ * - %EINVAL: non-zero flags or reserved field, or an invalid target.
+ * - %EBADF: the target is a pidfd, but the fd is not open or not a pidfd.
+ * - %ESRCH: no such process.
+ * - %ENOENT: the process is not protected.
+ */
 #define AIGUARD_IOC_UNPROTECT	_IOW(AIGUARD_IOC_MAGIC, 0x02, struct aiguard_unprotect)
+
+/**
+ * DOC: AIGUARD_IOC_QUERY
+ *
+ * Report whether a process is protected, and its label.
+ *
+ * Direction: read-write (struct aiguard_query); @info is written.
+ * Privilege: none.
+ *
+ * Errors:
+ *
+ * - %EFAULT: the argument cannot be read or written back.
+ * - %EINVAL: non-zero flags or reserved field, or an invalid target.
+ * - %EBADF: the target is a pidfd, but the fd is not open or not a pidfd.
+ * - %ESRCH: no such process.
+ */
 #define AIGUARD_IOC_QUERY	_IOWR(AIGUARD_IOC_MAGIC, 0x03, struct aiguard_query)
+
+/**
+ * DOC: AIGUARD_IOC_LIST
+ *
+ * List the protected processes visible in the caller's pid namespace.
+ *
+ * Direction: read-write (struct aiguard_list); @count and @total are
+ * written, and @count entries of the array.
+ * Privilege: none.
+ *
+ * Errors:
+ *
+ * - %EFAULT: the argument or the array cannot be read or written.
+ * - %EINVAL: non-zero flags or reserved field, or a capacity without an
+ *   array.
+ * - %ENOMEM: no memory for the kernel's copy of the array.
+ */
 #define AIGUARD_IOC_LIST	_IOWR(AIGUARD_IOC_MAGIC, 0x04, struct aiguard_list)
+
+/**
+ * DOC: AIGUARD_IOC_GET_STATS
+ *
+ * Report the registry's size and the per-hook decision counters.
+ *
+ * Direction: read (struct aiguard_stats).
+ * Privilege: none.
+ *
+ * Errors:
+ *
+ * - %EFAULT: the argument cannot be written.
+ * - %ENOMEM: no memory for the answer.
+ */
 #define AIGUARD_IOC_GET_STATS	_IOR(AIGUARD_IOC_MAGIC, 0x05, struct aiguard_stats)
+
+/**
+ * DOC: AIGUARD_IOC_GET_STATUS
+ *
+ * Report the mode, lock and hook state, the grants and the audit stream.
+ *
+ * Direction: read (struct aiguard_status).
+ * Privilege: none.
+ *
+ * Errors:
+ *
+ * - %EFAULT: the argument cannot be written.
+ * - %ENOMEM: no memory for the answer.
+ */
 #define AIGUARD_IOC_GET_STATUS	_IOR(AIGUARD_IOC_MAGIC, 0x06, struct aiguard_status)
+
+/**
+ * DOC: AIGUARD_IOC_SET_MODE
+ *
+ * Switch global audit-only (permissive) mode.
+ *
+ * Direction: write (struct aiguard_mode).
+ * Privilege: CAP_SYS_ADMIN.
+ *
+ * Errors:
+ *
+ * - %EPERM: the caller lacks CAP_SYS_ADMIN, or the policy is locked and
+ *   permissive mode was asked for.
+ * - %EFAULT: the argument cannot be read.
+ * - %EINVAL: an unknown flag or a non-zero reserved field.
+ */
 #define AIGUARD_IOC_SET_MODE	_IOW(AIGUARD_IOC_MAGIC, 0x07, struct aiguard_mode)
+
+/**
+ * DOC: AIGUARD_IOC_GRANT
+ *
+ * Let one process access one protected process until a deadline.
+ *
+ * Direction: read-write (struct aiguard_grant); @id is written.
+ * Privilege: CAP_SYS_ADMIN.
+ *
+ * Errors:
+ *
+ * - %EPERM: the caller lacks CAP_SYS_ADMIN, or the policy is locked.
+ * - %EFAULT: the argument cannot be read or written back.
+ * - %EINVAL: non-zero flags or @id, a ttl of 0 or above
+ *   AIGUARD_GRANT_TTL_MAX, an invalid target or tracer, or a target that
+ *   is not protected.
+ * - %EBADF: the tracer or target is a pidfd, but the fd is not open or not
+ *   a pidfd.
+ * - %ESRCH: the tracer or the target does not exist.
+ * - %ENOSPC: AIGUARD_GRANTS_MAX grants are active.
+ * - %ENOMEM: no memory for the grant.
+ */
 #define AIGUARD_IOC_GRANT	_IOWR(AIGUARD_IOC_MAGIC, 0x08, struct aiguard_grant)
+
+/**
+ * DOC: AIGUARD_IOC_REVOKE
+ *
+ * End a grant now.
+ *
+ * Direction: write (struct aiguard_revoke).
+ * Privilege: CAP_SYS_ADMIN.
+ *
+ * Errors:
+ *
+ * - %EPERM: the caller lacks CAP_SYS_ADMIN.
+ * - %EFAULT: the argument cannot be read.
+ * - %EINVAL: non-zero flags or reserved field.
+ * - %ENOENT: no active grant has this id.
+ */
 #define AIGUARD_IOC_REVOKE	_IOW(AIGUARD_IOC_MAGIC, 0x09, struct aiguard_revoke)
+
+/**
+ * DOC: AIGUARD_IOC_LIST_GRANTS
+ *
+ * List the active grants.
+ *
+ * Direction: read-write (struct aiguard_grant_list); @count and @total
+ * are written, and @count entries of the array.
+ * Privilege: none.
+ *
+ * Errors:
+ *
+ * - %EFAULT: the argument or the array cannot be read or written.
+ * - %EINVAL: non-zero flags or reserved field, or a capacity without an
+ *   array.
+ * - %ENOMEM: no memory for the kernel's copy of the array.
+ */
 #define AIGUARD_IOC_LIST_GRANTS	_IOWR(AIGUARD_IOC_MAGIC, 0x0a, struct aiguard_grant_list)
+
+/**
+ * DOC: AIGUARD_IOC_LOCK
+ *
+ * Seal the policy until reboot (see struct aiguard_lock).
+ *
+ * Direction: write (struct aiguard_lock).
+ * Privilege: CAP_SYS_ADMIN.
+ *
+ * Errors:
+ *
+ * - %EPERM: the caller lacks CAP_SYS_ADMIN.
+ * - %EFAULT: the argument cannot be read.
+ * - %EINVAL: non-zero flags or reserved field.
+ */
 #define AIGUARD_IOC_LOCK	_IOW(AIGUARD_IOC_MAGIC, 0x0b, struct aiguard_lock)
 
 #endif /* _UAPI_LINUX_AIGUARD_H */
