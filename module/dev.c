@@ -87,63 +87,70 @@ static struct pid *aiguard_target_pid(const struct aiguard_target *target)
 	}
 }
 
-static long aiguard_ioc_version(void __user *arg)
+/*
+ * The handlers below get the kernel copy of their argument: the
+ * dispatcher (aiguard_ioctl()) copies it in for _IOW commands, zeroes it
+ * for _IOR ones, and copies it back for _IOR commands that succeeded.
+ */
+static long aiguard_ioc_version(void *arg)
 {
-	struct aiguard_version ver = {
-		.abi_version = AIGUARD_ABI_VERSION,
-		.label_max = AIGUARD_LABEL_MAX,
-	};
+	struct aiguard_version *ver = arg;
 
-	return copy_to_user(arg, &ver, sizeof(ver)) ? -EFAULT : 0;
+	ver->abi_version = AIGUARD_ABI_VERSION;
+	ver->label_max = AIGUARD_LABEL_MAX;
+	return 0;
 }
 
-static long aiguard_ioc_protect(void __user *arg)
+/* Resolve @target, run @fn on the pid, drop it. */
+static long aiguard_with_pid(const struct aiguard_target *target,
+			     long (*fn)(struct pid *pid, void *arg), void *arg)
 {
-	struct aiguard_protect req;
-	struct pid *pid;
+	struct pid *pid = aiguard_target_pid(target);
 	long err;
 
-	if (copy_from_user(&req, arg, sizeof(req)))
-		return -EFAULT;
-	if ((req.flags & ~AIGUARD_PROTECT_PERMISSIVE) || req.reserved)
-		return -EINVAL;
-	err = aiguard_label_check(req.label, true);
-	if (err)
-		return err;
-	err = aiguard_policy_lock_check((req.flags & AIGUARD_PROTECT_PERMISSIVE) ?
-					AIGUARD_OP_PROTECT_PERMISSIVE : AIGUARD_OP_PROTECT,
-					aiguard_locked());
-	if (err)
-		return err;
-	pid = aiguard_target_pid(&req.target);
 	if (IS_ERR(pid))
 		return PTR_ERR(pid);
-	err = aiguard_protect_pid(pid, req.label, req.flags);
-	put_pid(pid);
-	if (err)
-		return err;
-	return copy_to_user(arg, &req, sizeof(req)) ? -EFAULT : 0;
-}
-
-static long aiguard_ioc_unprotect(void __user *arg)
-{
-	struct aiguard_unprotect req;
-	struct pid *pid;
-	long err;
-
-	if (copy_from_user(&req, arg, sizeof(req)))
-		return -EFAULT;
-	if (req.flags || req.reserved)
-		return -EINVAL;
-	err = aiguard_policy_lock_check(AIGUARD_OP_UNPROTECT, aiguard_locked());
-	if (err)
-		return err;
-	pid = aiguard_target_pid(&req.target);
-	if (IS_ERR(pid))
-		return PTR_ERR(pid);
-	err = aiguard_unprotect_pid(pid);
+	err = fn(pid, arg);
 	put_pid(pid);
 	return err;
+}
+
+static long aiguard_protect_one(struct pid *pid, void *arg)
+{
+	struct aiguard_protect *req = arg;
+
+	return aiguard_protect_pid(pid, req->label, req->flags);
+}
+
+static long aiguard_ioc_protect(void *arg)
+{
+	struct aiguard_protect *req = arg;
+	bool permissive = req->flags & AIGUARD_PROTECT_PERMISSIVE;
+	long err;
+
+	if ((req->flags & ~AIGUARD_PROTECT_PERMISSIVE) || req->reserved)
+		return -EINVAL;
+	err = aiguard_label_check(req->label, true);
+	if (!err)
+		err = aiguard_policy_lock_check(permissive ? AIGUARD_OP_PROTECT_PERMISSIVE :
+						AIGUARD_OP_PROTECT, aiguard_locked());
+	return err ?: aiguard_with_pid(&req->target, aiguard_protect_one, req);
+}
+
+static long aiguard_unprotect_one(struct pid *pid, void *arg)
+{
+	return aiguard_unprotect_pid(pid);
+}
+
+static long aiguard_ioc_unprotect(void *arg)
+{
+	struct aiguard_unprotect *req = arg;
+	long err;
+
+	if (req->flags || req->reserved)
+		return -EINVAL;
+	err = aiguard_policy_lock_check(AIGUARD_OP_UNPROTECT, aiguard_locked());
+	return err ?: aiguard_with_pid(&req->target, aiguard_unprotect_one, NULL);
 }
 
 static void aiguard_info_fill(struct aiguard_process_info *info,
@@ -158,30 +165,28 @@ static void aiguard_info_fill(struct aiguard_process_info *info,
 	strscpy(info->label, e->label, sizeof(info->label));
 }
 
-static long aiguard_ioc_query(void __user *arg)
+static long aiguard_query_one(struct pid *pid, void *arg)
 {
-	struct aiguard_query req;
-	struct task_struct *task;
-	struct pid *pid;
+	struct aiguard_process_info *info = arg;
+	struct task_struct *task = aiguard_pid_task(pid);
 
-	if (copy_from_user(&req, arg, sizeof(req)))
-		return -EFAULT;
-	if (req.flags || req.reserved)
-		return -EINVAL;
-	pid = aiguard_target_pid(&req.target);
-	if (IS_ERR(pid))
-		return PTR_ERR(pid);
-	task = aiguard_pid_task(pid);
-	put_pid(pid);
 	if (!task)
 		return -ESRCH;
-
-	memset(&req.info, 0, sizeof(req.info));
+	memset(info, 0, sizeof(*info));
 	rcu_read_lock();
-	aiguard_info_fill(&req.info, task_tgid(task), aiguard_task_entry(task));
+	aiguard_info_fill(info, task_tgid(task), aiguard_task_entry(task));
 	rcu_read_unlock();
 	put_task_struct(task);
-	return copy_to_user(arg, &req, sizeof(req)) ? -EFAULT : 0;
+	return 0;
+}
+
+static long aiguard_ioc_query(void *arg)
+{
+	struct aiguard_query *req = arg;
+
+	if (req->flags || req->reserved)
+		return -EINVAL;
+	return aiguard_with_pid(&req->target, aiguard_query_one, &req->info);
 }
 
 /**
@@ -215,208 +220,210 @@ static int aiguard_list_one(struct pid *tgid, const struct aiguard_entry *e,
 /* An upper bound on one LIST call, so the kernel copy stays small. */
 #define AIGUARD_LIST_MAX 65536
 
-static long aiguard_ioc_list(void __user *arg)
+/*
+ * Copy @count elements of @size bytes from @buf to the caller's array;
+ * @buf is freed either way.
+ */
+static long aiguard_copy_array(u64 uptr, void *buf, u32 count, size_t size)
 {
-	struct aiguard_list_ctx ctx = { };
-	struct aiguard_list req;
 	long err = 0;
 
-	if (copy_from_user(&req, arg, sizeof(req)))
-		return -EFAULT;
-	if (req.flags || req.reserved || (!req.entries && req.capacity))
+	if (count && copy_to_user(u64_to_user_ptr(uptr), buf, array_size(count, size)))
+		err = -EFAULT;
+	kvfree(buf);
+	return err;
+}
+
+static long aiguard_ioc_list(void *arg)
+{
+	struct aiguard_list *req = arg;
+	struct aiguard_list_ctx ctx = { };
+	long err;
+
+	if (req->flags || req->reserved || (!req->entries && req->capacity))
 		return -EINVAL;
-	ctx.capacity = min_t(u32, req.capacity, AIGUARD_LIST_MAX);
+	ctx.capacity = min_t(u32, req->capacity, AIGUARD_LIST_MAX);
 	if (ctx.capacity) {
 		ctx.buf = kvcalloc(ctx.capacity, sizeof(*ctx.buf), GFP_KERNEL);
 		if (!ctx.buf)
 			return -ENOMEM;
 	}
 	aiguard_task_for_each(aiguard_list_one, &ctx);
-
-	if (ctx.count &&
-	    copy_to_user(u64_to_user_ptr(req.entries), ctx.buf,
-			 array_size(ctx.count, sizeof(*ctx.buf))))
-		err = -EFAULT;
-	kvfree(ctx.buf);
-	if (err)
-		return err;
-	req.count = ctx.count;
-	req.total = ctx.total;
-	return copy_to_user(arg, &req, sizeof(req)) ? -EFAULT : 0;
-}
-
-static long aiguard_ioc_stats(void __user *arg)
-{
-	struct aiguard_stats *stats;
-	long err = 0;
-
-	stats = kzalloc(sizeof(*stats), GFP_KERNEL);
-	if (!stats)
-		return -ENOMEM;
-	aiguard_task_counts(&stats->nr_protected, &stats->nr_pending);
-	aiguard_stats_fill(stats);
-	aiguard_hooks_missed(stats->missed);
-	if (copy_to_user(arg, stats, sizeof(*stats)))
-		err = -EFAULT;
-	kfree(stats);
+	err = aiguard_copy_array(req->entries, ctx.buf, ctx.count, sizeof(*ctx.buf));
+	req->count = ctx.count;
+	req->total = ctx.total;
 	return err;
 }
 
-static long aiguard_ioc_status(void __user *arg)
+static long aiguard_ioc_stats(void *arg)
 {
-	struct aiguard_status *status;
-	long err = 0;
+	struct aiguard_stats *stats = arg;
 
-	status = kzalloc(sizeof(*status), GFP_KERNEL);
-	if (!status)
-		return -ENOMEM;
+	aiguard_task_counts(&stats->nr_protected, &stats->nr_pending);
+	aiguard_stats_fill(stats);
+	aiguard_hooks_missed(stats->missed);
+	return 0;
+}
+
+static long aiguard_ioc_status(void *arg)
+{
+	struct aiguard_status *status = arg;
+
 	status->state = aiguard_state();
 	status->nr_grants = aiguard_grant_count();
 	status->events = aiguard_ring_written(&aiguard_audit_ring);
 	status->events_dropped = aiguard_ring_overwritten(&aiguard_audit_ring);
 	status->ring_size = aiguard_audit_ring.capacity;
 	aiguard_stats_fill_status(status);
-	if (copy_to_user(arg, status, sizeof(*status)))
-		err = -EFAULT;
-	kfree(status);
+	return 0;
+}
+
+static long aiguard_ioc_set_mode(void *arg)
+{
+	struct aiguard_mode *req = arg;
+
+	if ((req->flags & ~AIGUARD_MODE_PERMISSIVE) || req->reserved)
+		return -EINVAL;
+	return aiguard_set_permissive(req->flags & AIGUARD_MODE_PERMISSIVE);
+}
+
+static long aiguard_grant_one(struct pid *tracer, void *arg)
+{
+	struct aiguard_grant *req = arg;
+	struct pid *target = aiguard_target_pid(&req->target);
+	long err;
+
+	if (IS_ERR(target))
+		return PTR_ERR(target);
+	err = aiguard_task_grant(tracer, target, req->ttl_sec, &req->id);
+	put_pid(target);
 	return err;
 }
 
-static long aiguard_ioc_set_mode(void __user *arg)
+static long aiguard_ioc_grant(void *arg)
 {
-	struct aiguard_mode req;
-
-	if (copy_from_user(&req, arg, sizeof(req)))
-		return -EFAULT;
-	if ((req.flags & ~AIGUARD_MODE_PERMISSIVE) || req.reserved)
-		return -EINVAL;
-	return aiguard_set_permissive(req.flags & AIGUARD_MODE_PERMISSIVE);
-}
-
-static long aiguard_ioc_grant(void __user *arg)
-{
-	struct pid *tracer, *target;
-	struct aiguard_grant req;
+	struct aiguard_grant *req = arg;
 	long err;
 
-	if (copy_from_user(&req, arg, sizeof(req)))
-		return -EFAULT;
-	if (req.flags || req.id || !req.ttl_sec || req.ttl_sec > AIGUARD_GRANT_TTL_MAX)
+	if (req->flags || req->id || !req->ttl_sec || req->ttl_sec > AIGUARD_GRANT_TTL_MAX)
 		return -EINVAL;
 	err = aiguard_policy_lock_check(AIGUARD_OP_GRANT, aiguard_locked());
-	if (err)
-		return err;
-	tracer = aiguard_target_pid(&req.tracer);
-	if (IS_ERR(tracer))
-		return PTR_ERR(tracer);
-	target = aiguard_target_pid(&req.target);
-	if (IS_ERR(target)) {
-		put_pid(tracer);
-		return PTR_ERR(target);
-	}
-	err = aiguard_task_grant(tracer, target, req.ttl_sec, &req.id);
-	put_pid(tracer);
-	put_pid(target);
-	if (err)
-		return err;
-	return copy_to_user(arg, &req, sizeof(req)) ? -EFAULT : 0;
+	return err ?: aiguard_with_pid(&req->tracer, aiguard_grant_one, req);
 }
 
-static long aiguard_ioc_revoke(void __user *arg)
+static long aiguard_ioc_revoke(void *arg)
 {
-	struct aiguard_revoke req;
+	struct aiguard_revoke *req = arg;
 
-	if (copy_from_user(&req, arg, sizeof(req)))
-		return -EFAULT;
-	if (req.flags || req.reserved)
+	if (req->flags || req->reserved)
 		return -EINVAL;
-	return aiguard_grant_revoke(req.id);
+	return aiguard_grant_revoke(req->id);
 }
 
-static long aiguard_ioc_list_grants(void __user *arg)
+static long aiguard_ioc_list_grants(void *arg)
 {
+	struct aiguard_grant_list *req = arg;
 	struct aiguard_grant_info *buf = NULL;
-	struct aiguard_grant_list req;
-	u32 capacity, count, total;
-	long err = 0;
+	u32 capacity, count;
 
-	if (copy_from_user(&req, arg, sizeof(req)))
-		return -EFAULT;
-	if (req.flags || req.reserved || (!req.entries && req.capacity))
+	if (req->flags || req->reserved || (!req->entries && req->capacity))
 		return -EINVAL;
-	capacity = min_t(u32, req.capacity, AIGUARD_GRANTS_MAX);
+	capacity = min_t(u32, req->capacity, AIGUARD_GRANTS_MAX);
 	if (capacity) {
-		buf = kcalloc(capacity, sizeof(*buf), GFP_KERNEL);
+		buf = kvcalloc(capacity, sizeof(*buf), GFP_KERNEL);
 		if (!buf)
 			return -ENOMEM;
 	}
-	count = aiguard_grant_list(buf, capacity, &total);
-	if (count && copy_to_user(u64_to_user_ptr(req.entries), buf,
-				  array_size(count, sizeof(*buf))))
-		err = -EFAULT;
-	kfree(buf);
-	if (err)
-		return err;
-	req.count = count;
-	req.total = total;
-	return copy_to_user(arg, &req, sizeof(req)) ? -EFAULT : 0;
+	count = aiguard_grant_list(buf, capacity, &req->total);
+	req->count = count;
+	return aiguard_copy_array(req->entries, buf, count, sizeof(*buf));
 }
 
-static long aiguard_ioc_lock(void __user *arg)
+static long aiguard_ioc_lock(void *arg)
 {
-	struct aiguard_lock req;
+	struct aiguard_lock *req = arg;
 
-	if (copy_from_user(&req, arg, sizeof(req)))
-		return -EFAULT;
-	if (req.flags || req.reserved)
+	if (req->flags || req->reserved)
 		return -EINVAL;
 	return aiguard_lock();
 }
 
+/* Room for the argument of any command in aiguard_iocs[]. */
+union aiguard_ioc_arg {
+	struct aiguard_version version;
+	struct aiguard_protect protect;
+	struct aiguard_unprotect unprotect;
+	struct aiguard_query query;
+	struct aiguard_list list;
+	struct aiguard_stats stats;
+	struct aiguard_status status;
+	struct aiguard_mode mode;
+	struct aiguard_grant grant;
+	struct aiguard_revoke revoke;
+	struct aiguard_grant_list grant_list;
+	struct aiguard_lock lock;
+};
+
+/**
+ * struct aiguard_ioc - one ioctl command
+ * @cmd: its number, which also gives the argument's size and direction
+ * @fn: its handler, given the kernel copy of the argument
+ * @admin: whether it changes state, and so needs CAP_SYS_ADMIN at call
+ *         time (an open descriptor may have been passed on)
+ */
+struct aiguard_ioc {
+	unsigned int cmd;
+	long (*fn)(void *arg);
+	bool admin;
+};
+
+#define AIGUARD_IOC(c, handler, needs_admin) \
+	{ .cmd = (c), .fn = (handler), .admin = (needs_admin) }
+
+static const struct aiguard_ioc aiguard_iocs[] = {
+	AIGUARD_IOC(AIGUARD_IOC_GET_VERSION, aiguard_ioc_version, false),
+	AIGUARD_IOC(AIGUARD_IOC_PROTECT, aiguard_ioc_protect, true),
+	AIGUARD_IOC(AIGUARD_IOC_UNPROTECT, aiguard_ioc_unprotect, true),
+	AIGUARD_IOC(AIGUARD_IOC_QUERY, aiguard_ioc_query, false),
+	AIGUARD_IOC(AIGUARD_IOC_LIST, aiguard_ioc_list, false),
+	AIGUARD_IOC(AIGUARD_IOC_GET_STATS, aiguard_ioc_stats, false),
+	AIGUARD_IOC(AIGUARD_IOC_GET_STATUS, aiguard_ioc_status, false),
+	AIGUARD_IOC(AIGUARD_IOC_SET_MODE, aiguard_ioc_set_mode, true),
+	AIGUARD_IOC(AIGUARD_IOC_GRANT, aiguard_ioc_grant, true),
+	AIGUARD_IOC(AIGUARD_IOC_REVOKE, aiguard_ioc_revoke, true),
+	AIGUARD_IOC(AIGUARD_IOC_LIST_GRANTS, aiguard_ioc_list_grants, false),
+	AIGUARD_IOC(AIGUARD_IOC_LOCK, aiguard_ioc_lock, true),
+};
+
+static const struct aiguard_ioc *aiguard_ioc_find(unsigned int cmd)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(aiguard_iocs); i++)
+		if (aiguard_iocs[i].cmd == cmd)
+			return &aiguard_iocs[i];
+	return NULL;
+}
+
 static long aiguard_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
+	const struct aiguard_ioc *ioc = aiguard_ioc_find(cmd);
 	void __user *uarg = (void __user *)arg;
+	union aiguard_ioc_arg buf;
+	long err;
 
-	switch (cmd) {
-	case AIGUARD_IOC_GET_VERSION:
-		return aiguard_ioc_version(uarg);
-	case AIGUARD_IOC_QUERY:
-		return aiguard_ioc_query(uarg);
-	case AIGUARD_IOC_LIST:
-		return aiguard_ioc_list(uarg);
-	case AIGUARD_IOC_GET_STATS:
-		return aiguard_ioc_stats(uarg);
-	case AIGUARD_IOC_PROTECT:
-		if (!capable(CAP_SYS_ADMIN))
-			return -EPERM;
-		return aiguard_ioc_protect(uarg);
-	case AIGUARD_IOC_UNPROTECT:
-		if (!capable(CAP_SYS_ADMIN))
-			return -EPERM;
-		return aiguard_ioc_unprotect(uarg);
-	case AIGUARD_IOC_GET_STATUS:
-		return aiguard_ioc_status(uarg);
-	case AIGUARD_IOC_LIST_GRANTS:
-		return aiguard_ioc_list_grants(uarg);
-	case AIGUARD_IOC_SET_MODE:
-		if (!capable(CAP_SYS_ADMIN))
-			return -EPERM;
-		return aiguard_ioc_set_mode(uarg);
-	case AIGUARD_IOC_GRANT:
-		if (!capable(CAP_SYS_ADMIN))
-			return -EPERM;
-		return aiguard_ioc_grant(uarg);
-	case AIGUARD_IOC_REVOKE:
-		if (!capable(CAP_SYS_ADMIN))
-			return -EPERM;
-		return aiguard_ioc_revoke(uarg);
-	case AIGUARD_IOC_LOCK:
-		if (!capable(CAP_SYS_ADMIN))
-			return -EPERM;
-		return aiguard_ioc_lock(uarg);
-	default:
+	/* A command whose argument is missing from the union is a bug. */
+	if (!ioc || WARN_ON_ONCE(_IOC_SIZE(cmd) > sizeof(buf)))
 		return -ENOTTY;
-	}
+	if (ioc->admin && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	memset(&buf, 0, sizeof(buf));
+	if ((_IOC_DIR(cmd) & _IOC_WRITE) && copy_from_user(&buf, uarg, _IOC_SIZE(cmd)))
+		return -EFAULT;
+	err = ioc->fn(&buf);
+	if (!err && (_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(uarg, &buf, _IOC_SIZE(cmd)))
+		return -EFAULT;
+	return err;
 }
 
 /**

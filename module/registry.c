@@ -216,6 +216,32 @@ static struct aiguard_entry *aiguard_entry_alloc(struct aiguard_registry *reg,
 	return e;
 }
 
+/*
+ * Publish @e in the groups table under @key. Its filter counters go up
+ * first and come down only if the insert fails, so the filter never says
+ * "absent" for a published key.
+ *
+ * Return: NULL, the entry already there, or an ERR_PTR().
+ */
+static struct aiguard_entry *aiguard_groups_link(struct aiguard_registry *reg,
+						 struct aiguard_entry *e,
+						 const void *key)
+{
+	struct aiguard_entry *old;
+
+	e->key = key;
+	aiguard_filter_update(reg, key, 1);
+	old = rhashtable_lookup_get_insert_fast(&reg->groups, &e->node,
+						aiguard_groups_params);
+	if (old) {
+		aiguard_filter_update(reg, key, -1);
+		e->key = NULL;
+		return old;
+	}
+	atomic_inc(&reg->nr_groups);
+	return NULL;
+}
+
 /**
  * aiguard_registry_insert - add a committed entry unless one exists
  * @reg: the registry
@@ -237,23 +263,37 @@ struct aiguard_entry *aiguard_registry_insert(struct aiguard_registry *reg,
 	e = aiguard_entry_alloc(reg, label, flags, gfp);
 	if (!e)
 		return ERR_PTR(-ENOMEM);
-	e->key = key;
-	aiguard_filter_update(reg, key, 1);
-	old = rhashtable_lookup_get_insert_fast(&reg->groups, &e->node,
-						aiguard_groups_params);
-	if (old) {
-		aiguard_filter_update(reg, key, -1);
+	old = aiguard_groups_link(reg, e, key);
+	if (old)
 		kmem_cache_free(aiguard_entry_cache, e);
-		return old;
-	}
-	atomic_inc(&reg->nr_groups);
-	return NULL;
+	return old;
 }
 EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_insert);
 
-static void aiguard_entry_retire(struct aiguard_entry *e)
+/*
+ * Take @e out of one table and free it after a grace period. Returns
+ * -ENOENT if @e is NULL or a concurrent caller unlinked it first: exactly
+ * one caller wins.
+ */
+static int aiguard_entry_unlink(struct aiguard_registry *reg,
+				struct aiguard_entry *e, bool pending)
 {
+	if (!e)
+		return -ENOENT;
+	if (pending) {
+		if (rhashtable_remove_fast(&reg->pending, &e->pnode,
+					   aiguard_pending_params))
+			return -ENOENT;
+		atomic_dec(&reg->nr_pending);
+	} else {
+		if (rhashtable_remove_fast(&reg->groups, &e->node,
+					   aiguard_groups_params))
+			return -ENOENT;
+		atomic_dec(&reg->nr_groups);
+		aiguard_filter_update(reg, e->key, -1);
+	}
 	call_rcu(&e->rcu, aiguard_entry_free_rcu);
+	return 0;
 }
 
 /**
@@ -267,18 +307,10 @@ static void aiguard_entry_retire(struct aiguard_entry *e)
  */
 int aiguard_registry_remove(struct aiguard_registry *reg, const void *key)
 {
-	struct aiguard_entry *e;
-	int err = -ENOENT;
+	int err;
 
 	rcu_read_lock();
-	e = aiguard_registry_lookup(reg, key);
-	if (e && !rhashtable_remove_fast(&reg->groups, &e->node,
-					 aiguard_groups_params)) {
-		atomic_dec(&reg->nr_groups);
-		aiguard_filter_update(reg, key, -1);
-		aiguard_entry_retire(e);
-		err = 0;
-	}
+	err = aiguard_entry_unlink(reg, aiguard_registry_lookup(reg, key), false);
 	rcu_read_unlock();
 	return err;
 }
@@ -337,17 +369,11 @@ int aiguard_registry_commit_pending(struct aiguard_registry *reg,
 	e = aiguard_registry_lookup_pending(reg, task);
 	if (!e)
 		goto out;
-	e->key = key;
-	aiguard_filter_update(reg, key, 1);
-	old = rhashtable_lookup_get_insert_fast(&reg->groups, &e->node,
-						aiguard_groups_params);
+	old = aiguard_groups_link(reg, e, key);
 	if (old) {
-		aiguard_filter_update(reg, key, -1);
-		e->key = NULL;
 		err = IS_ERR(old) ? PTR_ERR(old) : -EEXIST;
 		goto out;
 	}
-	atomic_inc(&reg->nr_groups);
 	if (!rhashtable_remove_fast(&reg->pending, &e->pnode,
 				    aiguard_pending_params))
 		atomic_dec(&reg->nr_pending);
@@ -368,17 +394,11 @@ EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_commit_pending);
 int aiguard_registry_drop_pending(struct aiguard_registry *reg,
 				  const void *task)
 {
-	struct aiguard_entry *e;
-	int err = -ENOENT;
+	int err;
 
 	rcu_read_lock();
-	e = aiguard_registry_lookup_pending(reg, task);
-	if (e && !rhashtable_remove_fast(&reg->pending, &e->pnode,
-					 aiguard_pending_params)) {
-		atomic_dec(&reg->nr_pending);
-		aiguard_entry_retire(e);
-		err = 0;
-	}
+	err = aiguard_entry_unlink(reg, aiguard_registry_lookup_pending(reg, task),
+				   true);
 	rcu_read_unlock();
 	return err;
 }

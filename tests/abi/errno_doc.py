@@ -3,14 +3,17 @@
 """Check that uapi/linux/aiguard.h documents every ioctl's contract.
 
 Every AIGUARD_IOC_* command must have a "DOC: AIGUARD_IOC_*" kernel-doc
-block with a Direction: and a Privilege: line and an "Errors:" list, and
-that list must name exactly the errnos module/dev.c can return for the
-command. The reachable errnos are found statically: the -E* literals in
-the command's case in aiguard_ioctl() and in its handler, in every static
-helper of dev.c they call, and in the "Return:" kernel-doc of every
-function of another module file they call (following functions that a
-Return: text names in turn). read(2) is checked the same way against the
-"DOC: read" block.
+block with a Direction: line, a Privilege: line that matches its row in
+dev.c's aiguard_iocs[] table (CAP_SYS_ADMIN or none), and an "Errors:"
+list that names exactly the errnos module/dev.c can return for the
+command. The reachable errnos are found statically: EPERM for a command
+that needs CAP_SYS_ADMIN, EFAULT and whatever else the dispatcher
+(aiguard_ioctl()) returns for every command, the -E* literals in its
+handler, in every static helper of dev.c it calls or passes as a
+callback, and in the "Return:" kernel-doc of every
+function of another module file it calls (following functions that a
+Return: text names in turn). read(2) and unknown commands (aiguard_ioctl())
+are checked the same way against the "DOC: read" and "DOC: ioctl" blocks.
 
 Usage: errno_doc.py MODULE_DIR UAPI_HEADER     (prints TAP)
 """
@@ -24,6 +27,7 @@ KERNEL_CALLS = {
     "wait_event_interruptible": {"EINTR"},  # -ERESTARTSYS, EINTR for the caller
 }
 CALL = re.compile(r"\b(aiguard_[a-z0-9_]+)\(")
+NAME = re.compile(r"\b(aiguard_[a-z0-9_]+)\b")
 
 
 def strip_comments(text):
@@ -31,7 +35,7 @@ def strip_comments(text):
 
 
 def function_body(src, name):
-    m = re.search(r"^[^\n;]*\b%s\([^;{]*\)\s*\{" % re.escape(name), src, re.M)
+    m = re.search(r"^[a-z][^\n;(]*\b%s\([^;{]*\)\s*\{" % re.escape(name), src, re.M)
     if not m:
         return None
     end = src.find("\n}\n", m.end())
@@ -53,11 +57,15 @@ def reachable(sources, dev, text, seen):
     for call, errnos in KERNEL_CALLS.items():
         if re.search(r"\b%s\(" % call, text):
             found |= errnos
-    for fn in set(CALL.findall(text)) - seen:
+    # dev.c's static functions count when named at all (handlers and
+    # callbacks are passed by name); other files' when called.
+    for fn in set(NAME.findall(text)) - seen:
         seen.add(fn)
         body = function_body(dev, fn)
         if body is not None and re.search(r"^static\b[^\n]*\b%s\(" % fn, dev, re.M):
             found |= reachable(sources, dev, body, seen)
+            continue
+        if fn not in CALL.findall(text):
             continue
         doc = return_doc(sources, fn)
         if doc:
@@ -65,9 +73,9 @@ def reachable(sources, dev, text, seen):
     return found
 
 
-def case_text(dispatch, cmd):
-    m = re.search(r"case %s:(.*?)(?=\n\tcase |\n\tdefault:)" % cmd, dispatch, re.S)
-    return m.group(1) if m else None
+def table_row(dev, cmd):
+    m = re.search(r"AIGUARD_IOC\(%s, (aiguard_[a-z0-9_]+), (true|false)\)," % cmd, dev)
+    return (m.group(1), m.group(2) == "true") if m else None
 
 
 def doc_block(header, name):
@@ -87,20 +95,25 @@ def main():
         header = fh.read()
     cmds = re.findall(r"^#define (AIGUARD_IOC_[A-Z_]+)\s+_IO", header, re.M)
     dispatch = function_body(dev, "aiguard_ioctl")
+    common = set(ERRNO.findall(dispatch)) - {"EPERM", "ENOTTY"}
 
     checks = []
     for cmd in cmds:
-        text = case_text(dispatch, cmd)
-        if text is None:
-            checks.append((False, "%s is handled by aiguard_ioctl()" % cmd, ""))
+        row = table_row(dev, cmd)
+        checks.append((row is not None, "%s has a row in aiguard_iocs[]" % cmd,
+                       "no 'AIGUARD_IOC(%s, handler, admin)' row in dev.c" % cmd))
+        if row is None:
             continue
-        checks.append((True, "%s is handled by aiguard_ioctl()" % cmd, ""))
-        want = reachable(sources, dev, text, set())
-        checks.append(contract(header, cmd, want))
+        handler, admin = row
+        want = reachable(sources, dev, handler + "()", set()) | common
+        if admin:
+            want.add("EPERM")
+        checks.append(contract(header, cmd, want, admin))
     want = reachable(sources, dev, function_body(dev, "aiguard_read"), set())
     checks.append(contract(header, "read", want))
-    want = set(re.findall(r"default:\s*return -(E[A-Z0-9]+);", dispatch))
-    checks.append(contract(header, "ioctl", want))
+    # The dispatcher's own errors: EPERM (privilege) and EFAULT (copying
+    # the argument) belong to each command, ENOTTY to unknown commands.
+    checks.append(contract(header, "ioctl", set(ERRNO.findall(dispatch)) & {"ENOTTY"}))
 
     print("TAP version 13")
     print("1..%d" % len(checks))
@@ -113,16 +126,21 @@ def main():
     return 1 if bad else 0
 
 
-def contract(header, name, want):
+def contract(header, name, want, admin=None):
     title = "uapi documents the contract of %s: %s" % (name, ", ".join(sorted(want)))
     block = doc_block(header, name)
     if block is None:
         return (False, title, "no '/** DOC: %s' block in the uapi header" % name)
     missing = []
     if name.startswith("AIGUARD_IOC_"):
-        for field in ("Direction:", "Privilege:"):
-            if field not in block:
-                missing.append("no %s line" % field)
+        if "Direction:" not in block:
+            missing.append("no Direction: line")
+        priv = re.search(r"Privilege: (CAP_SYS_ADMIN|none)\.", block)
+        if not priv:
+            missing.append("no 'Privilege: CAP_SYS_ADMIN.' or 'Privilege: none.' line")
+        elif (priv.group(1) == "CAP_SYS_ADMIN") != admin:
+            missing.append("Privilege: says %s, dev.c says %s" %
+                           (priv.group(1), "CAP_SYS_ADMIN" if admin else "none"))
     if "Errors:" not in block:
         missing.append("no Errors: list")
     listed = set(re.findall(r"^ \* - %(E[A-Z0-9]+):", block, re.M))

@@ -560,7 +560,6 @@ struct aiguard_event {
  * Errors:
  *
  * - %EFAULT: the argument cannot be written.
- * - %ENOMEM: no memory for the answer.
  */
 #define AIGUARD_IOC_GET_STATS	_IOR(AIGUARD_IOC_MAGIC, 0x05, struct aiguard_stats)
 
@@ -575,7 +574,6 @@ struct aiguard_event {
  * Errors:
  *
  * - %EFAULT: the argument cannot be written.
- * - %ENOMEM: no memory for the answer.
  */
 #define AIGUARD_IOC_GET_STATUS	_IOR(AIGUARD_IOC_MAGIC, 0x06, struct aiguard_status)
 
