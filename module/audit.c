@@ -253,8 +253,8 @@ void aiguard_audit_decision(u16 type, u16 hook, u32 detail, u64 count,
 }
 
 /**
- * aiguard_audit_protect - record protect or unprotect of a process
- * @type: PROTECT or UNPROTECT
+ * aiguard_audit_protect - record protect, join or unprotect of a process
+ * @type: PROTECT, JOIN or UNPROTECT
  * @target: the process
  * @label: its label
  * @flags: AIGUARD_PROTECT_* flags in force

@@ -128,7 +128,8 @@ static long aiguard_ioc_protect(void *arg)
 	bool permissive = req->flags & AIGUARD_PROTECT_PERMISSIVE;
 	long err;
 
-	if ((req->flags & ~AIGUARD_PROTECT_PERMISSIVE) || req->reserved)
+	if ((req->flags & ~(AIGUARD_PROTECT_PERMISSIVE | AIGUARD_PROTECT_JOIN)) ||
+	    req->reserved)
 		return -EINVAL;
 	err = aiguard_label_check(req->label, true);
 	if (!err)

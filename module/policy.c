@@ -218,6 +218,34 @@ int aiguard_policy_lock_check(enum aiguard_op op, bool locked)
 }
 EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_lock_check);
 
+/**
+ * aiguard_policy_join - decide whether a protect request may add to a label
+ * @has_members: whether @label has live members
+ * @caller_label: label of the requesting process, NULL if unprotected
+ * @label: the label asked for
+ * @join_flag: whether the request carries %AIGUARD_PROTECT_JOIN
+ * @locked: whether the policy is locked
+ *
+ * A label with members is a closed domain: it grows by inheritance and by
+ * requests of its members. Anything else would let root step into a
+ * workload's domain and read it as a peer.
+ *
+ * Return: the verdict.
+ */
+enum aiguard_join aiguard_policy_join(bool has_members, const char *caller_label,
+				      const char *label, bool join_flag,
+				      bool locked)
+{
+	if (!has_members)
+		return AIGUARD_JOIN_NEW;
+	if (aiguard_policy_same_domain(caller_label, label))
+		return AIGUARD_JOIN_MEMBER;
+	if (locked)
+		return AIGUARD_JOIN_LOCKED;
+	return join_flag ? AIGUARD_JOIN_EXPLICIT : AIGUARD_JOIN_NEEDS_FLAG;
+}
+EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_join);
+
 static bool aiguard_label_char_ok(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||

@@ -75,6 +75,27 @@ enum aiguard_op {
 
 int aiguard_policy_lock_check(enum aiguard_op op, bool locked);
 
+/**
+ * enum aiguard_join - how a protect request relates to its label
+ * @AIGUARD_JOIN_NEW: the label has no live member; the request founds it.
+ * @AIGUARD_JOIN_MEMBER: the caller is a member; allowed.
+ * @AIGUARD_JOIN_EXPLICIT: an outsider with the join flag, before the lock;
+ *                         allowed and recorded as a join.
+ * @AIGUARD_JOIN_NEEDS_FLAG: an outsider without the join flag; refused.
+ * @AIGUARD_JOIN_LOCKED: an outsider after the lock; refused and recorded.
+ */
+enum aiguard_join {
+	AIGUARD_JOIN_NEW,
+	AIGUARD_JOIN_MEMBER,
+	AIGUARD_JOIN_EXPLICIT,
+	AIGUARD_JOIN_NEEDS_FLAG,
+	AIGUARD_JOIN_LOCKED,
+};
+
+enum aiguard_join aiguard_policy_join(bool has_members, const char *caller_label,
+				      const char *label, bool join_flag,
+				      bool locked);
+
 int aiguard_label_check(const char *label, bool allow_empty);
 int aiguard_target_check(const struct aiguard_target *target);
 

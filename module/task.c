@@ -37,6 +37,8 @@
 #include "audit.h"
 #include "compat.h"
 #include "grant.h"
+#include "guard.h"
+#include "policy.h"
 #include "registry.h"
 #include "stats.h"
 #include "task.h"
@@ -243,41 +245,69 @@ static void aiguard_release_dead_group(struct task_struct *self)
 							      task_tgid(self)));
 }
 
-/**
- * aiguard_protect_pid - protect a thread group
- * @pid: any pid of the group; the caller holds a reference
- * @label: AIGUARD_LABEL_MAX bytes, validated; "" asks for a private
- *         domain, and on success holds the label in force
- * @flags: AIGUARD_PROTECT_* flags, validated
- *
- * Holding cred_guard_mutex orders this against ptrace attach and exec:
- * a tracer either attached before (we fail with -EBUSY) or will meet the
- * ptrace hook.
- *
- * Return: 0, -ESRCH (no such process or exiting), -EBUSY (traced),
- * -EEXIST (protected with another label), -EINTR or -ENOMEM.
+/*
+ * Serialises the "does this label have members?" check with the insert
+ * that follows it, so that two outsiders cannot both found one label.
+ * Protect requests are rare; forks (which only add to labels their
+ * parent is in) do not take it.
  */
-int aiguard_protect_pid(struct pid *pid, char *label, u32 flags)
+static DEFINE_MUTEX(aiguard_join_mutex);
+
+static int aiguard_label_match(struct pid *tgid, const struct aiguard_entry *e,
+			       void *label)
 {
-	struct task_struct *task;
-	struct aiguard_entry *old;
-	struct mm_struct *mm;
-	struct pid *tgid;
-	int err;
+	return !strncmp(e->label, label, AIGUARD_LABEL_MAX);
+}
 
-	task = aiguard_pid_task(pid);
-	if (!task)
-		return -ESRCH;
+/*
+ * Whether @label may gain @task through a request of current, and how to
+ * record it. Returns the PROTECT or JOIN record type to write, or a
+ * negative errno.
+ */
+static int aiguard_join_check(struct task_struct *task, const char *label,
+			      u32 flags)
+{
+	char caller[AIGUARD_LABEL_MAX] = "";
+	const char *cur;
+	bool members;
 
-	err = mutex_lock_interruptible(&task->signal->cred_guard_mutex);
-	if (err)
-		goto out_task;
+	lockdep_assert_held(&aiguard_join_mutex);
+	rcu_read_lock();
+	cur = aiguard_task_label(current);
+	if (cur)
+		strscpy(caller, cur, sizeof(caller));
+	rcu_read_unlock();
+	/* A private domain ("" asks for a new one) cannot be joined. */
+	members = label[0] && aiguard_task_for_each(aiguard_label_match, (void *)label);
 
-	/* The leader may be gone while other threads live on. */
-	if (!atomic_read(&task->signal->live) || !pid_alive(task)) {
-		err = -ESRCH;
-		goto out_unlock;
+	switch (aiguard_policy_join(members, cur ? caller : NULL, label,
+				    flags & AIGUARD_PROTECT_JOIN, aiguard_locked())) {
+	case AIGUARD_JOIN_NEW:
+	case AIGUARD_JOIN_MEMBER:
+		return AIGUARD_EVENT_PROTECT;
+	case AIGUARD_JOIN_EXPLICIT:
+		return AIGUARD_EVENT_JOIN;
+	case AIGUARD_JOIN_NEEDS_FLAG:
+		return -EXDEV;
+	default:
+		aiguard_stats_count(AIGUARD_HOOK_JOIN, AIGUARD_COUNT_DENIED);
+		aiguard_audit_decision(AIGUARD_EVENT_DENY, AIGUARD_HOOK_JOIN, flags, 0,
+				       cur ? caller : NULL, task, label);
+		pr_notice_ratelimited("denied joining label %s by pid %d (%s): the policy is locked\n",
+				      label, task_tgid_nr(current), current->comm);
+		return -EPERM;
 	}
+}
+
+/*
+ * Whether the group is protected already: 0 (and @label set to the label
+ * in force) if with the same label or "" was asked, -EEXIST if with
+ * another, -ENOENT if not protected.
+ */
+static int aiguard_protected_as(struct task_struct *task, char *label)
+{
+	const struct aiguard_entry *old;
+	int err = -ENOENT;
 
 	rcu_read_lock();
 	old = aiguard_registry_lookup(&aiguard_registry, task_tgid(task));
@@ -288,45 +318,98 @@ int aiguard_protect_pid(struct pid *pid, char *label, u32 flags)
 			strscpy(label, old->label, AIGUARD_LABEL_MAX);
 	}
 	rcu_read_unlock();
-	if (old)
-		goto out_unlock;
+	return err;
+}
 
-	if (aiguard_group_traced(task)) {
-		err = -EBUSY;
-		goto out_unlock;
-	}
+/* Insert the group's entry and make its memory non-dumpable. */
+static int aiguard_protect_insert(struct task_struct *task, char *label,
+				  u32 flags)
+{
+	struct pid *tgid = get_pid(task_tgid(task));
+	struct aiguard_entry *old;
+	struct mm_struct *mm;
 
 	if (!label[0])
 		snprintf(label, AIGUARD_LABEL_MAX, "@%lld",
 			 atomic64_inc_return(&aiguard_private_domains));
-
-	tgid = get_pid(task_tgid(task));
 	aiguard_entry_added();
-	old = aiguard_registry_insert(&aiguard_registry, tgid, label, flags,
-				      GFP_KERNEL);
+	/* Only permissive mode is inherited; the join flag was for this request. */
+	old = aiguard_registry_insert(&aiguard_registry, tgid, label,
+				      flags & AIGUARD_PROTECT_PERMISSIVE, GFP_KERNEL);
 	if (old) {
 		aiguard_entry_removed(0);
 		/* Cannot be an existing entry: we hold cred_guard_mutex. */
 		put_pid(tgid);
-		err = IS_ERR(old) ? PTR_ERR(old) : -EEXIST;
-		goto out_unlock;
+		return IS_ERR(old) ? PTR_ERR(old) : -EEXIST;
 	}
-
 	mm = get_task_mm(task);
 	if (mm) {
 		aiguard_mm_disable_dump(mm);
 		mmput(mm);
 	}
-	aiguard_audit_protect(AIGUARD_EVENT_PROTECT, task, label, flags);
+	return 0;
+}
+
+/* The checks and the insert, under the target's cred_guard_mutex. */
+static int aiguard_protect_locked(struct task_struct *task, char *label, u32 flags)
+{
+	int err, type;
+
+	/* The leader may be gone while other threads live on. */
+	if (!atomic_read(&task->signal->live) || !pid_alive(task))
+		return -ESRCH;
+	err = aiguard_protected_as(task, label);
+	if (err != -ENOENT)
+		return err;
+	if (aiguard_group_traced(task))
+		return -EBUSY;
+
+	mutex_lock(&aiguard_join_mutex);
+	type = aiguard_join_check(task, label, flags);
+	err = type < 0 ? type : aiguard_protect_insert(task, label, flags);
+	mutex_unlock(&aiguard_join_mutex);
+	if (err)
+		return err;
+	aiguard_audit_protect(type, task, label, flags);
 	/*
 	 * If the whole group exited meanwhile, its threads' exit hooks may
 	 * have run before the entry existed: nobody else would drop it.
 	 */
 	aiguard_release_dead_group(task);
-	err = 0;
-out_unlock:
-	mutex_unlock(&task->signal->cred_guard_mutex);
-out_task:
+	return 0;
+}
+
+/**
+ * aiguard_protect_pid - protect a thread group
+ * @pid: any pid of the group; the caller holds a reference
+ * @label: AIGUARD_LABEL_MAX bytes, validated; "" asks for a private
+ *         domain, and on success holds the label in force
+ * @flags: AIGUARD_PROTECT_* flags, validated
+ *
+ * Holding cred_guard_mutex orders this against ptrace attach and exec:
+ * a tracer either attached before (we fail with -EBUSY) or will meet the
+ * ptrace hook. A label with live members only grows by a request of a
+ * member, or of an outsider with %AIGUARD_PROTECT_JOIN before the lock.
+ *
+ * Return: 0, -ESRCH (no such process or exiting), -EBUSY (traced),
+ * -EEXIST (protected with another label), -EXDEV (the label has members
+ * and the caller is outside it, without the join flag), -EPERM (the same
+ * after the lock), -EINTR or -ENOMEM.
+ */
+int aiguard_protect_pid(struct pid *pid, char *label, u32 flags)
+{
+	struct task_struct *task;
+	int err;
+
+	might_sleep();
+	task = aiguard_pid_task(pid);
+	if (!task)
+		return -ESRCH;
+	err = mutex_lock_interruptible(&task->signal->cred_guard_mutex);
+	if (!err) {
+		err = aiguard_protect_locked(task, label, flags);
+		mutex_unlock(&task->signal->cred_guard_mutex);
+	}
 	put_task_struct(task);
 	return err;
 }

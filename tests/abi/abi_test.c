@@ -118,7 +118,7 @@ PIN_OFF(struct aiguard_event, caller_comm, 64);
 PIN_OFF(struct aiguard_event, target_comm, 80);
 PIN_OFF(struct aiguard_event, caller_label, 96);
 PIN_OFF(struct aiguard_event, target_label, 128);
-_Static_assert(AIGUARD_ABI_VERSION == 1, "ABI version");
+_Static_assert(AIGUARD_ABI_VERSION == 2, "ABI version");
 _Static_assert(AIGUARD_LABEL_MAX == 32, "label max");
 _Static_assert(AIGUARD_HOOK_SLOTS == 16, "hook slots");
 _Static_assert(AIGUARD_HOOK_NR <= AIGUARD_HOOK_SLOTS, "hooks fit the slots");
@@ -180,15 +180,17 @@ static const struct check checks[] = {
 	OFF(struct aiguard_event, target_comm, 80),
 	OFF(struct aiguard_event, caller_label, 96),
 	OFF(struct aiguard_event, target_label, 128),
-	VAL(AIGUARD_ABI_VERSION, 1),
+	VAL(AIGUARD_ABI_VERSION, 2),
 	VAL(AIGUARD_LABEL_MAX, 32),
 	VAL(AIGUARD_HOOK_SLOTS, 16),
-	VAL(AIGUARD_HOOK_NR, 8),
+	VAL(AIGUARD_HOOK_NR, 9),
+	VAL(AIGUARD_HOOK_JOIN, 8),
 	VAL(AIGUARD_HOOK_LOCKED_DOWN, 7),
 	VAL(AIGUARD_IOC_MAGIC, 0xA9),
 	VAL(AIGUARD_PROC_PROTECTED, 1),
 	VAL(AIGUARD_PROC_PERMISSIVE, 2),
 	VAL(AIGUARD_PROTECT_PERMISSIVE, 1),
+	VAL(AIGUARD_PROTECT_JOIN, 2),
 	VAL(AIGUARD_MODE_PERMISSIVE, 1),
 	VAL(AIGUARD_STATE_LOCKED, 1),
 	VAL(AIGUARD_STATE_PERMISSIVE, 2),
@@ -207,6 +209,7 @@ static const struct check checks[] = {
 	VAL(AIGUARD_EVENT_MODE, 9),
 	VAL(AIGUARD_EVENT_DROPPED, 10),
 	VAL(AIGUARD_EVENT_TAMPER, 11),
+	VAL(AIGUARD_EVENT_JOIN, 12),
 	VAL(AIGUARD_TARGET_SELF, 0),
 	VAL(AIGUARD_TARGET_PID, 1),
 	VAL(AIGUARD_TARGET_PIDFD, 2),

@@ -199,6 +199,36 @@ static void aiguard_policy_lock_cases(struct kunit *test)
 	}
 }
 
+/*
+ * Every combination of members, caller, flag and lock: a label with
+ * members admits its members, and outsiders only with the flag, before
+ * the lock.
+ */
+static void aiguard_policy_join_cases(struct kunit *test)
+{
+	static const char *const callers[] = { NULL, "svc", "other", "@3" };
+	enum aiguard_join want, got;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(callers) * 8; i++) {
+		int c = i / 8, members = i & 1, flag = i & 2, locked = i & 4;
+		bool member = callers[c] && !strcmp(callers[c], "svc");
+
+		if (!members)
+			want = AIGUARD_JOIN_NEW;
+		else if (member)
+			want = AIGUARD_JOIN_MEMBER;
+		else if (locked)
+			want = AIGUARD_JOIN_LOCKED;
+		else
+			want = flag ? AIGUARD_JOIN_EXPLICIT : AIGUARD_JOIN_NEEDS_FLAG;
+		got = aiguard_policy_join(members, callers[c], "svc", flag, locked);
+		KUNIT_EXPECT_EQ_MSG(test, got, want,
+				    "caller %s members %d flag %d locked %d",
+				    callers[c] ?: "(none)", members, flag, locked);
+	}
+}
+
 static void aiguard_abi_label_cases(struct kunit *test)
 {
 	char label[AIGUARD_LABEL_MAX];
@@ -498,6 +528,7 @@ static struct kunit_case aiguard_policy_cases[] = {
 	KUNIT_CASE(aiguard_policy_grant_cases),
 	KUNIT_CASE(aiguard_policy_system_cases),
 	KUNIT_CASE(aiguard_policy_lock_cases),
+	KUNIT_CASE(aiguard_policy_join_cases),
 	KUNIT_CASE(aiguard_policy_same_domain_cases),
 	KUNIT_CASE(aiguard_policy_traceme_cases),
 	KUNIT_CASE(aiguard_policy_prctl_cases),

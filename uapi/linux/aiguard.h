@@ -23,7 +23,7 @@
 #include <linux/types.h>
 
 /* Raised whenever a command or a flag is added. */
-#define AIGUARD_ABI_VERSION	1
+#define AIGUARD_ABI_VERSION	2
 
 #define AIGUARD_DEVICE_NAME	"aiguard"
 
@@ -78,6 +78,14 @@ struct aiguard_version {
  * children. Refused (EPERM) once the policy is locked.
  */
 #define AIGUARD_PROTECT_PERMISSIVE	_BITUL(0)
+/*
+ * struct aiguard_protect.flags: the caller, who is not a member of the
+ * label, means to add the target to a label that already has live members
+ * (an AIGUARD_EVENT_JOIN record says so). Without it such a request fails
+ * with EXDEV; once the policy is locked it fails with EPERM whatever the
+ * flags. Since ABI version 2.
+ */
+#define AIGUARD_PROTECT_JOIN		_BITUL(1)
 
 /**
  * struct aiguard_protect - argument of AIGUARD_IOC_PROTECT
@@ -174,6 +182,8 @@ struct aiguard_list {
  * @AIGUARD_HOOK_TASK_ALLOC: protection inherited by a new process.
  * @AIGUARD_HOOK_LOCKED_DOWN: whole-memory readers (/proc/kcore) while any
  *                            process is protected.
+ * @AIGUARD_HOOK_JOIN: a protect request that would add a process to a
+ *                     label from outside it (AIGUARD_PROTECT_JOIN).
  * @AIGUARD_HOOK_NR: number of hooks; counter arrays have
  *                   AIGUARD_HOOK_SLOTS entries so hooks can be added.
  */
@@ -186,7 +196,8 @@ enum aiguard_hook {
 	AIGUARD_HOOK_EXEC = 5,
 	AIGUARD_HOOK_TASK_ALLOC = 6,
 	AIGUARD_HOOK_LOCKED_DOWN = 7,
-	AIGUARD_HOOK_NR = 8,
+	AIGUARD_HOOK_JOIN = 8,
+	AIGUARD_HOOK_NR = 9,
 };
 
 #define AIGUARD_HOOK_SLOTS	16
@@ -371,6 +382,10 @@ struct aiguard_lock {
  * @AIGUARD_EVENT_DROPPED: @count records were lost by this reader.
  * @AIGUARD_EVENT_TAMPER: the hooks stopped working or were about to be
  *                        switched off (@detail: AIGUARD_STATE_* bits).
+ * @AIGUARD_EVENT_JOIN: a process outside a label with live members added
+ *                      the target to it (AIGUARD_PROTECT_JOIN; @detail:
+ *                      the AIGUARD_PROTECT_* flags). Takes the place of
+ *                      the PROTECT record.
  */
 enum aiguard_event_type {
 	AIGUARD_EVENT_DENY = 1,
@@ -384,6 +399,7 @@ enum aiguard_event_type {
 	AIGUARD_EVENT_MODE = 9,
 	AIGUARD_EVENT_DROPPED = 10,
 	AIGUARD_EVENT_TAMPER = 11,
+	AIGUARD_EVENT_JOIN = 12,
 };
 
 /**
@@ -473,6 +489,11 @@ struct aiguard_event {
  *
  * Protect a thread group, and every process it creates from then on.
  *
+ * A label with live members is a closed domain: a process joins it by
+ * inheritance, or through a request made by a member. A request from
+ * outside needs %AIGUARD_PROTECT_JOIN and is recorded as such; once the
+ * policy is locked it is refused.
+ *
  * Direction: read-write (struct aiguard_protect); the label in force is
  * written back.
  * Privilege: CAP_SYS_ADMIN.
@@ -480,7 +501,8 @@ struct aiguard_event {
  * Errors:
  *
  * - %EPERM: the caller lacks CAP_SYS_ADMIN, or the policy is locked and
- *   %AIGUARD_PROTECT_PERMISSIVE was asked for.
+ *   %AIGUARD_PROTECT_PERMISSIVE was asked for, or the policy is locked and
+ *   the caller is outside a label that has live members.
  * - %EFAULT: the argument cannot be read or written back.
  * - %EINVAL: an unknown flag, a non-zero reserved field, an invalid label
  *   (see AIGUARD_LABEL_MAX) or an invalid struct aiguard_target.
@@ -489,6 +511,8 @@ struct aiguard_event {
  * - %EBUSY: a thread of the target is being traced; protecting it would
  *   leave the tracer attached.
  * - %EEXIST: the target is protected with another label.
+ * - %EXDEV: the label has live members, the caller is not one of them,
+ *   and %AIGUARD_PROTECT_JOIN was not given.
  * - %EINTR: a signal arrived while waiting for the target's exec or
  *   ptrace attach to finish.
  * - %ENOMEM: no memory for the registry entry.
