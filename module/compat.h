@@ -100,13 +100,34 @@ static inline void aiguard_kprobe_return(struct pt_regs *regs, void *stub)
 #define AIGUARD_DELETE_MODULE_SYMBOL	"__x64_sys_delete_module"
 #define AIGUARD_DELETE_MODULE32_SYMBOL	"__ia32_sys_delete_module"
 
-static inline const char __user *aiguard_syscall_name_arg(const struct pt_regs *uregs,
-							  bool ia32)
+/**
+ * aiguard_syscall_arg - argument @n (0 or 1) of a syscall, from its user registers
+ * @uregs: the registers the syscall wrapper was given
+ * @n: 0 or 1
+ * @ia32: whether it came through the 32-bit entry
+ */
+static inline unsigned long aiguard_syscall_arg(const struct pt_regs *uregs,
+						unsigned int n, bool ia32)
 {
-	return (const char __user *)(ia32 ? uregs->bx : uregs->di);
+	if (ia32)
+		return n ? uregs->cx : uregs->bx;
+	return n ? uregs->si : uregs->di;
 }
 
 /* Core dumps start here in 6.1 and 6.12; 6.17 renamed it vfs_coredump(). */
 #define AIGUARD_COREDUMP_SYMBOL "do_coredump"
+
+/*
+ * Every read of /proc/kcore (fs/proc/kcore.c, its proc_read_iter in 6.1
+ * and 6.12: Debian's 6.1 has the iterator version too). Static, but the
+ * proc_ops table takes its address, so it is never inlined away.
+ */
+#define AIGUARD_KCORE_READ_SYMBOL "read_kcore_iter"
+
+/*
+ * The write handler of debugfs kprobes/enabled (kernel/kprobes.c, static
+ * but taken by address in its file_operations).
+ */
+#define AIGUARD_KPROBES_SWITCH_SYMBOL "write_enabled_file_bool"
 
 #endif /* _AIGUARD_COMPAT_H */

@@ -343,10 +343,14 @@ static long aiguard_ioc_list_grants(void *arg)
 static long aiguard_ioc_lock(void *arg)
 {
 	struct aiguard_lock *req = arg;
+	long err;
 
 	if (req->flags || req->reserved)
 		return -EINVAL;
-	return aiguard_lock();
+	err = aiguard_lock();
+	if (!err)
+		aiguard_grant_end_all();
+	return err;
 }
 
 /* Room for the argument of any command in aiguard_iocs[]. */

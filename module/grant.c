@@ -23,6 +23,7 @@
 
 #include "audit.h"
 #include "grant.h"
+#include "guard.h"
 #include "policy.h"
 
 /**
@@ -78,12 +79,14 @@ static void aiguard_grant_end(struct aiguard_grant_entry *g)
  * @ttl_sec: lifetime in seconds, already validated
  * @id: out: the new grant's id
  *
- * Return: 0, -ENOSPC if AIGUARD_GRANTS_MAX grants exist, or -ENOMEM.
+ * Return: 0, -EPERM if the policy is locked, -ENOSPC if
+ * AIGUARD_GRANTS_MAX grants exist, or -ENOMEM.
  */
 int aiguard_grant_add(struct pid *tracer, struct pid *target, u32 ttl_sec,
 		      u64 *id)
 {
 	struct aiguard_grant_entry *g;
+	int err;
 
 	g = kzalloc(sizeof(*g), GFP_KERNEL);
 	if (!g)
@@ -94,10 +97,16 @@ int aiguard_grant_add(struct pid *tracer, struct pid *target, u32 ttl_sec,
 	g->id = atomic64_inc_return(&aiguard_grant_ids);
 
 	spin_lock(&aiguard_grants_lock);
-	if (atomic_read(&aiguard_nr_grants) >= AIGUARD_GRANTS_MAX) {
+	/*
+	 * Checked under the lock that aiguard_grant_end_all() takes after
+	 * the policy is locked: a grant made concurrently is ended there.
+	 */
+	err = aiguard_locked() ? -EPERM :
+	      atomic_read(&aiguard_nr_grants) >= AIGUARD_GRANTS_MAX ? -ENOSPC : 0;
+	if (err) {
 		spin_unlock(&aiguard_grants_lock);
 		aiguard_grant_free(&g->rcu);
-		return -ENOSPC;
+		return err;
 	}
 	list_add_tail_rcu(&g->node, &aiguard_grants);
 	atomic_inc(&aiguard_nr_grants);
@@ -221,6 +230,21 @@ u32 aiguard_grant_list(struct aiguard_grant_info *buf, u32 capacity, u32 *total)
 	rcu_read_unlock();
 	*total = all;
 	return n;
+}
+
+/**
+ * aiguard_grant_end_all - end every grant now, with a record for each
+ *
+ * Called once the policy is locked: no grant outlives the lock.
+ */
+void aiguard_grant_end_all(void)
+{
+	struct aiguard_grant_entry *g, *tmp;
+
+	spin_lock(&aiguard_grants_lock);
+	list_for_each_entry_safe(g, tmp, &aiguard_grants, node)
+		aiguard_grant_end(g);
+	spin_unlock(&aiguard_grants_lock);
 }
 
 /**

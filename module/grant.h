@@ -19,6 +19,7 @@ int aiguard_grant_revoke(u64 id);
 u64 aiguard_grant_check(struct task_struct *target);
 unsigned int aiguard_grant_count(void);
 u32 aiguard_grant_list(struct aiguard_grant_info *buf, u32 capacity, u32 *total);
+void aiguard_grant_end_all(void);
 void aiguard_grant_exit(void);
 
 #endif /* _AIGUARD_GRANT_H */

@@ -17,6 +17,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
 
 #include "audit.h"
 #include "guard.h"
@@ -58,7 +59,7 @@ u32 aiguard_state(void)
 	u32 state = 0;
 
 	if (aiguard_locked())
-		state |= AIGUARD_STATE_LOCKED;
+		state |= AIGUARD_STATE_LOCKED | AIGUARD_STATE_SEALED;
 	if (aiguard_permissive())
 		state |= AIGUARD_STATE_PERMISSIVE;
 	if (READ_ONCE(aiguard_hooks_dead))
@@ -125,7 +126,7 @@ int aiguard_lock(void)
 		WRITE_ONCE(aiguard_is_locked, true);
 		__module_get(THIS_MODULE);
 		aiguard_audit_state(AIGUARD_EVENT_LOCK, aiguard_state());
-		pr_notice("policy locked until reboot; the module can no longer be unloaded\n");
+		pr_notice("policy locked until reboot; the module can no longer be unloaded, and the kernel is sealed as lockdown=integrity would\n");
 	}
 	mutex_unlock(&aiguard_guard_mutex);
 	return 0;
@@ -147,6 +148,20 @@ void aiguard_guard_set_hooks_dead(bool dead)
 	else
 		pr_notice("kprobes fire again; protection restored\n");
 	aiguard_audit_state(AIGUARD_EVENT_TAMPER, aiguard_state());
+}
+
+/**
+ * aiguard_guard_kprobes_switched - report a write to debugfs kprobes/enabled
+ *
+ * Called before the write takes effect, in kprobe context: the record
+ * cannot be missed by a switch shorter than the watchdog's period.
+ */
+void aiguard_guard_kprobes_switched(void)
+{
+	pr_warn_ratelimited("kprobes/enabled written by pid %d (%s): kprobes may stop firing\n",
+			    task_tgid_nr(current), current->comm);
+	aiguard_audit_state(AIGUARD_EVENT_TAMPER,
+			    aiguard_state() | AIGUARD_TAMPER_KPROBES_SWITCH);
 }
 
 /**

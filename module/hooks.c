@@ -125,6 +125,28 @@ static int aiguard_kp_task_prctl(struct kprobe *p, struct pt_regs *regs)
 	return err ? aiguard_deny(regs, err) : 0;
 }
 
+static int aiguard_kp_bprm_committing_creds(struct kprobe *p, struct pt_regs *regs)
+{
+	aiguard_bprm_committing_creds();
+	return 0;
+}
+
+static int aiguard_kp_kcore_read(struct kprobe *p, struct pt_regs *regs)
+{
+	if (!aiguard_kcore_read())
+		return 0;
+	aiguard_kprobe_return(regs, aiguard_ret_eperm_long);
+	return 1;
+}
+
+static int aiguard_kp_kprobes_switch(struct kprobe *p, struct pt_regs *regs)
+{
+	if (!aiguard_kprobes_switch())
+		return 0;
+	aiguard_kprobe_return(regs, aiguard_ret_eperm_long);
+	return 1;
+}
+
 static int aiguard_kp_bprm_committed_creds(struct kprobe *p, struct pt_regs *regs)
 {
 	aiguard_bprm_committed_creds();
@@ -156,8 +178,9 @@ static int aiguard_kp_task_free(struct kprobe *p, struct pt_regs *regs)
 static int aiguard_kp_delete_module_common(struct pt_regs *regs, bool ia32)
 {
 	const struct pt_regs *uregs = (void *)aiguard_kprobe_arg(regs, 0);
+	const char __user *name = (const char __user *)aiguard_syscall_arg(uregs, 0, ia32);
 
-	if (!aiguard_delete_module(aiguard_syscall_name_arg(uregs, ia32)))
+	if (!aiguard_delete_module(name, aiguard_syscall_arg(uregs, 1, ia32)))
 		return 0;
 	aiguard_kprobe_return(regs, aiguard_ret_eperm_long);
 	return 1;
@@ -222,8 +245,14 @@ static struct aiguard_probe aiguard_probes[] = {
 		      aiguard_kp_locked_down, AIGUARD_HOOK_LOCKED_DOWN),
 	AIGUARD_PROBE("security_task_prctl",
 		      aiguard_kp_task_prctl, AIGUARD_HOOK_TASK_PRCTL),
+	AIGUARD_PROBE("security_bprm_committing_creds",
+		      aiguard_kp_bprm_committing_creds, AIGUARD_HOOK_EXEC),
 	AIGUARD_PROBE("security_bprm_committed_creds",
 		      aiguard_kp_bprm_committed_creds, AIGUARD_HOOK_EXEC),
+	AIGUARD_PROBE(AIGUARD_KCORE_READ_SYMBOL,
+		      aiguard_kp_kcore_read, AIGUARD_HOOK_LOCKED_DOWN),
+	AIGUARD_PROBE(AIGUARD_KPROBES_SWITCH_SYMBOL,
+		      aiguard_kp_kprobes_switch, AIGUARD_HOOK_LOCKED_DOWN),
 	AIGUARD_PROBE(AIGUARD_COREDUMP_SYMBOL,
 		      aiguard_kp_coredump, AIGUARD_HOOK_COREDUMP),
 	AIGUARD_PROBE("security_task_alloc",

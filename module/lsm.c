@@ -13,6 +13,7 @@
 
 #include <linux/atomic.h>
 #include <linux/cred.h>
+#include <linux/fcntl.h>
 #include <linux/perf_event.h>
 #include <linux/prctl.h>
 #include <linux/ptrace.h>
@@ -254,16 +255,42 @@ int aiguard_perf_event_alloc(struct perf_event *event)
  * @what: the kernel feature being asked for
  *
  * Return: 0, or -EPERM (what lockdown itself returns) for /proc/kcore
- * while any process is protected.
+ * while any process is protected, and for every integrity reason once
+ * the policy is locked (aiguard_policy_lockdown()).
  */
 int aiguard_locked_down(enum lockdown_reason what)
 {
+	bool locked = aiguard_locked();
 	struct aiguard_request req = {
-		.hook = AIGUARD_HOOK_LOCKED_DOWN, .what = "/proc/kcore",
-		.detail = what, .err = -EPERM,
+		.hook = AIGUARD_HOOK_LOCKED_DOWN, .detail = what, .err = -EPERM,
+		.what = what == LOCKDOWN_KCORE ? "/proc/kcore" :
+			"a kernel-integrity operation (lockdown reason)",
 	};
 
-	if (what != LOCKDOWN_KCORE || aiguard_task_none_protected())
+	if (!locked && (what != LOCKDOWN_KCORE || aiguard_task_none_protected()))
+		return 0;
+	return aiguard_enforce(&req, aiguard_policy_lockdown(what,
+							     !aiguard_task_none_protected(),
+							     locked));
+}
+
+/**
+ * aiguard_kcore_read - handler for reads of /proc/kcore
+ *
+ * The open is checked by aiguard_locked_down(), but a descriptor opened
+ * while nothing was protected would keep reading: every read is checked
+ * too.
+ *
+ * Return: 0 or -EPERM.
+ */
+int aiguard_kcore_read(void)
+{
+	struct aiguard_request req = {
+		.hook = AIGUARD_HOOK_LOCKED_DOWN, .what = "/proc/kcore read",
+		.detail = LOCKDOWN_KCORE, .err = -EPERM,
+	};
+
+	if (aiguard_task_none_protected())
 		return 0;
 	return aiguard_enforce(&req, aiguard_policy_kcore(true));
 }
@@ -288,26 +315,46 @@ int aiguard_task_prctl(int option, unsigned long arg2)
 	return aiguard_enforce(&req, aiguard_policy_prctl(req.label, option, arg2));
 }
 
+/* Make a protected current's new mm non-dumpable; whether it was protected. */
+static bool aiguard_exec_nondump(void)
+{
+	bool protected;
+
+	if (!aiguard_task_may_be_protected(current))
+		return false;
+	rcu_read_lock();
+	protected = aiguard_task_entry(current);
+	rcu_read_unlock();
+	if (protected && current->mm)
+		aiguard_mm_disable_dump(current->mm);
+	return protected;
+}
+
+/**
+ * aiguard_bprm_committing_creds - security_bprm_committing_creds() handler
+ *
+ * begin_new_exec() drops the task's perf events (perf_event_exit_task())
+ * only when the new mm is not dumpable once the new creds are in; it has
+ * just made it dumpable. Clearing it here, before that test, drops every
+ * event attached before the exec, inherited ones included, so no monitor
+ * of the launcher follows the workload into its protected life.
+ */
+void aiguard_bprm_committing_creds(void)
+{
+	aiguard_exec_nondump();
+}
+
 /**
  * aiguard_bprm_committed_creds - security_bprm_committed_creds() handler
  *
- * begin_new_exec() has just reset dumpable for the new program; make it
+ * commit_creds() may have reset dumpable again (fs.suid_dumpable); make it
  * non-dumpable again while exec still holds cred_guard_mutex and
  * exec_update_lock, so no ptrace attach or /proc/PID/mem open can slip in.
  */
 void aiguard_bprm_committed_creds(void)
 {
-	bool protected;
-
-	if (!aiguard_task_may_be_protected(current))
-		return;
-	rcu_read_lock();
-	protected = aiguard_task_entry(current);
-	rcu_read_unlock();
-	if (protected && current->mm) {
-		aiguard_mm_disable_dump(current->mm);
+	if (aiguard_exec_nondump())
 		aiguard_stats_count(AIGUARD_HOOK_EXEC, AIGUARD_COUNT_ALLOWED);
-	}
 }
 
 /**
@@ -333,19 +380,54 @@ bool aiguard_coredump(void)
 /**
  * aiguard_delete_module - handler for the delete_module() syscall
  * @name: its user-space module name argument
+ * @flags: its flags argument
  *
- * Runs in kprobe context, so the name is read without faulting; a name
- * that cannot be read while locked is refused too.
+ * Once locked, a forced unload (O_TRUNC) of any module is refused: the
+ * flags are a register value, so no other thread can change them between
+ * this check and the kernel's. The module name lives in user memory, which
+ * the kernel reads again after us; a racing thread could show us another
+ * name, so it only serves for a clear EPERM on a plain "rmmod aiguard".
+ * A plain unload cannot succeed anyway: the lock holds a module reference.
  *
- * Return: true to fail the call with EPERM.
+ * Return: -EPERM to refuse the call, else 0.
  */
-bool aiguard_delete_module(const char __user *name)
+int aiguard_delete_module(const char __user *name, unsigned int flags)
 {
 	char buf[sizeof(KBUILD_MODNAME)];
+	struct aiguard_request req = {
+		.hook = AIGUARD_HOOK_LOCKED_DOWN, .what = "forced module unload",
+		.detail = flags, .err = -EPERM,
+	};
 
-	if (!aiguard_policy_lock_check(AIGUARD_OP_UNLOAD, aiguard_locked()))
-		return false;
-	if (copy_from_user_nofault(buf, name, sizeof(buf)))
-		return true;
-	return !memcmp(buf, KBUILD_MODNAME, sizeof(buf));
+	if (!aiguard_locked())
+		return 0;
+	if (flags & O_TRUNC)
+		return aiguard_enforce(&req, AIGUARD_DENY);
+	if (copy_from_user_nofault(buf, name, sizeof(buf)) ||
+	    !memcmp(buf, KBUILD_MODNAME, sizeof(buf)))
+		return -EPERM;
+	return 0;
+}
+
+/**
+ * aiguard_kprobes_switch - handler for writes to debugfs kprobes/enabled
+ *
+ * Writing 0 there disarms every kprobe, aiguard's included. Before the
+ * lock each write is recorded at once (the watchdog then confirms what it
+ * did); after the lock it is refused. Lockdown's debugfs rule refuses the
+ * open already; this refuses a descriptor opened before the lock.
+ *
+ * Return: 0 or -EPERM.
+ */
+int aiguard_kprobes_switch(void)
+{
+	struct aiguard_request req = {
+		.hook = AIGUARD_HOOK_LOCKED_DOWN, .what = "write to kprobes/enabled",
+		.detail = LOCKDOWN_DEBUGFS, .err = -EPERM,
+	};
+
+	if (aiguard_policy_lock_check(AIGUARD_OP_KPROBES_SWITCH, aiguard_locked()))
+		return aiguard_enforce(&req, AIGUARD_DENY);
+	aiguard_guard_kprobes_switched();
+	return 0;
 }

@@ -17,8 +17,11 @@ int aiguard_ptrace_traceme(struct task_struct *parent);
 int aiguard_perf_event_alloc(struct perf_event *event);
 int aiguard_locked_down(enum lockdown_reason what);
 int aiguard_task_prctl(int option, unsigned long arg2);
+void aiguard_bprm_committing_creds(void);
 void aiguard_bprm_committed_creds(void);
+int aiguard_kcore_read(void);
+int aiguard_kprobes_switch(void);
 bool aiguard_coredump(void);
-bool aiguard_delete_module(const char __user *name);
+int aiguard_delete_module(const char __user *name, unsigned int flags);
 
 #endif /* _AIGUARD_LSM_H */

@@ -12,6 +12,7 @@
 #include <linux/prctl.h>
 #include <linux/ptrace.h>
 #include <linux/sched/coredump.h>
+#include <linux/security.h>
 #include <linux/string.h>
 
 #include <kunit/visibility.h>
@@ -142,6 +143,31 @@ enum aiguard_verdict aiguard_policy_kcore(bool any_protected)
 EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_kcore);
 
 /**
+ * aiguard_policy_lockdown - decide a security_locked_down() question
+ * @reason: the enum lockdown_reason asked about
+ * @any_protected: whether some process is protected now
+ * @locked: whether the policy is locked
+ *
+ * Once locked, aiguard seals the kernel as lockdown=integrity does: no
+ * unsigned modules, kexec, hibernation, /dev/mem, raw I/O, debugfs writes
+ * (kprobes/enabled among them) or BPF writes to user memory. Whatever the
+ * lockdown LSM says, it cannot lower this. /proc/kcore is refused while
+ * any process is protected, locked or not.
+ *
+ * Return: %AIGUARD_DENY or %AIGUARD_ALLOW.
+ */
+enum aiguard_verdict aiguard_policy_lockdown(int reason, bool any_protected,
+					     bool locked)
+{
+	if (locked && reason > LOCKDOWN_NONE && reason < LOCKDOWN_INTEGRITY_MAX)
+		return AIGUARD_DENY;
+	if (reason == LOCKDOWN_KCORE)
+		return aiguard_policy_kcore(any_protected);
+	return AIGUARD_ALLOW;
+}
+EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_lockdown);
+
+/**
  * aiguard_policy_enforce - turn a policy verdict into what happens
  * @verdict: %AIGUARD_ALLOW, %AIGUARD_DENY or %AIGUARD_DENY_SILENT
  * @granted: whether a break-glass grant covers this caller and target
@@ -211,6 +237,8 @@ int aiguard_policy_lock_check(enum aiguard_op op, bool locked)
 	case AIGUARD_OP_PERMISSIVE_ON:
 	case AIGUARD_OP_GRANT:
 	case AIGUARD_OP_UNLOAD:
+	case AIGUARD_OP_FORCED_UNLOAD:
+	case AIGUARD_OP_KPROBES_SWITCH:
 		return -EPERM;
 	default:
 		return 0;

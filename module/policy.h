@@ -40,6 +40,8 @@ enum aiguard_verdict aiguard_policy_coredump(const char *label);
 enum aiguard_verdict aiguard_policy_perf_system(bool any_protected,
 						u64 sample_type);
 enum aiguard_verdict aiguard_policy_kcore(bool any_protected);
+enum aiguard_verdict aiguard_policy_lockdown(int reason, bool any_protected,
+					     bool locked);
 
 enum aiguard_verdict aiguard_policy_enforce(enum aiguard_verdict verdict,
 					    bool granted, bool permissive);
@@ -58,6 +60,8 @@ bool aiguard_policy_grant_match(const void *grant_tracer,
  * @AIGUARD_OP_REVOKE: end one.
  * @AIGUARD_OP_LOCK: lock (again).
  * @AIGUARD_OP_UNLOAD: unload the module.
+ * @AIGUARD_OP_FORCED_UNLOAD: force any module out (rmmod -f).
+ * @AIGUARD_OP_KPROBES_SWITCH: write debugfs kprobes/enabled.
  * @AIGUARD_OP_NR: number of operations.
  */
 enum aiguard_op {
@@ -70,6 +74,8 @@ enum aiguard_op {
 	AIGUARD_OP_REVOKE,
 	AIGUARD_OP_LOCK,
 	AIGUARD_OP_UNLOAD,
+	AIGUARD_OP_FORCED_UNLOAD,
+	AIGUARD_OP_KPROBES_SWITCH,
 	AIGUARD_OP_NR,
 };
 

@@ -13,6 +13,7 @@
 #include <linux/ptrace.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/coredump.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
@@ -187,6 +188,8 @@ static void aiguard_policy_lock_cases(struct kunit *test)
 		[AIGUARD_OP_PERMISSIVE_ON] = true,
 		[AIGUARD_OP_GRANT] = true,
 		[AIGUARD_OP_UNLOAD] = true,
+		[AIGUARD_OP_FORCED_UNLOAD] = true,
+		[AIGUARD_OP_KPROBES_SWITCH] = true,
 	};
 	int op;
 
@@ -227,6 +230,40 @@ static void aiguard_policy_join_cases(struct kunit *test)
 				    "caller %s members %d flag %d locked %d",
 				    callers[c] ?: "(none)", members, flag, locked);
 	}
+}
+
+/*
+ * Locked: every integrity reason is refused, confidentiality reasons other
+ * than kcore are not (BPF and perf monitoring of unprotected processes
+ * keep working). kcore follows the protected set, locked or not.
+ */
+static void aiguard_policy_lockdown_cases(struct kunit *test)
+{
+	int r, i;
+
+	for (r = LOCKDOWN_NONE; r <= LOCKDOWN_CONFIDENTIALITY_MAX; r++) {
+		for (i = 0; i < 4; i++) {
+			bool any = i & 1, locked = i & 2;
+			enum aiguard_verdict want = AIGUARD_ALLOW;
+
+			if (locked && r > LOCKDOWN_NONE && r < LOCKDOWN_INTEGRITY_MAX)
+				want = AIGUARD_DENY;
+			if (r == LOCKDOWN_KCORE && any)
+				want = AIGUARD_DENY;
+			KUNIT_EXPECT_EQ_MSG(test, aiguard_policy_lockdown(r, any, locked),
+					    want, "reason %d protected %d locked %d",
+					    r, any, locked);
+		}
+	}
+	/* By name: what the README says the seal covers, and what it leaves. */
+	KUNIT_EXPECT_EQ(test, aiguard_policy_lockdown(LOCKDOWN_MODULE_SIGNATURE, false, true),
+			AIGUARD_DENY);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_lockdown(LOCKDOWN_DEBUGFS, false, true),
+			AIGUARD_DENY);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_lockdown(LOCKDOWN_KEXEC, false, true),
+			AIGUARD_DENY);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_lockdown(LOCKDOWN_BPF_READ_KERNEL, true, true),
+			AIGUARD_ALLOW);
 }
 
 static void aiguard_abi_label_cases(struct kunit *test)
@@ -529,6 +566,7 @@ static struct kunit_case aiguard_policy_cases[] = {
 	KUNIT_CASE(aiguard_policy_system_cases),
 	KUNIT_CASE(aiguard_policy_lock_cases),
 	KUNIT_CASE(aiguard_policy_join_cases),
+	KUNIT_CASE(aiguard_policy_lockdown_cases),
 	KUNIT_CASE(aiguard_policy_same_domain_cases),
 	KUNIT_CASE(aiguard_policy_traceme_cases),
 	KUNIT_CASE(aiguard_policy_prctl_cases),

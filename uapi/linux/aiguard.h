@@ -226,8 +226,17 @@ struct aiguard_stats {
 /* struct aiguard_status.state */
 #define AIGUARD_STATE_LOCKED		_BITUL(0)	/* sealed until reboot */
 #define AIGUARD_STATE_PERMISSIVE	_BITUL(1)	/* global audit-only mode */
+/*
+ * Set with LOCKED: aiguard refuses every kernel-integrity operation that
+ * lockdown=integrity refuses (unsigned modules, kexec, hibernation,
+ * /dev/mem, raw I/O, debugfs writes, BPF writes to user memory), forced
+ * unloads of any module, and writes to debugfs kprobes/enabled.
+ */
+#define AIGUARD_STATE_SEALED		_BITUL(2)
 /* Critical: the kernel no longer calls aiguard's handlers. */
 #define AIGUARD_STATE_HOOKS_DEAD	_BITUL(8)
+/* In TAMPER records only: debugfs kprobes/enabled was being written. */
+#define AIGUARD_TAMPER_KPROBES_SWITCH	_BITUL(16)
 
 /**
  * struct aiguard_status - answer of AIGUARD_IOC_GET_STATUS
@@ -339,9 +348,11 @@ struct aiguard_grant_list {
  * @flags: must be zero in ABI version 1.
  * @reserved: must be zero.
  *
- * Seals the policy until reboot: unprotect, permissive mode, new grants
- * and unloading the module are refused from then on. Protecting new
- * processes keeps working. Locking twice succeeds.
+ * Seals the policy until reboot: unprotect, permissive mode, new grants,
+ * joining a label from outside and unloading the module are refused from
+ * then on, active grants end, and the kernel is sealed (see
+ * AIGUARD_STATE_SEALED). Protecting new processes keeps working. Locking
+ * twice succeeds.
  */
 struct aiguard_lock {
 	__u32 flags;
