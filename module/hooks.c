@@ -110,6 +110,12 @@ static int aiguard_kp_perf_event_alloc(struct kprobe *p, struct pt_regs *regs)
 	return err ? aiguard_deny(regs, err) : 0;
 }
 
+static int aiguard_kp_perf_event_free(struct kprobe *p, struct pt_regs *regs)
+{
+	aiguard_perf_event_free((void *)aiguard_kprobe_arg(regs, 0));
+	return 0;
+}
+
 static int aiguard_kp_locked_down(struct kprobe *p, struct pt_regs *regs)
 {
 	int err = aiguard_locked_down((enum lockdown_reason)aiguard_kprobe_arg(regs, 0));
@@ -241,6 +247,7 @@ static struct aiguard_probe aiguard_probes[] = {
 		      aiguard_kp_ptrace_traceme, AIGUARD_HOOK_PTRACE_TRACEME),
 	AIGUARD_PROBE("security_perf_event_alloc",
 		      aiguard_kp_perf_event_alloc, AIGUARD_HOOK_PERF_EVENT),
+	AIGUARD_PROBE("security_perf_event_free", aiguard_kp_perf_event_free, -1),
 	AIGUARD_PROBE("security_locked_down",
 		      aiguard_kp_locked_down, AIGUARD_HOOK_LOCKED_DOWN),
 	AIGUARD_PROBE("security_task_prctl",

@@ -65,7 +65,7 @@ struct aiguard_request {
 
 /*
  * Copy the labels out of the registry so the decision and its record do
- * not depend on entries that may go away.
+ * not depend on entries that may go away. @caller may be NULL: nobody.
  */
 static bool aiguard_snapshot(struct aiguard_request *req,
 			     struct task_struct *caller)
@@ -80,7 +80,7 @@ static bool aiguard_snapshot(struct aiguard_request *req,
 	if (e) {
 		strscpy(req->label, e->label, sizeof(req->label));
 		req->target_permissive = e->flags & AIGUARD_PROTECT_PERMISSIVE;
-		e = aiguard_task_entry(caller);
+		e = caller ? aiguard_task_entry(caller) : NULL;
 		req->caller_protected = e;
 		if (e)
 			strscpy(req->caller, e->label, sizeof(req->caller));
@@ -215,28 +215,45 @@ int aiguard_ptrace_traceme(struct task_struct *parent)
 	return aiguard_enforce(&req, aiguard_policy_traceme(req.label, parent_label));
 }
 
-/**
- * aiguard_perf_event_alloc - security_perf_event_alloc() handler
- * @event: the new event; hw.target is its task for per-task events
- *
- * Root and CAP_PERFMON skip the ptrace check in perf_event_open(), so
- * per-task events on a protected process are refused here, and so are
- * CPU-wide events that would copy user stacks of whatever runs.
- *
- * Return: 0 or -EACCES, what perf_event_open() returns when the ptrace
- * check fails.
+/*
+ * An event copied from a parent event into a child that current is
+ * creating (fork or thread): the child will have current's label, and the
+ * one who wants to watch it is whoever opened the original event. perf
+ * clears ->owner (to NULL) when that task exits, before the task can be
+ * freed; under RCU a non-NULL owner stays valid, as perf itself relies on.
  */
-int aiguard_perf_event_alloc(struct perf_event *event)
+static int aiguard_perf_inherit(struct aiguard_request *req,
+				struct perf_event *parent)
 {
-	const char *caller;
+	struct task_struct *owner;
+	bool protected;
+
+	req->what = "inherited perf event";
+	req->target = current;
+	req->grantable = false;
+	if (!aiguard_task_may_be_protected(current))
+		return 0;
+	rcu_read_lock();
+	owner = READ_ONCE(parent->owner);
+	protected = aiguard_snapshot(req, owner);
+	rcu_read_unlock();
+	if (!protected)
+		return 0;
+	return aiguard_enforce(req, aiguard_policy_access(aiguard_opt(req->caller_protected,
+								      req->caller),
+							  req->label, PTRACE_MODE_READ));
+}
+
+static noinline int aiguard_perf_decide(struct perf_event *event)
+{
 	struct aiguard_request req = {
 		.hook = AIGUARD_HOOK_PERF_EVENT, .what = "perf event",
 		.detail = (u32)event->attr.sample_type, .target = event->hw.target,
 		.grantable = true, .err = -EACCES,
 	};
 
-	if (aiguard_task_none_protected())
-		return 0;
+	if (event->parent)
+		return aiguard_perf_inherit(&req, event->parent);
 	if (!req.target) {
 		req.what = "system-wide user-memory perf sampling";
 		return aiguard_enforce(&req,
@@ -245,9 +262,52 @@ int aiguard_perf_event_alloc(struct perf_event *event)
 	}
 	if (!aiguard_task_may_be_protected(req.target) || !aiguard_snapshot(&req, current))
 		return 0;
-	caller = aiguard_opt(req.caller_protected, req.caller);
-	return aiguard_enforce(&req, aiguard_policy_access(caller, req.label,
-							   PTRACE_MODE_READ));
+	return aiguard_enforce(&req, aiguard_policy_access(aiguard_opt(req.caller_protected,
+								       req.caller),
+							   req.label, PTRACE_MODE_READ));
+}
+
+/* A CPU-wide (or cgroup) event that copies user stacks or registers. */
+static bool aiguard_perf_samples_users(struct perf_event *event)
+{
+	return !event->hw.target && !event->parent &&
+	       aiguard_policy_perf_system(true, event->attr.sample_type) != AIGUARD_ALLOW;
+}
+
+/**
+ * aiguard_perf_event_alloc - security_perf_event_alloc() handler
+ * @event: the new event; hw.target is its task for per-task events
+ *
+ * Root and CAP_PERFMON skip the ptrace check in perf_event_open(), so
+ * per-task events on a protected process are refused here, and so are
+ * CPU-wide events that would copy user stacks of whatever runs, and
+ * events inherited into a protected child from an outsider's event.
+ * CPU-wide user-sampling events allowed (nothing was protected) are
+ * counted: they keep sampling processes protected later, and status
+ * reports them.
+ *
+ * Return: 0 or -EACCES, what perf_event_open() returns when the ptrace
+ * check fails.
+ */
+int aiguard_perf_event_alloc(struct perf_event *event)
+{
+	int err = 0;
+
+	if (!aiguard_task_none_protected())
+		err = aiguard_perf_decide(event);
+	if (!err && aiguard_perf_samples_users(event))
+		aiguard_stats_sampling(1);
+	return err;
+}
+
+/**
+ * aiguard_perf_event_free - security_perf_event_free() handler
+ * @event: an event that perf_event_alloc() returned, being freed
+ */
+void aiguard_perf_event_free(struct perf_event *event)
+{
+	if (aiguard_perf_samples_users(event))
+		aiguard_stats_sampling(-1);
 }
 
 /**

@@ -15,6 +15,7 @@ struct task_struct;
 int aiguard_ptrace_access_check(struct task_struct *child, unsigned int mode);
 int aiguard_ptrace_traceme(struct task_struct *parent);
 int aiguard_perf_event_alloc(struct perf_event *event);
+void aiguard_perf_event_free(struct perf_event *event);
 int aiguard_locked_down(enum lockdown_reason what);
 int aiguard_task_prctl(int option, unsigned long arg2);
 void aiguard_bprm_committing_creds(void);

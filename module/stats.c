@@ -5,10 +5,12 @@
  */
 #include <linux/atomic.h>
 #include <linux/kernel.h>
+#include <linux/minmax.h>
 
 #include "stats.h"
 
 static atomic64_t aiguard_counters[4][AIGUARD_HOOK_NR];
+static atomic_t aiguard_sampling_events;
 
 /**
  * aiguard_stats_count - count one decision
@@ -63,4 +65,14 @@ void aiguard_stats_fill_status(struct aiguard_status *status)
 {
 	aiguard_stats_copy(status->audited, AIGUARD_COUNT_AUDITED);
 	aiguard_stats_copy(status->granted, AIGUARD_COUNT_GRANTED);
+	status->sampling_events = max(atomic_read(&aiguard_sampling_events), 0);
+}
+
+/**
+ * aiguard_stats_sampling - count CPU-wide user-sampling perf events alive
+ * @delta: +1 when one is created, -1 when it is freed
+ */
+void aiguard_stats_sampling(int delta)
+{
+	atomic_add(delta, &aiguard_sampling_events);
 }

@@ -26,5 +26,6 @@ void aiguard_stats_count(enum aiguard_hook hook, enum aiguard_outcome outcome);
 void aiguard_stats_reset(void);
 void aiguard_stats_fill(struct aiguard_stats *stats);
 void aiguard_stats_fill_status(struct aiguard_status *status);
+void aiguard_stats_sampling(int delta);
 
 #endif /* _AIGUARD_STATS_H */

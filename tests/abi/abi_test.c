@@ -66,7 +66,8 @@ PIN_OFF(struct aiguard_status, nr_grants, 4);
 PIN_OFF(struct aiguard_status, events, 8);
 PIN_OFF(struct aiguard_status, events_dropped, 16);
 PIN_OFF(struct aiguard_status, ring_size, 24);
-PIN_OFF(struct aiguard_status, reserved, 28);
+PIN_OFF(struct aiguard_status, sampling_events, 28);
+PIN_OFF(struct aiguard_status, reserved, 32);
 PIN_OFF(struct aiguard_status, audited, 48);
 PIN_OFF(struct aiguard_status, granted, 176);
 PIN_SIZE(struct aiguard_mode, 8);
@@ -153,6 +154,7 @@ static const struct check checks[] = {
 	SIZE(struct aiguard_status, 304),
 	OFF(struct aiguard_status, events, 8),
 	OFF(struct aiguard_status, ring_size, 24),
+	OFF(struct aiguard_status, sampling_events, 28),
 	OFF(struct aiguard_status, audited, 48),
 	OFF(struct aiguard_status, granted, 176),
 	SIZE(struct aiguard_mode, 8),
@@ -194,7 +196,9 @@ static const struct check checks[] = {
 	VAL(AIGUARD_MODE_PERMISSIVE, 1),
 	VAL(AIGUARD_STATE_LOCKED, 1),
 	VAL(AIGUARD_STATE_PERMISSIVE, 2),
+	VAL(AIGUARD_STATE_SEALED, 4),
 	VAL(AIGUARD_STATE_HOOKS_DEAD, 0x100),
+	VAL(AIGUARD_TAMPER_KPROBES_SWITCH, 0x10000),
 	VAL(AIGUARD_GRANT_TTL_MAX, 86400),
 	VAL(AIGUARD_GRANTS_MAX, 64),
 	VAL(AIGUARD_EVENT_VERSION, 1),

@@ -247,6 +247,10 @@ struct aiguard_stats {
  *                  (counted against the slowest possible reader: the ring
  *                  overflowed this many times).
  * @ring_size: capacity of the audit ring, in records.
+ * @sampling_events: CPU-wide perf events alive that sample user stacks or
+ *                   registers. Opened while nothing was protected, they
+ *                   keep sampling processes protected since (perf has no
+ *                   per-sample hook); stop them. Since ABI version 2.
  * @reserved: zero.
  * @audited: per enum aiguard_hook: denials that permissive mode turned
  *           into allows.
@@ -258,7 +262,8 @@ struct aiguard_status {
 	__u64 events;
 	__u64 events_dropped;
 	__u32 ring_size;
-	__u32 reserved[5];
+	__u32 sampling_events;
+	__u32 reserved[4];
 	__u64 audited[AIGUARD_HOOK_SLOTS];
 	__u64 granted[AIGUARD_HOOK_SLOTS];
 };
