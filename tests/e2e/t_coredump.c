@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Dumpable flag and core dumps (issue #3: 11, 12).
+ * Dumpable flag and core dumps.
  * Changes core_pattern, suid_dumpable and RLIMIT_CORE for the run and
  * restores them; with AIGUARD_E2E_HOST=1 the core dump part is skipped.
  */
