@@ -28,7 +28,7 @@ static void restore(void)
 		return;
 	if (write_file(CORE_PATTERN, saved_pattern) < 0 ||
 	    write_file(SUID_DUMPABLE, saved_suid) < 0)
-		printf("# WARNING: could not restore core_pattern/suid_dumpable\n");
+		tap_diag("WARNING: could not restore core_pattern/suid_dumpable");
 	saved = 0;
 }
 

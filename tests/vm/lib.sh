@@ -157,12 +157,14 @@ ag_build_e2e() {
 }
 
 # ag_build_guest_progs OUTDIR : builds the guest init (OUTDIR/init) and the
-# harness's own smoke test (OUTDIR/t_smoke), both static.
+# harness's own smoke test (OUTDIR/t_smoke), both static. Both print TAP
+# through tests/e2e/tap.c, the C TAP library of every test program.
 ag_build_guest_progs() {
-	local out=$1 cflags=(-static -O2 -Wall -Wextra -Werror)
+	local out=$1 vm=$AG_ROOT/tests/vm e2e=$AG_ROOT/tests/e2e
+	local cflags=(-static -O2 -Wall -Wextra -Werror -I"$e2e")
 	mkdir -p "$out"
-	gcc "${cflags[@]}" -o "$out/init" "$AG_ROOT/tests/vm/init.c" &&
-	gcc "${cflags[@]}" -I"$AG_ROOT/uapi" -o "$out/t_smoke" "$AG_ROOT/tests/vm/smoke.c"
+	gcc "${cflags[@]}" -o "$out/init" "$vm/init.c" &&
+	gcc "${cflags[@]}" -I"$AG_ROOT/uapi" -o "$out/t_smoke" "$vm/smoke.c" "$e2e/tap.c"
 }
 
 # ag_make_initramfs OUT.cpio.gz STAGING_DIR : packs STAGING_DIR (a guest
