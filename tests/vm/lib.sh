@@ -156,14 +156,15 @@ ag_build_e2e() {
 	make -C "$AG_ROOT/tests/e2e" O="$out" >&2
 }
 
-# ag_build_guest_progs OUTDIR : builds the guest init (OUTDIR/init) and the
+# ag_build_guest_progs OUTDIR : builds the guest init (OUTDIR/init, with the
+# PID 1 setup of pid1.c it shares with tests/bench/bench.c) and the
 # harness's own smoke test (OUTDIR/t_smoke), both static. Both print TAP
 # through tests/e2e/tap.c, the C TAP library of every test program.
 ag_build_guest_progs() {
 	local out=$1 vm=$AG_ROOT/tests/vm e2e=$AG_ROOT/tests/e2e
 	local cflags=(-static -O2 -Wall -Wextra -Werror -I"$e2e")
 	mkdir -p "$out"
-	gcc "${cflags[@]}" -o "$out/init" "$vm/init.c" &&
+	gcc "${cflags[@]}" -o "$out/init" "$vm/init.c" "$vm/pid1.c" "$e2e/tap.c" &&
 	gcc "${cflags[@]}" -I"$AG_ROOT/uapi" -o "$out/t_smoke" "$vm/smoke.c" "$e2e/tap.c"
 }
 
