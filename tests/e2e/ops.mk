@@ -15,7 +15,7 @@ O ?= .
 CC ?= gcc
 OPS_DIR := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
 OPS_CFLAGS := -static -O2 -Wall -Wextra -Werror
-OPS_OUT := $(O)/flood $(O)/ops_lib.sh $(O)/t_ops.sh $(O)/t_zz_lock.sh $(O)/t_tool.sh
+OPS_OUT := $(O)/flood $(O)/lib.sh $(O)/t_ops.sh $(O)/t_zz_lock.sh $(O)/t_tool.sh
 
 ops: $(OPS_OUT)
 
@@ -32,7 +32,7 @@ $(O)/%.sh: $(OPS_DIR)%.sh
 # The .sh files are copies only when O is not this directory.
 ops-clean:
 	rm -f $(O)/flood
-	@if [ "$(abspath $(O))" != "$(OPS_DIR:/=)" ]; then rm -f $(O)/ops_lib.sh $(O)/t_ops.sh $(O)/t_zz_lock.sh $(O)/t_tool.sh; fi
+	@if [ "$(abspath $(O))" != "$(OPS_DIR:/=)" ]; then rm -f $(O)/lib.sh $(O)/t_ops.sh $(O)/t_zz_lock.sh $(O)/t_tool.sh; fi
 
 clean: ops-clean
 

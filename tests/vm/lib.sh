@@ -197,7 +197,7 @@ ag_stage_guest() {
 			[ -f "$f" ] && cp "$f" "$stage/tests/e2e/"
 		done
 		# helpers the tests run, which are not tests themselves
-		for f in flood ops_lib.sh; do
+		for f in flood lib.sh; do
 			[ -f "$user/e2e/$f" ] && cp "$user/e2e/$f" "$stage/tests/e2e/"
 		done
 	fi
