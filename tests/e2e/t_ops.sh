@@ -235,7 +235,7 @@ if [ -z "$FLOOD" ]; then
 	for name in "flood: every attempt refused" "flood: denied counter grew by exactly the attempts" \
 		"flood: events_dropped grew" "flood: a reader that fell behind gets a DROPPED record" \
 		"flood: the stopped reader exits 0 on SIGTERM" "flood: events still works afterwards"; do
-		skip "$name" "flood helper not staged (tests/e2e/ops.mk builds it)"
+		skip "$name" "flood helper not staged (tests/e2e/Makefile builds it)"
 	done
 else
 	# A reader that drained the ring, then stops reading during the flood.

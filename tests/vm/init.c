@@ -6,10 +6,13 @@
  * busybox, the modules in /lib/aiguard/, the tool and the tests.
  *
  * It mounts the pseudo filesystems, loads aiguard.ko, checks the device,
- * relays KUnit results (when aiguard_kunit.ko is there), runs every
- * /tests/vm/t_* and /tests/e2e/t_* with its output going to the results
- * port, unloads the module, asks kmemleak for leaks (debug kernel), prints
- * the end sentinel and powers off.
+ * relays KUnit results (when aiguard_kunit.ko is there), runs the smoke
+ * test /tests/vm/t_smoke, then the "loaded" suites of
+ * /tests/e2e/tests.list in list order, each with its output going to the
+ * results port; unloads the module, asks kmemleak for leaks (debug
+ * kernel); loads the module again for the "locked" suites, which lock the
+ * policy, and checks that not even a forced unload removes it; prints the
+ * end sentinel and powers off.
  *
  * The kernel console is ttyS0 (first -serial); results go to ttyS1 (second
  * -serial) as TAP, one "# suite: <name>" header per block. Checks made by
@@ -179,59 +182,97 @@ static void run_kunit(void)
 }
 
 /*
- * Suites named t_zz_lock* seal the policy until reboot, after which the
- * module cannot be unloaded: they run last, on their own, after the
- * unload and leak checks (see run_lock_suites()).
+ * The e2e suites and their order come from tests.list ("<phase> <file>"
+ * lines, see tests/e2e/tests.list): the "loaded" ones run after the smoke
+ * test with the module loaded at boot; the "locked" ones seal the policy
+ * until reboot, after which the module cannot be unloaded, so they run
+ * last, after the unload and leak checks (see run_locked()).
  */
-#define LOCK_PREFIX "t_zz_lock"
+#define TESTS_LIST "/tests/e2e/tests.list"
+#define MAX_SUITES 64
 
-static int is_test(const struct dirent *de)
+static struct suite {
+	char phase[16];
+	char file[128];
+} suites[MAX_SUITES];
+static int nsuites;
+
+static void read_tests_list(void)
 {
-	return strncmp(de->d_name, "t_", 2) == 0 &&
-	       strncmp(de->d_name, LOCK_PREFIX, strlen(LOCK_PREFIX)) != 0;
-}
+	char line[256], phase[16], file[128], extra[2];
+	int lineno = 0, n;
+	FILE *f = fopen(TESTS_LIST, "r");
 
-static int is_lock_test(const struct dirent *de)
-{
-	return strncmp(de->d_name, LOCK_PREFIX, strlen(LOCK_PREFIX)) == 0;
-}
-
-/* Runs every t_* of a directory, in name order, one suite each. */
-static void run_suites(const char *dir, const char *suite_prefix, int timeout,
-		       int (*filter)(const struct dirent *))
-{
-	struct dirent **names;
-	char path[512], *argv[3];
-	int i, n, status, timed_out;
-
-	n = scandir(dir, &names, filter, alphasort);
-	for (i = 0; i < n; i++) {
-		const char *name = names[i]->d_name;
-		size_t len = strlen(name);
-
-		snprintf(path, sizeof(path), "%s/%s", dir, name);
-		if (len > 3 && !strcmp(name + len - 3, ".sh")) {
-			argv[0] = "/bin/sh";
-			argv[1] = path;
-			argv[2] = NULL;
-		} else {
-			argv[0] = path;
-			argv[1] = NULL;
-		}
-		pid1_say("running %s/%s", suite_prefix, name);
-		dprintf(res, "# suite: %s/%s\n", suite_prefix, name);
-		status = run(argv, res, timeout, &timed_out);
-		if (timed_out)
-			check(0, "%s/%s finished within %d s", suite_prefix, name, timeout);
-		else if (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
-			check(0, "%s/%s exited cleanly (wait status 0x%x)",
-			      suite_prefix, name, status);
-		else
-			check(1, "%s/%s exited cleanly", suite_prefix, name);
-		free(names[i]);
+	if (!f) {
+		check(0, "read %s: %s", TESTS_LIST, strerror(errno));
+		return;
 	}
-	if (n >= 0)
-		free(names);
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		line[strcspn(line, "\n")] = '\0';
+		n = sscanf(line, "%15s %127s %1s", phase, file, extra);
+		if (n <= 0 || phase[0] == '#')
+			continue;
+		if (n != 2 || (strcmp(phase, "loaded") && strcmp(phase, "locked")) ||
+		    nsuites == MAX_SUITES) {
+			check(0, "%s line %d: \"<loaded|locked> <file>\" (at most %d): %s",
+			      TESTS_LIST, lineno, MAX_SUITES, line);
+			continue;
+		}
+		strcpy(suites[nsuites].phase, phase);
+		strcpy(suites[nsuites].file, file);
+		nsuites++;
+	}
+	fclose(f);
+	pid1_say("%s: %d suites", TESTS_LIST, nsuites);
+}
+
+static int count_suites(const char *phase)
+{
+	int i, n = 0;
+
+	for (i = 0; i < nsuites; i++)
+		n += !strcmp(suites[i].phase, phase);
+	return n;
+}
+
+/* Runs dir/name as suite "<suite_prefix>/<name>" and checks how it ended. */
+static void run_suite(const char *dir, const char *suite_prefix, const char *name,
+		      int timeout)
+{
+	char path[512], *argv[3];
+	size_t len = strlen(name);
+	int status, timed_out;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (len > 3 && !strcmp(name + len - 3, ".sh")) {
+		argv[0] = "/bin/sh";
+		argv[1] = path;
+		argv[2] = NULL;
+	} else {
+		argv[0] = path;
+		argv[1] = NULL;
+	}
+	pid1_say("running %s/%s", suite_prefix, name);
+	dprintf(res, "# suite: %s/%s\n", suite_prefix, name);
+	status = run(argv, res, timeout, &timed_out);
+	if (timed_out)
+		check(0, "%s/%s finished within %d s", suite_prefix, name, timeout);
+	else if (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		check(0, "%s/%s exited cleanly (wait status 0x%x)",
+		      suite_prefix, name, status);
+	else
+		check(1, "%s/%s exited cleanly", suite_prefix, name);
+}
+
+/* Runs the e2e suites of one phase, in list order. */
+static void run_phase(const char *phase, int timeout)
+{
+	int i;
+
+	for (i = 0; i < nsuites; i++)
+		if (!strcmp(suites[i].phase, phase))
+			run_suite("/tests/e2e", "e2e", suites[i].file, timeout);
 }
 
 /* Debug kernel only: report objects leaked between boot and now. */
@@ -257,24 +298,18 @@ static void kmemleak_report(void)
 }
 
 /*
- * Load the module again, let the lock suites seal it, then prove that not
- * even a forced unload (O_TRUNC, rmmod -f) gets it out.
+ * Load the module again, let the "locked" suites seal it, then prove that
+ * not even a forced unload (O_TRUNC, rmmod -f) gets it out.
  */
-static void run_lock_suites(int timeout)
+static void run_locked(int timeout)
 {
-	struct dirent **names;
-	int n, ret;
+	int ret;
 
-	n = scandir("/tests/e2e", &names, is_lock_test, alphasort);
-	if (n <= 0)
+	if (!count_suites("locked"))
 		return;
-	while (n--)
-		free(names[n]);
-	free(names);
-
 	if (load_module("aiguard"))
 		return;
-	run_suites("/tests/e2e", "e2e", timeout, is_lock_test);
+	run_phase("locked", timeout);
 	ret = pid1_unload_module("aiguard", O_NONBLOCK | O_TRUNC, 1);
 	check(ret == -1 && errno == EPERM,
 	      "locked module refuses a forced unload (ret %d, %s)", ret,
@@ -324,14 +359,15 @@ int main(void)
 	check(!access("/sys/module/aiguard", F_OK), "/sys/module/aiguard present");
 	check_device();
 	run_kunit();
-	run_suites("/tests/vm", "vm", timeout, is_test);
-	run_suites("/tests/e2e", "e2e", timeout, is_test);
+	read_tests_list();
+	run_suite("/tests/vm", "vm", "t_smoke", timeout);
+	run_phase("loaded", timeout);
 	unload_module("aiguard");
 	check(access("/sys/module/aiguard", F_OK) && access("/dev/aiguard", F_OK),
 	      "module and /dev/aiguard gone after unload");
 	if (has_kmemleak)
 		kmemleak_report();
-	run_lock_suites(timeout);
+	run_locked(timeout);
 
 	dprintf(res, SENTINEL "\n");
 out:

@@ -142,9 +142,10 @@ ag_build_tool() {
 	make -C "$AG_ROOT/tools" STATIC=1 O="$out" >&2
 }
 
-# ag_build_e2e OUTDIR : builds the static e2e test programs (t_*) into
-# OUTDIR (make -C tests/e2e O=OUTDIR). No-op when tests/e2e/Makefile is
-# missing.
+# ag_build_e2e OUTDIR : builds the e2e suites tests/e2e/tests.list names
+# (static programs, shell scripts) with their helpers and the list itself
+# into OUTDIR (make -C tests/e2e O=OUTDIR). No-op when tests/e2e/Makefile
+# is missing.
 ag_build_e2e() {
 	local out=$1
 	if [ ! -f "$AG_ROOT/tests/e2e/Makefile" ]; then
@@ -182,9 +183,11 @@ ag_make_initramfs() {
 # ag_stage_guest STAGING_DIR MODDIR USERDIR : lays out a guest root for the
 # standard init: busybox in /bin, the modules from MODDIR in /lib/aiguard/,
 # USERDIR/aiguard as /usr/bin/aiguard, the smoke test in /tests/vm/, the
-# e2e tests (USERDIR/e2e/t_*) in /tests/e2e/ and USERDIR/init as /init.
+# e2e build (USERDIR/e2e: the suites, tests.list, which says what the init
+# runs in which order, and their helpers) in /tests/e2e/ and USERDIR/init
+# as /init.
 ag_stage_guest() {
-	local stage=$1 moddir=$2 user=$3 f
+	local stage=$1 moddir=$2 user=$3
 	rm -rf "$stage"
 	mkdir -p "$stage"/{bin,sbin,usr/bin,lib/aiguard,tests/vm,tests/e2e,proc,sys,tmp,dev,etc}
 	cp /bin/busybox "$stage/bin/busybox"
@@ -193,15 +196,26 @@ ag_stage_guest() {
 	[ -f "$user/aiguard" ] && cp "$user/aiguard" "$stage/usr/bin/aiguard"
 	cp "$user/t_smoke" "$stage/tests/vm/t_smoke"
 	if [ -d "$user/e2e" ]; then
-		for f in "$user"/e2e/t_*; do
-			[ -f "$f" ] && cp "$f" "$stage/tests/e2e/"
-		done
-		# helpers the tests run, which are not tests themselves
-		for f in flood lib.sh; do
-			[ -f "$user/e2e/$f" ] && cp "$user/e2e/$f" "$stage/tests/e2e/"
-		done
+		cp -a "$user"/e2e/. "$stage/tests/e2e/"
 	fi
 	return 0
+}
+
+# ag_check_tests_list : fails, naming it, when a test of tests/e2e (t_*.c
+# or t_*.sh) is not in tests/e2e/tests.list: it would be neither built nor
+# run. (A listed test without a source fails the e2e build.)
+ag_check_tests_list() {
+	local dir=$AG_ROOT/tests/e2e f name bad=0
+	for f in "$dir"/t_*.c "$dir"/t_*.sh; do
+		[ -e "$f" ] || continue
+		name=$(basename "$f" .c)
+		if ! awk -v n="$name" '!/^#/ && NF == 2 && $2 == n { found = 1 }
+			END { exit !found }' "$dir/tests.list"; then
+			ag_log "tests/e2e/tests.list does not name $name"
+			bad=1
+		fi
+	done
+	return $bad
 }
 
 # ag_qemu_run KERNEL_IMAGE INITRD APPEND LOGDIR TIMEOUT [extra qemu args...]

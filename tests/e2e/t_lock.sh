@@ -2,15 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # End-to-end tests of "aiguard lock". A lock lasts until reboot and keeps
-# the module loaded, so the guest init runs t_zz_lock* suites on their
-# own, after the module's unload and leak checks, on a freshly loaded
-# module, and then checks that the locked module refuses even a forced
-# unload.
+# the module loaded: tests/e2e/tests.list puts this file in the "locked"
+# phase, which the guest init runs after the module's unload and leak
+# checks, on a freshly loaded module, and ends by checking that the locked
+# module refuses even a forced unload.
 # Run as root in the test guest with the module loaded; busybox-sh
 # compatible, prints TAP, exits 0, never waits without a bound.
 
 . "$(dirname "$0")/lib.sh"
-tap_start t_zz_lock 31
+tap_start t_lock 31
 MARK=lock$$secret
 LOCKED_MSG='the aiguard policy is locked (aiguard lock); reboot to change it'
 
