@@ -128,18 +128,26 @@ ag_build_module() {
 	[ -f "$out/aiguard.ko" ]
 }
 
-# ag_build_tool OUTDIR : builds the static userland tool into OUTDIR/aiguard
-# (make -C tools STATIC=1 O=OUTDIR). Returns 0 and builds nothing when
-# tools/Makefile does not exist yet; callers check for OUTDIR/aiguard.
-ag_build_tool() {
-	local out=$1
-	if [ ! -f "$AG_ROOT/tools/Makefile" ]; then
-		ag_log "tools/Makefile missing: skipping the aiguard tool"
+# _ag_make_into DIR OUTDIR MISSING_MSG [make args...] : make -C DIR O=OUTDIR
+# (made absolute), its output on stderr. Returns 0 and builds nothing, with
+# MISSING_MSG, when DIR has no Makefile yet.
+_ag_make_into() {
+	local dir=$AG_ROOT/$1 out=$2 missing=$3
+	shift 3
+	if [ ! -f "$dir/Makefile" ]; then
+		ag_log "$missing"
 		return 0
 	fi
 	mkdir -p "$out"
 	out=$(cd "$out" && pwd)
-	make -C "$AG_ROOT/tools" STATIC=1 O="$out" >&2
+	make -C "$dir" "$@" O="$out" >&2
+}
+
+# ag_build_tool OUTDIR : builds the static userland tool into OUTDIR/aiguard
+# (make -C tools STATIC=1 O=OUTDIR). Returns 0 and builds nothing when
+# tools/Makefile does not exist yet; callers check for OUTDIR/aiguard.
+ag_build_tool() {
+	_ag_make_into tools "$1" "tools/Makefile missing: skipping the aiguard tool" STATIC=1
 }
 
 # ag_build_e2e OUTDIR : builds the e2e suites tests/e2e/tests.list names
@@ -147,14 +155,7 @@ ag_build_tool() {
 # into OUTDIR (make -C tests/e2e O=OUTDIR). No-op when tests/e2e/Makefile
 # is missing.
 ag_build_e2e() {
-	local out=$1
-	if [ ! -f "$AG_ROOT/tests/e2e/Makefile" ]; then
-		ag_log "tests/e2e/Makefile missing: only the harness smoke test runs"
-		return 0
-	fi
-	mkdir -p "$out"
-	out=$(cd "$out" && pwd)
-	make -C "$AG_ROOT/tests/e2e" O="$out" >&2
+	_ag_make_into tests/e2e "$1" "tests/e2e/Makefile missing: only the harness smoke test runs"
 }
 
 # ag_build_guest_progs OUTDIR : builds the guest init (OUTDIR/init, with the
