@@ -40,38 +40,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
-#include <sys/reboot.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <linux/aiguard.h>
 
-#define RESULTS_PORT "/dev/ttyS1"
-#define MODDIR "/lib/aiguard"
+#include "pid1.h"
+
 #define TRUE_BIN "/bin/true"
 
 static int res = -1;
 static int agfd = -1;
 static int scale = 100;	/* percent of the default iteration counts */
-
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	printf("aiguard-bench: ");
-	vprintf(fmt, ap);
-	printf("\n");
-	fflush(stdout);
-	va_end(ap);
-}
 
 static void result(const char *fmt, ...)
 {
@@ -83,7 +66,7 @@ static void result(const char *fmt, ...)
 	va_end(ap);
 	if (res >= 0)
 		dprintf(res, "%s\n", line);
-	say("%s", line);
+	pid1_say("%s", line);
 }
 
 static uint64_t now_ns(void)
@@ -108,54 +91,28 @@ static int iters(int base)
 	return n < 1 ? 1 : n;
 }
 
-static void mount_fs(const char *src, const char *dir, const char *type)
-{
-	mkdir(dir, 0755);
-	if (mount(src, dir, type, 0, NULL) && errno != EBUSY)
-		say("mount %s on %s: %s", type, dir, strerror(errno));
-}
-
 static void write_file(const char *path, const char *text)
 {
-	int fd = open(path, O_WRONLY);
-
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+	if (pid1_write_file(path, text))
 		result("E write %s: %s", path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
 }
 
 /* ---- module control ---------------------------------------------------- */
 
 static int load_module(const char *name, const char *params)
 {
-	char path[256];
-	int fd, ret;
+	const char *step;
 
-	snprintf(path, sizeof(path), MODDIR "/%s.ko", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		result("E open %s: %s", path, strerror(errno));
-		return -1;
-	}
-	ret = syscall(SYS_finit_module, fd, params, 0);
-	if (ret)
-		result("E load %s: %s", name, strerror(errno));
-	close(fd);
-	return ret;
+	if (!pid1_load_module(name, params, &step))
+		return 0;
+	result("E load %s.ko: %s: %s", name, step, strerror(errno));
+	return -1;
 }
 
 static int unload_module(const char *name)
 {
-	int tries;
-
-	for (tries = 0; tries < 100; tries++) {
-		if (!syscall(SYS_delete_module, name, O_NONBLOCK))
-			return 0;
-		if (errno != EBUSY && errno != EAGAIN)
-			break;
-		usleep(100 * 1000);
-	}
+	if (!pid1_unload_module(name, O_NONBLOCK, 100))
+		return 0;
 	result("E unload %s: %s", name, strerror(errno));
 	return -1;
 }
@@ -530,7 +487,7 @@ static void phase(int nprot, int pairs, int lifetime)
 	const pid_t *targets = pids + npids - nprot;
 	int pair;
 
-	say("phase: %d protected, %d pairs", nprot, pairs);
+	pid1_say("phase: %d protected, %d pairs", nprot, pairs);
 	for (pair = 0; pair < pairs; pair++) {
 		sample(nprot, pair, 'A', lifetime);
 		if (aiguard_up())
@@ -641,8 +598,8 @@ static void deny_phase(int pairs)
 
 static void registry_phase(void)
 {
-	say("registry benchmark (aiguard_bench.ko)");
-	if (access(MODDIR "/aiguard_bench.ko", F_OK)) {
+	pid1_say("registry benchmark (aiguard_bench.ko)");
+	if (access(PID1_MODDIR "/aiguard_bench.ko", F_OK)) {
 		result("E no aiguard_bench.ko");
 		return;
 	}
@@ -683,31 +640,12 @@ int main(void)
 	int nsleep = env_int("bench_sleepers", 300);
 	int do_registry = env_int("bench_registry", 1);
 	uint64_t t_start;
-	struct termios tio;
 	struct utsname u;
-	int fd;
 
 	scale = env_int("bench_scale", 100);
-	mount_fs("proc", "/proc", "proc");
-	mount_fs("sysfs", "/sys", "sysfs");
-	mount_fs("devtmpfs", "/dev", "devtmpfs");
-	mount_fs("tmpfs", "/tmp", "tmpfs");
+	pid1_setup("aiguard-bench");
 	setenv("PATH", "/bin", 1);
-
-	fd = open("/dev/console", O_RDWR);
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	res = open(RESULTS_PORT, O_WRONLY | O_NOCTTY);
-	if (res >= 0 && !tcgetattr(res, &tio)) {
-		cfmakeraw(&tio);
-		tcsetattr(res, TCSANOW, &tio);
-	}
+	res = pid1_results_port();
 	/* sleepers that die must not stay zombies of PID 1 */
 	signal(SIGCHLD, SIG_DFL);
 	t_start = now_ns();
@@ -752,9 +690,6 @@ int main(void)
 out:
 	result("M guest_seconds %.1f", (now_ns() - t_start) / 1e9);
 	result("# bench: done");
-	if (res >= 0)
-		tcdrain(res);
-	sync();
-	reboot(RB_POWER_OFF);
+	pid1_poweroff(res);
 	return 0;
 }

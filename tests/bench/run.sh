@@ -48,9 +48,12 @@ OUT=${BENCH_OUT:-$AG_ROOT/build/bench}
 USERLAND=$OUT/userland
 CFLAGS=(-static -O2 -Wall -Wextra -Werror)
 
+# The driver is PID 1 with the PID 1 setup it shares with the test guests'
+# init (tests/vm/pid1.c).
 build_userland() {
 	mkdir -p "$USERLAND"
-	gcc "${CFLAGS[@]}" -I"$AG_ROOT/uapi" -o "$USERLAND/bench" "$BENCH_DIR/bench.c" -lpthread &&
+	gcc "${CFLAGS[@]}" -I"$AG_ROOT/uapi" -I"$AG_ROOT/tests/vm" -o "$USERLAND/bench" \
+		"$BENCH_DIR/bench.c" "$AG_ROOT/tests/vm/pid1.c" -lpthread &&
 	gcc "${CFLAGS[@]}" -o "$USERLAND/true" "$BENCH_DIR/true.c"
 }
 

@@ -29,9 +29,8 @@
 #define TF_SLEEPER	2	/* report, then sleep (no command loop) */
 #define PAGE		4096
 
-/* ---- TAP ---------------------------------------------------------------- */
+/* ---- life cycle: cleanups, children, alarm -------------------------------- */
 
-static int tap_n, tap_failed;
 static void (*cleanups[8])(void);
 static int nr_cleanups;
 static pid_t children[256];
@@ -78,51 +77,12 @@ static void kill_children(void)
 static void on_alarm(int sig)
 {
 	(void)sig;
-	printf("not ok %d - timeout\n# global alarm fired, bailing out\n", ++tap_n);
-	printf("Bail out! timeout\n");
-	fflush(stdout);
+	tap_ok(0, "timeout");
+	tap_diag("global alarm fired, bailing out");
+	tap_bail_out("timeout");
 	kill_children();
 	run_cleanups();
 	_exit(0);
-}
-
-int tap_ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d - ", cond ? "ok" : "not ok", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!cond)
-		tap_failed++;
-	return cond;
-}
-
-void tap_skip(const char *reason, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("ok %d - ", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf(" # SKIP %s\n", reason);
-	fflush(stdout);
-}
-
-void tap_diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
 }
 
 const char *errname(int err)
@@ -853,7 +813,7 @@ void tap_init(int argc, char **argv, unsigned int timeout_sec)
 	if (argc >= 2 && strcmp(argv[1], COREHELPER_ARG) == 0)
 		corehelper_main(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("TAP version 13\n");
+	tap_header();
 	signal(SIGALRM, on_alarm);
 	signal(SIGPIPE, SIG_IGN);
 	alarm(timeout_sec);
@@ -897,9 +857,6 @@ int tap_done(void)
 				 (unsigned long long)st.nr_protected, errname(errno),
 				 (unsigned long long)baseline_protected);
 	}
-	printf("1..%d\n", tap_n);
-	if (tap_failed)
-		printf("# %d of %d failed\n", tap_failed, tap_n);
-	fflush(stdout);
+	tap_finish();
 	return 0;
 }

@@ -2,8 +2,9 @@
 /*
  * aiguard end-to-end tests: shared helpers.
  *
- * TAP 13 output, /dev/aiguard wrappers, target processes that hold canaries,
- * and the "control succeeds / protected fails" checks every test uses.
+ * The test program's life cycle (TAP through tap.h), /dev/aiguard wrappers,
+ * target processes that hold canaries, and the "control succeeds /
+ * protected fails" checks every test uses.
  */
 #ifndef AIGUARD_E2E_LIB_H
 #define AIGUARD_E2E_LIB_H
@@ -13,9 +14,11 @@
 #include <sys/types.h>
 #include <linux/aiguard.h>
 
+#include "tap.h"
+
 #define CANARY_LEN	40	/* every canary is exactly this many bytes */
 
-/* ---- TAP ---------------------------------------------------------------- */
+/* ---- life cycle ------------------------------------------------------------ */
 
 /*
  * Call first in main(). Handles the helper modes of every test binary
@@ -23,10 +26,6 @@
  * TAP header, arms a global alarm and records the registry baseline.
  */
 void tap_init(int argc, char **argv, unsigned int timeout_sec);
-/* Records one test point; returns cond. */
-int tap_ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void tap_skip(const char *reason, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Kills and reaps every child, checks the registry baseline, prints the plan. */
 int tap_done(void);
 /* Registers a function run at tap_done() and from the alarm handler. */

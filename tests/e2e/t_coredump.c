@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Dumpable flag and core dumps (issue #3: 11, 12).
+ * Dumpable flag and core dumps.
  * Changes core_pattern, suid_dumpable and RLIMIT_CORE for the run and
  * restores them; with AIGUARD_E2E_HOST=1 the core dump part is skipped.
  */
@@ -28,7 +28,7 @@ static void restore(void)
 		return;
 	if (write_file(CORE_PATTERN, saved_pattern) < 0 ||
 	    write_file(SUID_DUMPABLE, saved_suid) < 0)
-		printf("# WARNING: could not restore core_pattern/suid_dumpable\n");
+		tap_diag("WARNING: could not restore core_pattern/suid_dumpable");
 	saved = 0;
 }
 

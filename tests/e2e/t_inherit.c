@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Protection is inherited by fork, vfork, clone(CLONE_VM), threads and
- * execve, and survives a uid change (issue #3: 13).
+ * execve, and survives a uid change.
  */
 #include <errno.h>
 #include <stdio.h>

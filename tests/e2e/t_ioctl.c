@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* /dev/aiguard ioctl errors and state transitions (issue #3: 17). */
+/* /dev/aiguard ioctl errors and state transitions. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>

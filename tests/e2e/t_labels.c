@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Trust domains (issue #3: 14) and the registry listing (16): same label
- * may access, another label or a private domain may not.
+ * Trust domains and the registry listing: the same label may access,
+ * another label or a private domain may not.
  */
 #include <errno.h>
 #include <stdio.h>

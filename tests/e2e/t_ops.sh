@@ -13,20 +13,11 @@
 # (flood time limit, default 50: keep the suite under the guest's per-test
 # timeout on a slow emulator).
 #
-# The lock tests are in t_zz_lock.sh: a lock cannot be undone.
+# The lock tests are in t_lock.sh: a lock cannot be undone.
 
-AG=${AIGUARD:-aiguard}
-TMP=${TMPDIR:-/tmp}/t_ops.$$
-mkdir -p "$TMP"
-OUT=$TMP/out
-N=0
-PIDS=""
+. "$(dirname "$0")/lib.sh"
+tap_start t_ops 67
 MARK=ops$$secret
-
-echo "TAP version 13"
-echo "1..67"
-
-. "$(dirname "$0")/ops_lib.sh"
 
 # bounded_wait PID SECONDS: wait for PID, killing it after SECONDS; the
 # exit status lands in WRC (137 when it had to be killed).
@@ -94,18 +85,13 @@ helper_read() { tr '\0' '\n' <"$TMP/$1.out" | grep -q "^OPS_MARK=$MARK\$"; }
 
 cleanup() {
 	"$AG" permissive off >/dev/null 2>&1
-	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
-	rm -rf "$TMP"
+	tap_cleanup
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 # --- setup and controls ---------------------------------------------------
-OPS_MARK=$MARK sleep 1000 &
-T=$!
-OPS_MARK=$MARK sleep 1000 &
-U=$!
-PIDS="$PIDS $T $U"
+sleeper T
+sleeper U
 rc "status: module reachable" 0 "$AG" status
 t "status: enforcing, not locked, hooks running" \
 	"grep -q '^mode: enforcing\$' '$OUT.o' && grep -q '^locked: no' '$OUT.o' && ! grep -q CRITICAL '$OUT'"
@@ -249,7 +235,7 @@ if [ -z "$FLOOD" ]; then
 	for name in "flood: every attempt refused" "flood: denied counter grew by exactly the attempts" \
 		"flood: events_dropped grew" "flood: a reader that fell behind gets a DROPPED record" \
 		"flood: the stopped reader exits 0 on SIGTERM" "flood: events still works afterwards"; do
-		skip "$name" "flood helper not staged (tests/e2e/ops.mk builds it)"
+		skip "$name" "flood helper not staged (tests/e2e/Makefile builds it)"
 	done
 else
 	# A reader that drained the ring, then stops reading during the flood.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /proc/PID files that expose memory, environment, maps and fd links
- * (issue #3: 2, 5, 6, 7), and the ones that must keep working (15).
+ * /proc/PID files that expose memory, environment, maps and fd links,
+ * and the ones that must keep working.
  */
 #include <dirent.h>
 #include <errno.h>

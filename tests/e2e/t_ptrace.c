@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* ptrace attach/seize, PTRACE_TRACEME and per-task perf events (issue #3: 1, 9, 10). */
+/* ptrace attach/seize, PTRACE_TRACEME and per-task perf events. */
 #include <errno.h>
 #include <string.h>
 #include "attacks.h"

@@ -5,59 +5,8 @@
 # with the module loaded. busybox-sh compatible, prints TAP, exits 0.
 # AIGUARD may name the binary (default: aiguard from PATH).
 
-AG=${AIGUARD:-aiguard}
-TMP=${TMPDIR:-/tmp}/t_tool.$$
-mkdir -p "$TMP"
-OUT=$TMP/out
-N=0
-PIDS=""
-
-echo "TAP version 13"
-echo "1..34"
-
-pass() { N=$((N + 1)); echo "ok $N - $1"; }
-fail() {
-	N=$((N + 1)); echo "not ok $N - $1"
-	[ -f "$OUT" ] && sed 's/^/#   /' "$OUT" | head -10
-}
-skip() { N=$((N + 1)); echo "ok $N - $1 # SKIP $2"; }
-
-# rc NAME EXPECTED_RC CMD...: run CMD (output in $OUT), check its exit code.
-rc() {
-	name=$1 want=$2
-	shift 2
-	"$@" >"$OUT" 2>&1
-	got=$?
-	if [ "$got" -eq "$want" ]; then
-		pass "$name (exit $want)"
-	else
-		echo "# expected exit $want, got $got: $*" >>"$OUT"
-		fail "$name (exit $want)"
-	fi
-}
-
-# has NAME PATTERN: the last command's output matches PATTERN (grep -E).
-has() {
-	if grep -Eq "$2" "$OUT"; then pass "$1"; else
-		echo "# output does not match: $2" >>"$OUT"; fail "$1"; fi
-}
-
-# wait_protected PID: poll until the module reports PID as protected.
-wait_protected() {
-	i=0
-	while [ $i -lt 50 ]; do
-		"$AG" status "$1" 2>/dev/null | grep -q ': protected' && return 0
-		sleep 0.1 2>/dev/null || sleep 1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+tap_start t_tool 34
 
 # --- version and status -------------------------------------------------
 rc "version runs" 0 "$AG" version
@@ -94,9 +43,7 @@ else
 fi
 
 # --- protect / status / list / unprotect -------------------------------
-sleep 1000 &
-SP=$!
-PIDS="$PIDS $SP"
+sleeper SP
 rc "protect a running process" 0 "$AG" protect --label t3 "$SP"
 has "protect reports the label" "^pid $SP: protected, label t3\$"
 rc "status PID" 0 "$AG" status "$SP"

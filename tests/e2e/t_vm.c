@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Cross-process memory and fd syscalls: process_vm_readv/writev,
- * pidfd_getfd, kcmp, get_robust_list, process_madvise (issue #3: 3, 4, 8).
+ * pidfd_getfd, kcmp, get_robust_list, process_madvise.
  */
 #include "attacks.h"
 

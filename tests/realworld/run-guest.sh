@@ -17,10 +17,9 @@ logdir=$(cd "$logdir" && pwd)
 : >"$logdir/times"
 
 ag_ensure_packages qemu-system-x86 e2fsprogs debootstrap
-# /dev/kvm may exist without working (nested: "KVM internal error ...
-# emulation failure" on BMI2 instructions in the kernel's decompressor):
-# TCG unless asked for.
-[ -n "${RW_KVM:-}" ] || export AG_NO_KVM=1
+# ag_qemu_run uses TCG unless AG_QEMU_ACCEL says otherwise: /dev/kvm may
+# exist without working (nested: "KVM internal error ... emulation
+# failure" on BMI2 instructions in the kernel's decompressor).
 t0=$(date +%s)
 img=$("$here/build-guest.sh")
 touch "$(dirname "$img")"  # in use: keeps it from being pruned

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * init.c - PID 1 of the aiguard test guests (in the style of WireGuard's
- * QEMU harness). Built static; the initramfs holds only this, busybox, the
- * modules in /lib/aiguard/, the tool and the tests.
+ * QEMU harness). Built static with pid1.c (the setup it shares with the
+ * benchmark driver) and tests/e2e/tap.c; the initramfs holds only this,
+ * busybox, the modules in /lib/aiguard/, the tool and the tests.
  *
  * It mounts the pseudo filesystems, loads aiguard.ko, checks the device,
- * relays KUnit results (when aiguard_kunit.ko is there), runs every
- * /tests/vm/t_* and /tests/e2e/t_* with its output going to the results
- * port, unloads the module, asks kmemleak for leaks (debug kernel), prints
- * the end sentinel and powers off.
+ * relays KUnit results (when aiguard_kunit.ko is there), runs the smoke
+ * test /tests/vm/t_smoke, then the "loaded" suites of
+ * /tests/e2e/tests.list in list order, each with its output going to the
+ * results port; unloads the module, asks kmemleak for leaks (debug
+ * kernel); loads the module again for the "locked" suites, which lock the
+ * policy, and checks that not even a forced unload removes it; prints the
+ * end sentinel and powers off.
  *
  * The kernel console is ttyS0 (first -serial); results go to ttyS1 (second
  * -serial) as TAP, one "# suite: <name>" header per block. Checks made by
@@ -26,37 +30,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <sys/reboot.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
-#define RESULTS_PORT "/dev/ttyS1"
-#define MODDIR "/lib/aiguard"
+#include "pid1.h"
+#include "tap.h"
+
+#define MODDIR PID1_MODDIR
 #define SENTINEL "# aiguard-vm: done"
 
 static int res = -1;	/* results port */
-static int nchecks;	/* numbering of the "guest" suite */
 
-/* A line on the kernel console, for humans reading console.log. */
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	printf("aiguard-init: ");
-	vprintf(fmt, ap);
-	printf("\n");
-	fflush(stdout);
-	va_end(ap);
-}
-
-/* One TAP result of the "guest" suite. */
+/* One TAP result of the "guest" suite, also shown on the console. */
 static void check(int ok, const char *fmt, ...)
 {
 	char msg[512];
@@ -65,27 +53,9 @@ static void check(int ok, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	dprintf(res, "# suite: guest\n%s %d - %s\n", ok ? "ok" : "not ok", ++nchecks, msg);
-	say("%s: %s", ok ? "ok" : "FAILED", msg);
-}
-
-static void mount_fs(const char *src, const char *dir, const char *type)
-{
-	mkdir(dir, 0755);
-	if (mount(src, dir, type, 0, NULL) && errno != EBUSY)
-		say("mount %s on %s: %s", type, dir, strerror(errno));
-}
-
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY);
-	int ret;
-
-	if (fd < 0)
-		return -1;
-	ret = write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -1;
-	close(fd);
-	return ret;
+	dprintf(res, "# suite: guest\n");
+	tap_ok(ok, "%s", msg);
+	pid1_say("%s: %s", ok ? "ok" : "FAILED", msg);
 }
 
 /* Copies a file to the results port; optional prefix on every line. */
@@ -147,28 +117,22 @@ static int run(char *const argv[], int out_fd, int timeout, int *timed_out)
 
 static int load_module(const char *name)
 {
-	char path[256];
-	int fd, ret;
+	const char *step;
 
-	snprintf(path, sizeof(path), MODDIR "/%s.ko", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		check(0, "load %s.ko: open: %s", name, strerror(errno));
+	if (pid1_load_module(name, "", &step)) {
+		check(0, "load %s.ko: %s: %s", name, step, strerror(errno));
 		return -1;
 	}
-	ret = syscall(SYS_finit_module, fd, "", 0);
-	check(ret == 0, "load %s.ko%s%s", name, ret ? ": finit_module: " : "",
-	      ret ? strerror(errno) : "");
-	close(fd);
-	return ret;
+	check(1, "load %s.ko", name);
+	return 0;
 }
 
 static void unload_module(const char *name)
 {
-	int ret = syscall(SYS_delete_module, name, O_NONBLOCK);
-
-	check(ret == 0, "unload %s%s%s", name, ret ? ": delete_module: " : "",
-	      ret ? strerror(errno) : "");
+	if (pid1_unload_module(name, O_NONBLOCK, 1))
+		check(0, "unload %s: delete_module: %s", name, strerror(errno));
+	else
+		check(1, "unload %s", name);
 }
 
 static void check_device(void)
@@ -205,9 +169,12 @@ static void run_kunit(void)
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "/sys/kernel/debug/kunit/%s/results", de->d_name);
+		if (access(path, R_OK)) {
+			check(0, "read %s: %s", path, strerror(errno));
+			continue;
+		}
 		dprintf(res, "# suite: kunit/%s\n", de->d_name);
-		if (relay_file(path, "") < 0)
-			dprintf(res, "not ok 1 - read %s: %s\n", path, strerror(errno));
+		relay_file(path, "");
 	}
 	if (d)
 		closedir(d);
@@ -215,59 +182,97 @@ static void run_kunit(void)
 }
 
 /*
- * Suites named t_zz_lock* seal the policy until reboot, after which the
- * module cannot be unloaded: they run last, on their own, after the
- * unload and leak checks (see run_lock_suites()).
+ * The e2e suites and their order come from tests.list ("<phase> <file>"
+ * lines, see tests/e2e/tests.list): the "loaded" ones run after the smoke
+ * test with the module loaded at boot; the "locked" ones seal the policy
+ * until reboot, after which the module cannot be unloaded, so they run
+ * last, after the unload and leak checks (see run_locked()).
  */
-#define LOCK_PREFIX "t_zz_lock"
+#define TESTS_LIST "/tests/e2e/tests.list"
+#define MAX_SUITES 64
 
-static int is_test(const struct dirent *de)
+static struct suite {
+	char phase[16];
+	char file[128];
+} suites[MAX_SUITES];
+static int nsuites;
+
+static void read_tests_list(void)
 {
-	return strncmp(de->d_name, "t_", 2) == 0 &&
-	       strncmp(de->d_name, LOCK_PREFIX, strlen(LOCK_PREFIX)) != 0;
-}
+	char line[256], phase[16], file[128], extra[2];
+	int lineno = 0, n;
+	FILE *f = fopen(TESTS_LIST, "r");
 
-static int is_lock_test(const struct dirent *de)
-{
-	return strncmp(de->d_name, LOCK_PREFIX, strlen(LOCK_PREFIX)) == 0;
-}
-
-/* Runs every t_* of a directory, in name order, one suite each. */
-static void run_suites(const char *dir, const char *suite_prefix, int timeout,
-		       int (*filter)(const struct dirent *))
-{
-	struct dirent **names;
-	char path[512], *argv[3];
-	int i, n, status, timed_out;
-
-	n = scandir(dir, &names, filter, alphasort);
-	for (i = 0; i < n; i++) {
-		const char *name = names[i]->d_name;
-		size_t len = strlen(name);
-
-		snprintf(path, sizeof(path), "%s/%s", dir, name);
-		if (len > 3 && !strcmp(name + len - 3, ".sh")) {
-			argv[0] = "/bin/sh";
-			argv[1] = path;
-			argv[2] = NULL;
-		} else {
-			argv[0] = path;
-			argv[1] = NULL;
-		}
-		say("running %s/%s", suite_prefix, name);
-		dprintf(res, "# suite: %s/%s\n", suite_prefix, name);
-		status = run(argv, res, timeout, &timed_out);
-		if (timed_out)
-			check(0, "%s/%s finished within %d s", suite_prefix, name, timeout);
-		else if (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
-			check(0, "%s/%s exited cleanly (wait status 0x%x)",
-			      suite_prefix, name, status);
-		else
-			check(1, "%s/%s exited cleanly", suite_prefix, name);
-		free(names[i]);
+	if (!f) {
+		check(0, "read %s: %s", TESTS_LIST, strerror(errno));
+		return;
 	}
-	if (n >= 0)
-		free(names);
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		line[strcspn(line, "\n")] = '\0';
+		n = sscanf(line, "%15s %127s %1s", phase, file, extra);
+		if (n <= 0 || phase[0] == '#')
+			continue;
+		if (n != 2 || (strcmp(phase, "loaded") && strcmp(phase, "locked")) ||
+		    nsuites == MAX_SUITES) {
+			check(0, "%s line %d: \"<loaded|locked> <file>\" (at most %d): %s",
+			      TESTS_LIST, lineno, MAX_SUITES, line);
+			continue;
+		}
+		strcpy(suites[nsuites].phase, phase);
+		strcpy(suites[nsuites].file, file);
+		nsuites++;
+	}
+	fclose(f);
+	pid1_say("%s: %d suites", TESTS_LIST, nsuites);
+}
+
+static int count_suites(const char *phase)
+{
+	int i, n = 0;
+
+	for (i = 0; i < nsuites; i++)
+		n += !strcmp(suites[i].phase, phase);
+	return n;
+}
+
+/* Runs dir/name as suite "<suite_prefix>/<name>" and checks how it ended. */
+static void run_suite(const char *dir, const char *suite_prefix, const char *name,
+		      int timeout)
+{
+	char path[512], *argv[3];
+	size_t len = strlen(name);
+	int status, timed_out;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (len > 3 && !strcmp(name + len - 3, ".sh")) {
+		argv[0] = "/bin/sh";
+		argv[1] = path;
+		argv[2] = NULL;
+	} else {
+		argv[0] = path;
+		argv[1] = NULL;
+	}
+	pid1_say("running %s/%s", suite_prefix, name);
+	dprintf(res, "# suite: %s/%s\n", suite_prefix, name);
+	status = run(argv, res, timeout, &timed_out);
+	if (timed_out)
+		check(0, "%s/%s finished within %d s", suite_prefix, name, timeout);
+	else if (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		check(0, "%s/%s exited cleanly (wait status 0x%x)",
+		      suite_prefix, name, status);
+	else
+		check(1, "%s/%s exited cleanly", suite_prefix, name);
+}
+
+/* Runs the e2e suites of one phase, in list order. */
+static void run_phase(const char *phase, int timeout)
+{
+	int i;
+
+	for (i = 0; i < nsuites; i++)
+		if (!strcmp(suites[i].phase, phase))
+			run_suite("/tests/e2e", "e2e", suites[i].file, timeout);
 }
 
 /* Debug kernel only: report objects leaked between boot and now. */
@@ -275,43 +280,37 @@ static void kmemleak_start(void)
 {
 	/* no automatic scans (they would report boot-time objects on the
 	 * console); forget whatever boot already leaked. */
-	write_file("/sys/kernel/debug/kmemleak", "scan=off");
-	write_file("/sys/kernel/debug/kmemleak", "scan");
-	write_file("/sys/kernel/debug/kmemleak", "clear");
+	pid1_write_file("/sys/kernel/debug/kmemleak", "scan=off");
+	pid1_write_file("/sys/kernel/debug/kmemleak", "scan");
+	pid1_write_file("/sys/kernel/debug/kmemleak", "clear");
 }
 
 static void kmemleak_report(void)
 {
 	long n;
 
-	write_file("/sys/kernel/debug/kmemleak", "scan");
+	pid1_write_file("/sys/kernel/debug/kmemleak", "scan");
 	sleep(1);
-	write_file("/sys/kernel/debug/kmemleak", "scan");
+	pid1_write_file("/sys/kernel/debug/kmemleak", "scan");
 	dprintf(res, "# suite: guest\n");
 	n = relay_file("/sys/kernel/debug/kmemleak", "# kmemleak: ");
 	check(n == 0, "kmemleak: no leaks after unloading the modules (%ld report lines)", n);
 }
 
 /*
- * Load the module again, let the lock suites seal it, then prove that not
- * even a forced unload (O_TRUNC, rmmod -f) gets it out.
+ * Load the module again, let the "locked" suites seal it, then prove that
+ * not even a forced unload (O_TRUNC, rmmod -f) gets it out.
  */
-static void run_lock_suites(int timeout)
+static void run_locked(int timeout)
 {
-	struct dirent **names;
-	int n, ret;
+	int ret;
 
-	n = scandir("/tests/e2e", &names, is_lock_test, alphasort);
-	if (n <= 0)
+	if (!count_suites("locked"))
 		return;
-	while (n--)
-		free(names[n]);
-	free(names);
-
 	if (load_module("aiguard"))
 		return;
-	run_suites("/tests/e2e", "e2e", timeout, is_lock_test);
-	ret = syscall(SYS_delete_module, "aiguard", O_NONBLOCK | O_TRUNC);
+	run_phase("locked", timeout);
+	ret = pid1_unload_module("aiguard", O_NONBLOCK | O_TRUNC, 1);
 	check(ret == -1 && errno == EPERM,
 	      "locked module refuses a forced unload (ret %d, %s)", ret,
 	      ret ? strerror(errno) : "unloaded");
@@ -324,38 +323,23 @@ int main(void)
 	const char *t = getenv("ag_test_timeout");
 	int timeout = t ? atoi(t) : 120;
 	int has_kmemleak, timed_out;
-	struct termios tio;
 	struct utsname u;
-	int fd;
+	FILE *tap;
 
-	mount_fs("proc", "/proc", "proc");
-	mount_fs("sysfs", "/sys", "sysfs");
-	mount_fs("devtmpfs", "/dev", "devtmpfs");
-	mount_fs("debugfs", "/sys/kernel/debug", "debugfs");
-	mount_fs("tmpfs", "/tmp", "tmpfs");
+	pid1_setup("aiguard-init");
 	setenv("PATH", "/usr/bin:/bin:/sbin", 1);
 	setenv("HOME", "/tmp", 1);
 
-	/* stdin/out/err on the console even if the kernel found none */
-	fd = open("/dev/console", O_RDWR);
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-
-	res = open(RESULTS_PORT, O_WRONLY | O_NOCTTY);
-	if (res < 0) {
-		say("cannot open %s: %s", RESULTS_PORT, strerror(errno));
+	res = pid1_results_port();
+	if (res < 0)
+		goto out;
+	/* the guest suite's results; flushed after every line */
+	tap = fdopen(res, "w");
+	if (!tap) {
+		pid1_say("fdopen %s: %s", PID1_RESULTS_PORT, strerror(errno));
 		goto out;
 	}
-	if (!tcgetattr(res, &tio)) {
-		cfmakeraw(&tio);
-		tcsetattr(res, TCSANOW, &tio);
-	}
+	tap_output(tap);
 
 	{
 		char *bb[] = { "/bin/busybox", "--install", "-s", "/bin", NULL };
@@ -365,7 +349,7 @@ int main(void)
 
 	uname(&u);
 	dprintf(res, "TAP version 13\n# kernel: %s %s\n", u.release, u.version);
-	say("kernel %s, per-test timeout %d s", u.release, timeout);
+	pid1_say("kernel %s, per-test timeout %d s", u.release, timeout);
 
 	has_kmemleak = !access("/sys/kernel/debug/kmemleak", F_OK);
 	if (has_kmemleak)
@@ -375,23 +359,18 @@ int main(void)
 	check(!access("/sys/module/aiguard", F_OK), "/sys/module/aiguard present");
 	check_device();
 	run_kunit();
-	run_suites("/tests/vm", "vm", timeout, is_test);
-	run_suites("/tests/e2e", "e2e", timeout, is_test);
+	read_tests_list();
+	run_suite("/tests/vm", "vm", "t_smoke", timeout);
+	run_phase("loaded", timeout);
 	unload_module("aiguard");
 	check(access("/sys/module/aiguard", F_OK) && access("/dev/aiguard", F_OK),
 	      "module and /dev/aiguard gone after unload");
 	if (has_kmemleak)
 		kmemleak_report();
-	run_lock_suites(timeout);
+	run_locked(timeout);
 
 	dprintf(res, SENTINEL "\n");
-	tcdrain(res);
 out:
-	sync();
-	/* Without ACPI (the tiny debug kernel) power-off cannot work: reboot,
-	 * which ends QEMU because of -no-reboot. */
-	if (!access("/sys/firmware/acpi", F_OK))
-		reboot(RB_POWER_OFF);
-	reboot(RB_AUTOBOOT);
+	pid1_poweroff(res);
 	return 0;
 }

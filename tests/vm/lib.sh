@@ -128,41 +128,46 @@ ag_build_module() {
 	[ -f "$out/aiguard.ko" ]
 }
 
+# _ag_make_into DIR OUTDIR MISSING_MSG [make args...] : make -C DIR O=OUTDIR
+# (made absolute), its output on stderr. Returns 0 and builds nothing, with
+# MISSING_MSG, when DIR has no Makefile yet.
+_ag_make_into() {
+	local dir=$AG_ROOT/$1 out=$2 missing=$3
+	shift 3
+	if [ ! -f "$dir/Makefile" ]; then
+		ag_log "$missing"
+		return 0
+	fi
+	mkdir -p "$out"
+	out=$(cd "$out" && pwd)
+	make -C "$dir" "$@" O="$out" >&2
+}
+
 # ag_build_tool OUTDIR : builds the static userland tool into OUTDIR/aiguard
 # (make -C tools STATIC=1 O=OUTDIR). Returns 0 and builds nothing when
 # tools/Makefile does not exist yet; callers check for OUTDIR/aiguard.
 ag_build_tool() {
-	local out=$1
-	if [ ! -f "$AG_ROOT/tools/Makefile" ]; then
-		ag_log "tools/Makefile missing: skipping the aiguard tool"
-		return 0
-	fi
-	mkdir -p "$out"
-	out=$(cd "$out" && pwd)
-	make -C "$AG_ROOT/tools" STATIC=1 O="$out" >&2
+	_ag_make_into tools "$1" "tools/Makefile missing: skipping the aiguard tool" STATIC=1
 }
 
-# ag_build_e2e OUTDIR : builds the static e2e test programs (t_*) into
-# OUTDIR (make -C tests/e2e O=OUTDIR). No-op when tests/e2e/Makefile is
-# missing.
+# ag_build_e2e OUTDIR : builds the e2e suites tests/e2e/tests.list names
+# (static programs, shell scripts) with their helpers and the list itself
+# into OUTDIR (make -C tests/e2e O=OUTDIR). No-op when tests/e2e/Makefile
+# is missing.
 ag_build_e2e() {
-	local out=$1
-	if [ ! -f "$AG_ROOT/tests/e2e/Makefile" ]; then
-		ag_log "tests/e2e/Makefile missing: only the harness smoke test runs"
-		return 0
-	fi
-	mkdir -p "$out"
-	out=$(cd "$out" && pwd)
-	make -C "$AG_ROOT/tests/e2e" O="$out" >&2
+	_ag_make_into tests/e2e "$1" "tests/e2e/Makefile missing: only the harness smoke test runs"
 }
 
-# ag_build_guest_progs OUTDIR : builds the guest init (OUTDIR/init) and the
-# harness's own smoke test (OUTDIR/t_smoke), both static.
+# ag_build_guest_progs OUTDIR : builds the guest init (OUTDIR/init, with the
+# PID 1 setup of pid1.c it shares with tests/bench/bench.c) and the
+# harness's own smoke test (OUTDIR/t_smoke), both static. Both print TAP
+# through tests/e2e/tap.c, the C TAP library of every test program.
 ag_build_guest_progs() {
-	local out=$1 cflags=(-static -O2 -Wall -Wextra -Werror)
+	local out=$1 vm=$AG_ROOT/tests/vm e2e=$AG_ROOT/tests/e2e
+	local cflags=(-static -O2 -Wall -Wextra -Werror -I"$e2e")
 	mkdir -p "$out"
-	gcc "${cflags[@]}" -o "$out/init" "$AG_ROOT/tests/vm/init.c" &&
-	gcc "${cflags[@]}" -I"$AG_ROOT/uapi" -o "$out/t_smoke" "$AG_ROOT/tests/vm/smoke.c"
+	gcc "${cflags[@]}" -o "$out/init" "$vm/init.c" "$vm/pid1.c" "$e2e/tap.c" &&
+	gcc "${cflags[@]}" -I"$AG_ROOT/uapi" -o "$out/t_smoke" "$vm/smoke.c" "$e2e/tap.c"
 }
 
 # ag_make_initramfs OUT.cpio.gz STAGING_DIR : packs STAGING_DIR (a guest
@@ -179,9 +184,11 @@ ag_make_initramfs() {
 # ag_stage_guest STAGING_DIR MODDIR USERDIR : lays out a guest root for the
 # standard init: busybox in /bin, the modules from MODDIR in /lib/aiguard/,
 # USERDIR/aiguard as /usr/bin/aiguard, the smoke test in /tests/vm/, the
-# e2e tests (USERDIR/e2e/t_*) in /tests/e2e/ and USERDIR/init as /init.
+# e2e build (USERDIR/e2e: the suites, tests.list, which says what the init
+# runs in which order, and their helpers) in /tests/e2e/ and USERDIR/init
+# as /init.
 ag_stage_guest() {
-	local stage=$1 moddir=$2 user=$3 f
+	local stage=$1 moddir=$2 user=$3
 	rm -rf "$stage"
 	mkdir -p "$stage"/{bin,sbin,usr/bin,lib/aiguard,tests/vm,tests/e2e,proc,sys,tmp,dev,etc}
 	cp /bin/busybox "$stage/bin/busybox"
@@ -190,15 +197,26 @@ ag_stage_guest() {
 	[ -f "$user/aiguard" ] && cp "$user/aiguard" "$stage/usr/bin/aiguard"
 	cp "$user/t_smoke" "$stage/tests/vm/t_smoke"
 	if [ -d "$user/e2e" ]; then
-		for f in "$user"/e2e/t_*; do
-			[ -f "$f" ] && cp "$f" "$stage/tests/e2e/"
-		done
-		# helpers the tests run, which are not tests themselves
-		for f in flood ops_lib.sh; do
-			[ -f "$user/e2e/$f" ] && cp "$user/e2e/$f" "$stage/tests/e2e/"
-		done
+		cp -a "$user"/e2e/. "$stage/tests/e2e/"
 	fi
 	return 0
+}
+
+# ag_check_tests_list : fails, naming it, when a test of tests/e2e (t_*.c
+# or t_*.sh) is not in tests/e2e/tests.list: it would be neither built nor
+# run. (A listed test without a source fails the e2e build.)
+ag_check_tests_list() {
+	local dir=$AG_ROOT/tests/e2e f name bad=0
+	for f in "$dir"/t_*.c "$dir"/t_*.sh; do
+		[ -e "$f" ] || continue
+		name=$(basename "$f" .c)
+		if ! awk -v n="$name" '!/^#/ && NF == 2 && $2 == n { found = 1 }
+			END { exit !found }' "$dir/tests.list"; then
+			ag_log "tests/e2e/tests.list does not name $name"
+			bad=1
+		fi
+	done
+	return $bad
 }
 
 # ag_qemu_run KERNEL_IMAGE INITRD APPEND LOGDIR TIMEOUT [extra qemu args...]

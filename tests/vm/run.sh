@@ -66,6 +66,7 @@ build_userland() {
 	fi
 	if [ -f "$AG_ROOT/tests/e2e/Makefile" ]; then
 		check static "e2e tests build (static)" ag_build_e2e "$USERLAND/e2e"
+		check static "tests/e2e/tests.list names every e2e test" ag_check_tests_list
 	fi
 }
 

@@ -2,44 +2,22 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # End-to-end tests of "aiguard lock". A lock lasts until reboot and keeps
-# the module loaded, so this file runs last (the guest init runs t_* in
-# name order) and announces it with the line
-#     # aiguard-lock: module stays loaded
-# so the harness expects the final rmmod to fail.
+# the module loaded: tests/e2e/tests.list puts this file in the "locked"
+# phase, which the guest init runs after the module's unload and leak
+# checks, on a freshly loaded module, and ends by checking that the locked
+# module refuses even a forced unload.
 # Run as root in the test guest with the module loaded; busybox-sh
 # compatible, prints TAP, exits 0, never waits without a bound.
 
-AG=${AIGUARD:-aiguard}
-TMP=${TMPDIR:-/tmp}/t_zz_lock.$$
-mkdir -p "$TMP"
-OUT=$TMP/out
-N=0
-PIDS=""
+. "$(dirname "$0")/lib.sh"
+tap_start t_lock 31
 MARK=lock$$secret
 LOCKED_MSG='the aiguard policy is locked (aiguard lock); reboot to change it'
 
-echo "TAP version 13"
-echo "# aiguard-lock: module stays loaded"
-echo "1..31"
-
-. "$(dirname "$0")/ops_lib.sh"
-
-cleanup() {
-	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-OPS_MARK=$MARK sleep 1000 &
-T=$!
-OPS_MARK=$MARK sleep 1000 &
-U=$!
-OPS_MARK=$MARK sleep 1000 &
-V=$!
-OPS_MARK=$MARK sleep 1000 &
-W=$!
-PIDS="$PIDS $T $U $V $W"
+sleeper T
+sleeper U
+sleeper V
+sleeper W
 
 # --- before the lock: the controls --------------------------------------
 rc "protect the target" 0 "$AG" protect --label lockA "$T"
