@@ -616,22 +616,13 @@ static const char *grants_errtext(int e)
 static void read_comm(pid_t pid, char *buf, size_t len);
 static char *printable(char *s);
 
-static void json_u64_or_null(const char *key, bool have, uint64_t v, bool comma)
-{
-	printf("%s\"%s\":", comma ? "," : "", key);
-	if (have)
-		printf("%" PRIu64, v);
-	else
-		printf("null");
-}
-
 static int status_module(int fd, bool json)
 {
 	struct aiguard_grant_info *grants = NULL;
 	struct aiguard_status st;
 	struct aiguard_stats s;
 	uint32_t ngrants = 0;
-	bool have_st, have_gr, dead, locked, perm;
+	bool have_gr, dead, locked, perm;
 	int e;
 
 	memset(&s, 0, sizeof(s));
@@ -640,18 +631,18 @@ static int status_module(int fd, bool json)
 		errmsg("cannot read statistics: %s", errno_text(e));
 		return errno_exit(e) == EX_AG_NOTPROT ? EX_AG_ERROR : errno_exit(e);
 	}
-	/* A module without the operations ioctls still gets a status. */
 	e = get_status(fd, &st);
-	have_st = !e;
-	if (e && e != ENOTTY)
+	if (e) {
 		errmsg("cannot read the module state: %s", errno_text(e));
+		return errno_exit(e) == EX_AG_NOTPROT ? EX_AG_ERROR : errno_exit(e);
+	}
 	e = fetch_grants(fd, &grants, &ngrants);
 	have_gr = !e;
-	if (e && e != ENOTTY)
+	if (e)
 		errmsg("cannot list grants: %s", grants_errtext(e));
-	dead = have_st && (st.state & AIGUARD_STATE_HOOKS_DEAD);
-	locked = have_st && (st.state & AIGUARD_STATE_LOCKED);
-	perm = have_st && (st.state & AIGUARD_STATE_PERMISSIVE);
+	dead = st.state & AIGUARD_STATE_HOOKS_DEAD;
+	locked = st.state & AIGUARD_STATE_LOCKED;
+	perm = st.state & AIGUARD_STATE_PERMISSIVE;
 	if (dead)	/* also on stderr: stdout may be going to a parser */
 		errmsg("%s", CRITICAL_TEXT);
 
@@ -661,16 +652,12 @@ static int status_module(int fd, bool json)
 		       AIGUARD_ABI_VERSION, AIGUARD_LABEL_MAX,
 		       (unsigned long long)s.nr_protected,
 		       (unsigned long long)s.nr_pending);
-		if (have_st)
-			printf(",\"mode\":\"%s\",\"locked\":%s,\"critical\":%s,\"state\":%u",
-			       perm ? "permissive" : "enforcing",
-			       locked ? "true" : "false", dead ? "true" : "false",
-			       st.state);
-		else
-			printf(",\"mode\":null,\"locked\":null,\"critical\":null,\"state\":null");
-		json_u64_or_null("events", have_st, st.events, true);
-		json_u64_or_null("events_dropped", have_st, st.events_dropped, true);
-		json_u64_or_null("ring_size", have_st, st.ring_size, true);
+		printf(",\"mode\":\"%s\",\"locked\":%s,\"critical\":%s,\"state\":%u",
+		       perm ? "permissive" : "enforcing",
+		       locked ? "true" : "false", dead ? "true" : "false",
+		       st.state);
+		printf(",\"events\":%" PRIu64 ",\"events_dropped\":%" PRIu64 ",\"ring_size\":%u",
+		       (uint64_t)st.events, (uint64_t)st.events_dropped, st.ring_size);
 		if (have_gr) {
 			printf(",\"grants\":[");
 			for (uint32_t i = 0; i < ngrants; i++)
@@ -690,8 +677,8 @@ static int status_module(int fd, bool json)
 			       hook_name((unsigned)i),
 			       (unsigned long long)s.allowed[i],
 			       (unsigned long long)s.denied[i]);
-			json_u64_or_null("audited", have_st, st.audited[i], true);
-			json_u64_or_null("granted", have_st, st.granted[i], true);
+			printf(",\"audited\":%" PRIu64 ",\"granted\":%" PRIu64,
+			       (uint64_t)st.audited[i], (uint64_t)st.granted[i]);
 			printf(",\"missed\":%llu}", (unsigned long long)s.missed[i]);
 		}
 		printf("}}\n");
@@ -701,18 +688,13 @@ static int status_module(int fd, bool json)
 	if (dead)
 		printf("%s\n\n", CRITICAL_TEXT);
 	printf("module ABI version: %d\n", AIGUARD_ABI_VERSION);
-	if (have_st) {
-		printf("mode: %s\n", perm ? "permissive (audit only: denials are logged, not enforced)"
-					  : "enforcing");
-		printf("locked: %s\n", locked ? "yes (until reboot)" : "no");
-	} else {
-		printf("mode: unknown (the module does not report its state)\n");
-	}
+	printf("mode: %s\n", perm ? "permissive (audit only: denials are logged, not enforced)"
+				  : "enforcing");
+	printf("locked: %s\n", locked ? "yes (until reboot)" : "no");
 	printf("protected processes: %llu\n", (unsigned long long)s.nr_protected);
 	printf("pending (forking) processes: %llu\n", (unsigned long long)s.nr_pending);
-	if (have_st)
-		printf("audit records: %" PRIu64 " written, %" PRIu64 " dropped (ring of %u)\n",
-		       (uint64_t)st.events, (uint64_t)st.events_dropped, st.ring_size);
+	printf("audit records: %" PRIu64 " written, %" PRIu64 " dropped (ring of %u)\n",
+	       (uint64_t)st.events, (uint64_t)st.events_dropped, st.ring_size);
 	if (have_gr) {
 		printf("active grants: %u\n", ngrants);
 		if (ngrants)
@@ -733,16 +715,10 @@ static int status_module(int fd, bool json)
 	printf("\n%-16s %12s %12s %12s %12s %12s\n", "HOOK", "ALLOWED", "DENIED",
 	       "AUDITED", "GRANTED", "MISSED");
 	for (int i = 0; i < AIGUARD_HOOK_NR; i++) {
-		char a[24] = "-", g[24] = "-";
-
-		if (have_st) {
-			snprintf(a, sizeof(a), "%" PRIu64, (uint64_t)st.audited[i]);
-			snprintf(g, sizeof(g), "%" PRIu64, (uint64_t)st.granted[i]);
-		}
-		printf("%-16s %12llu %12llu %12s %12s %12llu\n", hook_name((unsigned)i),
-		       (unsigned long long)s.allowed[i],
-		       (unsigned long long)s.denied[i], a, g,
-		       (unsigned long long)s.missed[i]);
+		printf("%-16s %12llu %12llu %12" PRIu64 " %12" PRIu64 " %12llu\n",
+		       hook_name((unsigned)i), (unsigned long long)s.allowed[i],
+		       (unsigned long long)s.denied[i], (uint64_t)st.audited[i],
+		       (uint64_t)st.granted[i], (unsigned long long)s.missed[i]);
 	}
 	for (int i = 0; i < AIGUARD_HOOK_NR; i++) {
 		if (s.missed[i]) {
@@ -1058,7 +1034,7 @@ static int cmd_events(int argc, char **argv)
 			continue;
 		}
 		errmsg("cannot read audit records: %s",
-		       errno == EINVAL ? "the module rejects reads (no audit stream: older module?)"
+		       errno == EINVAL ? "the module rejects reads of up to 1 MiB (module and tool ABI differ)"
 				       : errno_text(errno));
 		rc = errno == EINVAL ? EX_AG_ABI : errno_exit(errno);
 		if (rc == EX_AG_NOTPROT || rc == EX_AG_NOPROC)

@@ -10,7 +10,6 @@
  * everything (json_string).
  */
 #include <inttypes.h>
-#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -306,9 +305,9 @@ static void event_json(FILE *f, const struct aiguard_event *ev)
 /*
  * Render the records in buf[0..len). Each starts with its own size, so
  * records of a newer, larger layout are skipped past correctly and their
- * known prefix is printed; a shorter one is zero-extended. Returns the
- * number of bytes consumed; *bad is set when the data is not a sequence
- * of whole records (the rest of buf is then ignored).
+ * known prefix is printed. Returns the number of bytes consumed; *bad is
+ * set when the data is not a sequence of whole records (the rest of buf is
+ * then ignored).
  */
 size_t events_render(FILE *f, const unsigned char *buf, size_t len, bool json,
 		     bool *bad)
@@ -320,18 +319,16 @@ size_t events_render(FILE *f, const unsigned char *buf, size_t len, bool json,
 		struct aiguard_event ev;
 		uint16_t size;
 
-		if (len - off < offsetof(struct aiguard_event, detail)) {
+		if (len - off < sizeof(ev)) {
 			*bad = true;
 			break;
 		}
 		memcpy(&size, buf + off, sizeof(size));
-		if (size < offsetof(struct aiguard_event, detail) ||
-		    size > len - off) {
+		if (size < sizeof(ev) || size > len - off) {
 			*bad = true;
 			break;
 		}
-		memset(&ev, 0, sizeof(ev));
-		memcpy(&ev, buf + off, size < sizeof(ev) ? size : sizeof(ev));
+		memcpy(&ev, buf + off, sizeof(ev));
 		if (json)
 			event_json(f, &ev);
 		else

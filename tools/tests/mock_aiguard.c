@@ -9,8 +9,10 @@
  * lock bits). Environment:
  *   AIGUARD_MOCK_ABI=N     report ABI version N
  *   AIGUARD_MOCK_DEAD=1    report AIGUARD_STATE_HOOKS_DEAD
- *   AIGUARD_MOCK_NOOPS=1   an older module: the operations ioctls are
- *                          ENOTTY and read() is EINVAL
+ *   AIGUARD_MOCK_NOOPS=1   a module of another ABI that still reports ours:
+ *                          the operations ioctls are ENOTTY and read() is
+ *                          EINVAL (the tool must say the ABIs differ)
+ *   AIGUARD_MOCK_GRANTS_FAIL=1  LIST_GRANTS fails with EIO
  *   AIGUARD_MOCK_EVENTS=   "canned" (default): read() serves the fixed
  *                          records of canned_events(); "bad": the same plus
  *                          a record whose size is impossible; "huge": a
@@ -492,6 +494,8 @@ static int ops_ioctl(unsigned long req, void *arg)
 
 		if (l->flags || l->reserved)
 			return -EINVAL;
+		if (getenv("AIGUARD_MOCK_GRANTS_FAIL"))
+			return -EIO;
 		l->count = 0;
 		for (i = 0; i < ngr && e && (unsigned)i < l->capacity; i++) {
 			memset(&e[i], 0, sizeof(e[i]));
