@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "tool.h"
 
 #ifndef SYS_pidfd_open
@@ -550,10 +551,15 @@ static int status_pid(int fd, pid_t pid, bool json)
 	prot = info.flags & AIGUARD_PROC_PROTECTED;
 	perm = prot && (info.flags & AIGUARD_PROC_PERMISSIVE);
 	if (json) {
-		printf("{\"pid\":%d,\"protected\":%s,\"label\":", pid,
-		       prot ? "true" : "false");
-		json_string(stdout, prot ? info.label : "");
-		printf(",\"permissive\":%s}\n", perm ? "true" : "false");
+		struct json j;
+
+		json_init(&j, stdout);
+		json_object_begin(&j);
+		json_kint(&j, "pid", pid);
+		json_kbool(&j, "protected", prot);
+		json_kstr(&j, "label", prot ? info.label : "");
+		json_kbool(&j, "permissive", perm);
+		json_object_end(&j);
 	} else if (prot) {
 		printf("pid %d: protected, label %s%s\n", pid, info.label,
 		       perm ? " (permissive: audited, not denied)" : "");
@@ -616,6 +622,59 @@ static const char *grants_errtext(int e)
 static void read_comm(pid_t pid, char *buf, size_t len);
 static char *printable(char *s);
 
+static void status_json(const struct aiguard_stats *s,
+			const struct aiguard_status *st,
+			const struct aiguard_grant_info *grants, uint32_t ngrants)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	json_object_begin(&j);
+	json_kint(&j, "abi_version", AIGUARD_ABI_VERSION);
+	json_kint(&j, "label_max", AIGUARD_LABEL_MAX);
+	json_ku64(&j, "protected", s->nr_protected);
+	json_ku64(&j, "pending", s->nr_pending);
+	json_kstr(&j, "mode", st->state & AIGUARD_STATE_PERMISSIVE ?
+		  "permissive" : "enforcing");
+	json_kbool(&j, "locked", st->state & AIGUARD_STATE_LOCKED);
+	json_kbool(&j, "critical", st->state & AIGUARD_STATE_HOOKS_DEAD);
+	json_ku64(&j, "state", st->state);
+	json_ku64(&j, "events", st->events);
+	json_ku64(&j, "events_dropped", st->events_dropped);
+	json_ku64(&j, "ring_size", st->ring_size);
+	json_key(&j, "grants");
+	if (grants) {
+		json_array_begin(&j);
+		for (uint32_t i = 0; i < ngrants; i++) {
+			json_object_begin(&j);
+			json_ku64(&j, "id", grants[i].id);
+			json_ku64(&j, "tracer_pid", grants[i].tracer_pid);
+			json_ku64(&j, "target_pid", grants[i].target_pid);
+			json_ku64(&j, "ttl_left_sec", grants[i].ttl_left_sec);
+			json_ku64(&j, "uses", grants[i].uses);
+			json_object_end(&j);
+		}
+		json_array_end(&j);
+	} else {
+		json_null(&j);
+	}
+	/* "hooks" stays last: older consumers match '"hooks":{...}}$'. */
+	json_key(&j, "hooks");
+	json_object_begin(&j);
+	for (int i = 0; i < AIGUARD_HOOK_NR; i++) {
+		json_key(&j, hook_name((unsigned)i));
+		json_object_begin(&j);
+		json_ku64(&j, "allowed", s->allowed[i]);
+		json_ku64(&j, "denied", s->denied[i]);
+		json_ku64(&j, "audited", st->audited[i]);
+		json_ku64(&j, "granted", st->granted[i]);
+		json_ku64(&j, "missed", s->missed[i]);
+		json_object_end(&j);
+	}
+	json_object_end(&j);
+	json_object_end(&j);
+}
+
 static int status_module(int fd, bool json)
 {
 	struct aiguard_grant_info *grants = NULL;
@@ -647,41 +706,7 @@ static int status_module(int fd, bool json)
 		errmsg("%s", CRITICAL_TEXT);
 
 	if (json) {
-		printf("{\"abi_version\":%d,\"label_max\":%d,"
-		       "\"protected\":%llu,\"pending\":%llu",
-		       AIGUARD_ABI_VERSION, AIGUARD_LABEL_MAX,
-		       (unsigned long long)s.nr_protected,
-		       (unsigned long long)s.nr_pending);
-		printf(",\"mode\":\"%s\",\"locked\":%s,\"critical\":%s,\"state\":%u",
-		       perm ? "permissive" : "enforcing",
-		       locked ? "true" : "false", dead ? "true" : "false",
-		       st.state);
-		printf(",\"events\":%" PRIu64 ",\"events_dropped\":%" PRIu64 ",\"ring_size\":%u",
-		       (uint64_t)st.events, (uint64_t)st.events_dropped, st.ring_size);
-		if (have_gr) {
-			printf(",\"grants\":[");
-			for (uint32_t i = 0; i < ngrants; i++)
-				printf("%s{\"id\":%" PRIu64 ",\"tracer_pid\":%u,\"target_pid\":%u,"
-				       "\"ttl_left_sec\":%u,\"uses\":%u}", i ? "," : "",
-				       (uint64_t)grants[i].id, grants[i].tracer_pid,
-				       grants[i].target_pid, grants[i].ttl_left_sec,
-				       grants[i].uses);
-			printf("]");
-		} else {
-			printf(",\"grants\":null");
-		}
-		/* "hooks" stays last: older consumers match '"hooks":{...}}$'. */
-		printf(",\"hooks\":{");
-		for (int i = 0; i < AIGUARD_HOOK_NR; i++) {
-			printf("%s\"%s\":{\"allowed\":%llu,\"denied\":%llu", i ? "," : "",
-			       hook_name((unsigned)i),
-			       (unsigned long long)s.allowed[i],
-			       (unsigned long long)s.denied[i]);
-			printf(",\"audited\":%" PRIu64 ",\"granted\":%" PRIu64,
-			       (uint64_t)st.audited[i], (uint64_t)st.granted[i]);
-			printf(",\"missed\":%llu}", (unsigned long long)s.missed[i]);
-		}
-		printf("}}\n");
+		status_json(&s, &st, have_gr ? grants : NULL, ngrants);
 		free(grants);
 		return EX_AG_OK;
 	}
@@ -804,6 +829,7 @@ static int cmd_list(int argc, char **argv)
 	};
 	struct aiguard_process_info *ents = NULL;
 	struct aiguard_list l;
+	struct json j;
 	bool json = false;
 	int c, fd, rc = EX_AG_OK;
 
@@ -856,10 +882,15 @@ static int cmd_list(int argc, char **argv)
 	if (l.count > l.capacity)	/* never trust a count blindly */
 		l.count = l.capacity;
 
-	if (json)
-		printf("{\"total\":%u,\"processes\":[", l.count);
-	else
+	json_init(&j, stdout);
+	if (json) {
+		json_object_begin(&j);
+		json_ku64(&j, "total", l.count);
+		json_key(&j, "processes");
+		json_array_begin(&j);
+	} else {
 		printf("%-8s %-32s %-10s %s\n", "PID", "LABEL", "MODE", "COMM");
+	}
 	for (uint32_t i = 0; i < l.count; i++) {
 		bool perm = ents[i].flags & AIGUARD_PROC_PERMISSIVE;
 		char comm[64];
@@ -867,19 +898,23 @@ static int cmd_list(int argc, char **argv)
 		ents[i].label[AIGUARD_LABEL_MAX - 1] = '\0';
 		read_comm((pid_t)ents[i].pid, comm, sizeof(comm));
 		if (json) {
+			json_object_begin(&j);
+			json_ku64(&j, "pid", ents[i].pid);
+			json_kstr(&j, "label", ents[i].label);
+			json_kstr(&j, "comm", comm);
 			/* "permissive" only when set: the object stays as before. */
-			printf("%s{\"pid\":%u,\"label\":", i ? "," : "", ents[i].pid);
-			json_string(stdout, ents[i].label);
-			printf(",\"comm\":");
-			json_string(stdout, comm);
-			printf("%s}", perm ? ",\"permissive\":true" : "");
+			if (perm)
+				json_kbool(&j, "permissive", true);
+			json_object_end(&j);
 		} else {
 			printf("%-8u %-32s %-10s %s\n", ents[i].pid, ents[i].label,
 			       perm ? "PERMISSIVE" : "enforcing", printable(comm));
 		}
 	}
-	if (json)
-		printf("]}\n");
+	if (json) {
+		json_array_end(&j);
+		json_object_end(&j);
+	}
 out:
 	free(ents);
 	close(fd);
@@ -1230,6 +1265,7 @@ static int cmd_grants(int argc, char **argv)
 	};
 	struct aiguard_grant_info *g = NULL;
 	uint32_t n = 0;
+	struct json j;
 	bool json = false;
 	int c, fd, e;
 
@@ -1251,24 +1287,31 @@ static int cmd_grants(int argc, char **argv)
 		errmsg("cannot list grants: %s", grants_errtext(e));
 		return errno_exit(e) == EX_AG_NOTPROT ? EX_AG_ERROR : errno_exit(e);
 	}
-	if (json)
-		printf("{\"total\":%u,\"grants\":[", n);
-	else
+	json_init(&j, stdout);
+	if (json) {
+		json_object_begin(&j);
+		json_ku64(&j, "total", n);
+		json_key(&j, "grants");
+		json_array_begin(&j);
+	} else {
 		printf("%-8s %-8s %-16s %-8s %-16s %8s %8s\n", "ID", "TRACER", "COMM",
 		       "TARGET", "COMM", "TTL", "USES");
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		char tc[64], gc[64];
 
 		read_comm((pid_t)g[i].tracer_pid, tc, sizeof(tc));
 		read_comm((pid_t)g[i].target_pid, gc, sizeof(gc));
 		if (json) {
-			printf("%s{\"id\":%" PRIu64 ",\"tracer_pid\":%u,\"tracer_comm\":",
-			       i ? "," : "", (uint64_t)g[i].id, g[i].tracer_pid);
-			json_string(stdout, tc);
-			printf(",\"target_pid\":%u,\"target_comm\":", g[i].target_pid);
-			json_string(stdout, gc);
-			printf(",\"ttl_left_sec\":%u,\"uses\":%u}", g[i].ttl_left_sec,
-			       g[i].uses);
+			json_object_begin(&j);
+			json_ku64(&j, "id", g[i].id);
+			json_ku64(&j, "tracer_pid", g[i].tracer_pid);
+			json_kstr(&j, "tracer_comm", tc);
+			json_ku64(&j, "target_pid", g[i].target_pid);
+			json_kstr(&j, "target_comm", gc);
+			json_ku64(&j, "ttl_left_sec", g[i].ttl_left_sec);
+			json_ku64(&j, "uses", g[i].uses);
+			json_object_end(&j);
 		} else {
 			printf("%-8" PRIu64 " %-8u %-16s %-8u %-16s %7us %8u\n",
 			       (uint64_t)g[i].id, g[i].tracer_pid, printable(tc),
@@ -1276,8 +1319,10 @@ static int cmd_grants(int argc, char **argv)
 			       g[i].uses);
 		}
 	}
-	if (json)
-		printf("]}\n");
+	if (json) {
+		json_array_end(&j);
+		json_object_end(&j);
+	}
 	free(g);
 	return EX_AG_OK;
 }

@@ -7,12 +7,13 @@
  * whoever named the process, i.e. possibly by an attacker: the text form
  * prints only printable ASCII (anything else becomes '?') so a record can
  * neither fake another line nor drive the terminal; the JSON form escapes
- * everything (json_string).
+ * everything (json.c).
  */
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
 
+#include "json.h"
 #include "tool.h"
 
 /* PTRACE_MODE_* of <linux/ptrace.h> (kernel-internal, stable since 4.5). */
@@ -125,23 +126,20 @@ static void ptrace_mode_text(uint32_t detail, char *buf, size_t len)
 		snprintf(buf, len, "none");
 }
 
-static void ptrace_mode_json(FILE *f, uint32_t detail)
+static void ptrace_mode_json(struct json *j, uint32_t detail)
 {
 	static const struct { uint32_t bit; const char *name; } bits[] = {
 		{ PT_MODE_ATTACH, "attach" }, { PT_MODE_READ, "read" },
 		{ PT_MODE_FSCREDS, "fscreds" }, { PT_MODE_REALCREDS, "realcreds" },
 		{ PT_MODE_NOAUDIT, "noaudit" },
 	};
-	bool first = true;
 
-	fputs(",\"mode\":[", f);
-	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
-		if (detail & bits[i].bit) {
-			fprintf(f, "%s\"%s\"", first ? "" : ",", bits[i].name);
-			first = false;
-		}
-	}
-	fputc(']', f);
+	json_key(j, "mode");
+	json_array_begin(j);
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+		if (detail & bits[i].bit)
+			json_str(j, bits[i].name);
+	json_array_end(j);
 }
 
 static void state_text(FILE *f, uint32_t state)
@@ -262,44 +260,59 @@ static void event_text(FILE *f, const struct aiguard_event *ev)
 	fputc('\n', f);
 }
 
+/* "caller" or "target": the process's ids, comm and label. */
+static void party_json(struct json *j, const char *key, uint32_t pid,
+		       uint32_t tgid, const uint32_t *uid, const char *comm,
+		       const char *label)
+{
+	json_key(j, key);
+	json_object_begin(j);
+	json_ku64(j, "pid", pid);
+	json_ku64(j, "tgid", tgid);
+	if (uid)
+		json_ku64(j, "uid", *uid);
+	json_kstr(j, "comm", comm);
+	json_kstr(j, "label", label);
+	json_object_end(j);
+}
+
 static void event_json(FILE *f, const struct aiguard_event *ev)
 {
 	const char *tname = event_type_name(ev->type);
 	const char *hname = hook_name(ev->hook);
+	uint32_t uid = ev->caller_uid;
 	struct ev_strings s;
+	struct json j;
 	char tbuf[64];
 
 	ev_strings(ev, &s);
 	format_time_ns(tbuf, sizeof(tbuf), ev->time_ns);
-	fprintf(f, "{\"seq\":%" PRIu64 ",\"time\":\"%s\",\"time_ns\":%" PRIu64 ",\"type\":",
-		(uint64_t)ev->seq, tbuf, (uint64_t)ev->time_ns);
-	if (tname)
-		fprintf(f, "\"%s\"", tname);
-	else
-		fprintf(f, "\"unknown\",\"type_nr\":%u", ev->type);
+	json_init(&j, f);
+	json_object_begin(&j);
+	json_ku64(&j, "seq", ev->seq);
+	json_kstr(&j, "time", tbuf);
+	json_ku64(&j, "time_ns", ev->time_ns);
+	json_kstr(&j, "type", tname ? tname : "unknown");
+	if (!tname)
+		json_ku64(&j, "type_nr", ev->type);
+	json_key(&j, "hook");
 	if ((is_decision(ev->type) || !tname) && hname)
-		fprintf(f, ",\"hook\":\"%s\"", hname);
+		json_str(&j, hname);
 	else
-		fputs(",\"hook\":null", f);
+		json_null(&j);
 	if ((!hname && ev->hook != AIGUARD_HOOK_NONE) || !tname)
-		fprintf(f, ",\"hook_nr\":%u", ev->hook);
-	fprintf(f, ",\"detail\":%" PRIu32, (uint32_t)ev->detail);
+		json_ku64(&j, "hook_nr", ev->hook);
+	json_ku64(&j, "detail", ev->detail);
 	if (is_decision(ev->type) && ev->hook == AIGUARD_HOOK_PTRACE_ACCESS)
-		ptrace_mode_json(f, ev->detail);
+		ptrace_mode_json(&j, ev->detail);
 	if (ev->version != AIGUARD_EVENT_VERSION)
-		fprintf(f, ",\"version\":%u", ev->version);
-	fprintf(f, ",\"caller\":{\"pid\":%" PRIu32 ",\"tgid\":%" PRIu32 ",\"uid\":%" PRIu32 ",\"comm\":",
-		(uint32_t)ev->caller_pid, (uint32_t)ev->caller_tgid,
-		(uint32_t)ev->caller_uid);
-	json_string(f, s.caller_comm);
-	fputs(",\"label\":", f);
-	json_string(f, s.caller_label);
-	fprintf(f, "},\"target\":{\"pid\":%" PRIu32 ",\"tgid\":%" PRIu32 ",\"comm\":",
-		(uint32_t)ev->target_pid, (uint32_t)ev->target_tgid);
-	json_string(f, s.target_comm);
-	fputs(",\"label\":", f);
-	json_string(f, s.target_label);
-	fprintf(f, "},\"count\":%" PRIu64 "}\n", (uint64_t)ev->count);
+		json_ku64(&j, "version", ev->version);
+	party_json(&j, "caller", ev->caller_pid, ev->caller_tgid, &uid,
+		   s.caller_comm, s.caller_label);
+	party_json(&j, "target", ev->target_pid, ev->target_tgid, NULL,
+		   s.target_comm, s.target_label);
+	json_ku64(&j, "count", ev->count);
+	json_object_end(&j);
 }
 
 /*

@@ -42,7 +42,6 @@ bool parse_u32_range(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 bool parse_u64(const char *s, uint64_t *out);
 /* Returns NULL when valid, else a static explanation. */
 const char *label_error(const char *label);
-void json_string(FILE *f, const char *s);
 
 /* events.c: names and audit record rendering. */
 const char *hook_name(unsigned int hook);		/* NULL if unknown */
