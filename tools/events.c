@@ -9,9 +9,16 @@
  * neither fake another line nor drive the terminal; the JSON form escapes
  * everything (json.c).
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "tool.h"
@@ -349,4 +356,150 @@ size_t events_render(FILE *f, const unsigned char *buf, size_t len, bool json,
 		off += size;
 	}
 	return off;
+}
+
+/* ---- events -------------------------------------------------------- */
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+#define EVENTS_BUF_MIN	(64 * sizeof(struct aiguard_event))
+#define EVENTS_BUF_MAX	(1024 * 1024)
+
+int cmd_events(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "follow", no_argument, NULL, OPT_FOLLOW },
+		{ "json",   no_argument, NULL, OPT_JSON },
+		{ "help",   no_argument, NULL, OPT_HELP },
+		{ 0 }
+	};
+	bool follow = false, json = false, bad;
+	sigset_t block, waitmask;
+	unsigned char *buf = NULL;
+	size_t cap = EVENTS_BUF_MIN;
+	int c, fd, fl, rc = EX_AG_OK;
+
+	while ((c = getopt_long(argc, argv, "+:fjh", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_FOLLOW: follow = true; break;
+		case OPT_JSON:   json = true; break;
+		case OPT_HELP:   usage_cmd(find_cmd("events"), stdout); return EX_AG_OK;
+		default:         return bad_option(c, argv);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	fd = open_checked();
+	if (fd < 0)
+		return -fd;
+	/* Always non-blocking: EAGAIN ends a dump, and --follow waits in ppoll. */
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK)) {
+		errmsg("cannot make %s non-blocking: %s", AIGUARD_DEV_PATH, strerror(errno));
+		close(fd);
+		return EX_AG_ERROR;
+	}
+	buf = malloc(cap);
+	if (!buf) {
+		errmsg("out of memory");
+		close(fd);
+		return EX_AG_ERROR;
+	}
+	if (follow) {
+		struct sigaction sa;
+
+		/*
+		 * SIGINT/SIGTERM are blocked except inside ppoll(), so a signal
+		 * can neither be lost between the flag test and the wait nor
+		 * cut a record in half: it ends the wait with EINTR.
+		 */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_stop;	/* no SA_RESTART */
+		sigemptyset(&sa.sa_mask);
+		sigemptyset(&block);
+		sigaddset(&block, SIGINT);
+		sigaddset(&block, SIGTERM);
+		sigprocmask(SIG_BLOCK, &block, &waitmask);
+		sigdelset(&waitmask, SIGINT);
+		sigdelset(&waitmask, SIGTERM);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		setvbuf(stdout, NULL, _IOLBF, 0);
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (follow) {
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+			int r = ppoll(&pfd, 1, NULL, &waitmask);
+
+			if (stop_signal)
+				break;
+			if (r < 0) {
+				if (errno == EINTR)
+					continue;
+				errmsg("cannot wait for audit records: %s", strerror(errno));
+				rc = EX_AG_ERROR;
+				break;
+			}
+			if (!(pfd.revents & POLLIN) &&
+			    (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))) {
+				errmsg("%s stopped delivering audit records (poll revents 0x%x)",
+				       AIGUARD_DEV_PATH, (unsigned)pfd.revents);
+				rc = EX_AG_ERROR;
+				break;
+			}
+		}
+		n = read(fd, buf, cap);
+		if (n > 0) {
+			events_render(stdout, buf, (size_t)n, json, &bad);
+			if (bad) {
+				errmsg("malformed audit data from the module (a record's size does not fit); stopping");
+				rc = EX_AG_ERROR;
+				break;
+			}
+			if (follow)
+				fflush(stdout);
+			continue;
+		}
+		if (n == 0 || errno == EAGAIN) {
+			if (!follow)
+				break;	/* the ring is drained */
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EINVAL && cap < EVENTS_BUF_MAX) {
+			/* A newer module's records may not fit: grow and retry. */
+			unsigned char *m = realloc(buf, cap * 4);
+
+			if (!m) {
+				errmsg("out of memory");
+				rc = EX_AG_ERROR;
+				break;
+			}
+			buf = m;
+			cap *= 4;
+			continue;
+		}
+		errmsg("cannot read audit records: %s",
+		       errno == EINVAL ? "the module rejects reads of up to 1 MiB (module and tool ABI differ)"
+				       : errno_text(errno));
+		rc = errno == EINVAL ? EX_AG_ABI : errno_exit(errno);
+		if (rc == EX_AG_NOTPROT || rc == EX_AG_NOPROC)
+			rc = EX_AG_ERROR;
+		break;
+	}
+	free(buf);
+	close(fd);
+	if (fflush(stdout) || ferror(stdout)) {
+		errmsg("cannot write to standard output");
+		return EX_AG_ERROR;
+	}
+	return rc;
 }

@@ -33,7 +33,56 @@ enum {
 
 extern const char *progname;
 
+/* main.c: messages, help, exit codes, commands. */
 void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int errno_exit(int e);
+const char *errno_text(int e);
+
+typedef int (*cmd_fn)(int argc, char **argv);
+struct cmd {
+	const char *name;
+	cmd_fn fn;
+	const char *usage;
+};
+const struct cmd *find_cmd(const char *name);
+void usage_cmd(const struct cmd *c, FILE *f);
+
+int cmd_exec(int argc, char **argv);		/* protect.c */
+int cmd_protect(int argc, char **argv);
+int cmd_unprotect(int argc, char **argv);
+int cmd_status(int argc, char **argv);		/* status.c */
+int cmd_list(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+int cmd_events(int argc, char **argv);		/* events.c */
+int cmd_permissive(int argc, char **argv);	/* mode.c */
+int cmd_lock(int argc, char **argv);
+int cmd_allow(int argc, char **argv);		/* grants.c */
+int cmd_revoke(int argc, char **argv);
+int cmd_grants(int argc, char **argv);
+
+/* opts.c */
+enum { OPT_HELP = 'h', OPT_LABEL = 'l', OPT_USER = 'u', OPT_GROUP = 'g',
+       OPT_JSON = 'j', OPT_PERMISSIVE = 'p', OPT_FOLLOW = 'f',
+       OPT_TRACER = 't', OPT_TARGET = 'T', OPT_TTL = 256 };
+int bad_option(int c, char **argv);
+int simple_opts(int argc, char **argv, const char *name);
+int parse_pids(int argc, char **argv, pid_t **out);
+int check_label(const char *label);
+
+/* dev.c */
+int get_status(int fd, struct aiguard_status *st);
+const char *fail_text(int fd, int e);
+int open_dev(bool quiet);
+int get_version(int fd, struct aiguard_version *v, bool quiet);
+int open_checked(void);
+int make_target(pid_t pid, struct aiguard_target *t);
+void put_target(struct aiguard_target *t);
+int query_pid(int fd, pid_t pid, struct aiguard_process_info *info);
+
+/* grants.c */
+int fetch_grants(int fd, struct aiguard_grant_info **out, uint32_t *n);
+const char *grants_errtext(int e);
 
 /* util.c */
 bool parse_pid(const char *s, pid_t *out);
@@ -42,6 +91,8 @@ bool parse_u32_range(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 bool parse_u64(const char *s, uint64_t *out);
 /* Returns NULL when valid, else a static explanation. */
 const char *label_error(const char *label);
+void read_comm(pid_t pid, char *buf, size_t len);
+char *printable(char *s);
 
 /* events.c: names and audit record rendering. */
 const char *hook_name(unsigned int hook);		/* NULL if unknown */
