@@ -4,6 +4,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -21,6 +23,16 @@ int get_status(int fd, struct aiguard_status *st)
 {
 	memset(st, 0, sizeof(*st));
 	return ioctl(fd, AIGUARD_IOC_GET_STATUS, st) ? errno : 0;
+}
+
+/* get_status(), saying why it failed. Returns an exit code. */
+int read_status(int fd, struct aiguard_status *st)
+{
+	int e = get_status(fd, st);
+
+	if (e)
+		errmsg("cannot read the module state: %s", errno_text(e));
+	return e ? fail_exit(e) : EX_AG_OK;
 }
 
 /*
@@ -142,6 +154,22 @@ void put_target(struct aiguard_target *t)
 		close(t->id);
 }
 
+/*
+ * One request about one process: name pid in *t (a field of arg), issue
+ * req, let go of the name. Returns 0 or an errno.
+ */
+int target_ioctl(int fd, unsigned long req, void *arg,
+		 struct aiguard_target *t, pid_t pid)
+{
+	int e = make_target(pid, t);
+
+	if (e)
+		return e;
+	e = ioctl(fd, req, arg) ? errno : 0;
+	put_target(t);
+	return e;
+}
+
 /* QUERY one pid. Returns 0 or an errno. */
 int query_pid(int fd, pid_t pid, struct aiguard_process_info *info)
 {
@@ -149,14 +177,60 @@ int query_pid(int fd, pid_t pid, struct aiguard_process_info *info)
 	int e;
 
 	memset(&q, 0, sizeof(q));
-	e = make_target(pid, &q.target);
-	if (e)
-		return e;
-	e = ioctl(fd, AIGUARD_IOC_QUERY, &q) ? errno : 0;
-	put_target(&q.target);
+	e = target_ioctl(fd, AIGUARD_IOC_QUERY, &q, &q.target, pid);
 	if (!e) {
 		*info = q.info;
 		info->label[AIGUARD_LABEL_MAX - 1] = '\0';
 	}
+	return e;
+}
+
+/* LIST or LIST_GRANTS: the same layout, other types. Returns 0 or an errno. */
+static int list_ioctl(int fd, unsigned long req, void *ents, uint32_t cap,
+		      uint32_t *count, uint32_t *total)
+{
+	struct aiguard_list pl = { .entries = (uintptr_t)ents, .capacity = cap };
+	struct aiguard_grant_list gl = { .entries = (uintptr_t)ents, .capacity = cap };
+	bool procs = req == AIGUARD_IOC_LIST;
+
+	if (ioctl(fd, req, procs ? (void *)&pl : (void *)&gl))
+		return errno;
+	*count = procs ? pl.count : gl.count;
+	*total = procs ? pl.total : gl.total;
+	return 0;
+}
+
+/*
+ * The two-call pattern of LIST and LIST_GRANTS: count, then fetch into an
+ * array with room to spare, again while the set outgrows it. Returns 0 or
+ * an errno (EAGAIN: it kept changing); *out is malloc'ed, NULL if empty.
+ */
+int fetch_list(int fd, unsigned long req, size_t size, uint32_t spare,
+	       void **out, uint32_t *n)
+{
+	uint32_t cap = 0, count = 0, total = 0;
+	void *ents = NULL, *m;
+	int e;
+
+	for (int tries = 0;; tries++) {
+		e = list_ioctl(fd, req, ents, cap, &count, &total);
+		if (e)
+			break;
+		if (total <= count && (ents || total == 0)) {
+			*n = count > cap ? cap : count;	/* never trust a count blindly */
+			*out = ents;
+			return 0;
+		}
+		e = EAGAIN;
+		if (tries >= 8)
+			break;
+		cap = total + total / 4 + spare;
+		e = ENOMEM;
+		m = realloc(ents, (size_t)cap * size);
+		if (!m)
+			break;
+		ents = m;
+	}
+	free(ents);
 	return e;
 }

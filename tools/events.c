@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * aiguard(8) - names of hooks and audit record types, and rendering of
- * audit records (struct aiguard_event) as text or JSON.
+ * aiguard(8) - the events command: reading audit records from
+ * /dev/aiguard and rendering them (struct aiguard_event) as text or JSON;
+ * the names of hooks and record types.
  *
  * Records come from the kernel but their strings (comm) are chosen by
  * whoever named the process, i.e. possibly by an attacker: the text form
@@ -11,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "opts.h"
 #include "tool.h"
 
 /* PTRACE_MODE_* of <linux/ptrace.h> (kernel-internal, stable since 4.5). */
@@ -190,29 +191,29 @@ static void ev_strings(const struct aiguard_event *ev, struct ev_strings *s)
 	memcpy(s->target_label, ev->target_label, sizeof(ev->target_label));
 }
 
-static void event_text(FILE *f, const struct aiguard_event *ev)
+/* TIME TYPE, the type upper case. */
+static void event_text_head(FILE *f, const struct aiguard_event *ev,
+			    const char *tname)
 {
-	const char *tname = event_type_name(ev->type);
-	const char *hname = hook_name(ev->hook);
-	struct ev_strings s;
 	char tbuf[64];
 
-	ev_strings(ev, &s);
 	format_time_ns(tbuf, sizeof(tbuf), ev->time_ns);
 	fputs(tbuf, f);
 	fputc(' ', f);
-	if (tname) {
-		for (const char *p = tname; *p; p++)
-			fputc(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p, f);
-	} else {
+	if (!tname) {
 		fprintf(f, "UNKNOWN(type=%u)", ev->type);
-	}
-
-	if (ev->type == AIGUARD_EVENT_DROPPED) {
-		fprintf(f, " lost=%" PRIu64 " (records overwritten before this reader got them)\n",
-			(uint64_t)ev->count);
 		return;
 	}
+	for (const char *p = tname; *p; p++)
+		fputc(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p, f);
+}
+
+/* What happened: the hook and mode of a decision, the new mode, ... */
+static void event_text_what(FILE *f, const struct aiguard_event *ev,
+			    const char *tname)
+{
+	const char *hname = hook_name(ev->hook);
+
 	if (is_decision(ev->type) || !tname) {
 		if (hname)
 			fprintf(f, " %s", hname);
@@ -238,32 +239,53 @@ static void event_text(FILE *f, const struct aiguard_event *ev)
 		fprintf(f, " grant=%" PRIu64, (uint64_t)ev->count);
 	else if (!tname)
 		fprintf(f, " count=%" PRIu64, (uint64_t)ev->count);
+}
 
-	if (ev->caller_tgid || ev->caller_pid || s.caller_comm[0]) {
+/* Who: the acting process (or the kernel), then the target. */
+static void event_text_who(FILE *f, const struct aiguard_event *ev,
+			   const struct ev_strings *s)
+{
+	if (ev->caller_tgid || ev->caller_pid || s->caller_comm[0]) {
 		fprintf(f, " caller=%" PRIu32 "(", (uint32_t)ev->caller_tgid);
-		print_safe(f, s.caller_comm);
+		print_safe(f, s->caller_comm);
 		fputc(')', f);
 		if (ev->caller_pid != ev->caller_tgid)
 			fprintf(f, " tid=%" PRIu32, (uint32_t)ev->caller_pid);
 		fprintf(f, " uid=%" PRIu32, (uint32_t)ev->caller_uid);
-		if (s.caller_label[0]) {
+		if (s->caller_label[0]) {
 			fputs(" caller_label=", f);
-			print_safe(f, s.caller_label);
+			print_safe(f, s->caller_label);
 		}
 	} else {
 		fputs(" caller=kernel", f);
 	}
 	if (ev->target_tgid || ev->target_pid) {
 		fprintf(f, " target=%" PRIu32 "(", (uint32_t)ev->target_tgid);
-		print_safe(f, s.target_comm);
+		print_safe(f, s->target_comm);
 		fputc(')', f);
 		if (ev->target_pid != ev->target_tgid)
 			fprintf(f, " target_tid=%" PRIu32, (uint32_t)ev->target_pid);
 	}
-	if (s.target_label[0]) {
+	if (s->target_label[0]) {
 		fputs(" label=", f);
-		print_safe(f, s.target_label);
+		print_safe(f, s->target_label);
 	}
+}
+
+static void event_text(FILE *f, const struct aiguard_event *ev)
+{
+	const char *tname = event_type_name(ev->type);
+	struct ev_strings s;
+
+	ev_strings(ev, &s);
+	event_text_head(f, ev, tname);
+	if (ev->type == AIGUARD_EVENT_DROPPED) {
+		fprintf(f, " lost=%" PRIu64 " (records overwritten before this reader got them)\n",
+			(uint64_t)ev->count);
+		return;
+	}
+	event_text_what(f, ev, tname);
+	event_text_who(f, ev, &s);
 	fputc('\n', f);
 }
 
@@ -358,7 +380,23 @@ size_t events_render(FILE *f, const unsigned char *buf, size_t len, bool json,
 	return off;
 }
 
-/* ---- events -------------------------------------------------------- */
+/* ---- the events command ----------------------------------------- */
+
+#define EVENTS_BUF_MIN	(64 * sizeof(struct aiguard_event))
+#define EVENTS_BUF_MAX	(1024 * 1024)
+
+/* Besides exit codes, what one step of the read loop says. */
+#define EV_STOP		(-1)	/* a signal asked to stop (--follow) */
+#define EV_AGAIN	(-2)	/* interrupted: go round again */
+#define EV_DRAINED	(-3)	/* no record left: a dump ends, --follow waits */
+
+struct reader {
+	int fd;
+	bool follow, json;
+	unsigned char *buf;
+	size_t cap;
+	sigset_t waitmask;	/* the signal mask inside ppoll() */
+};
 
 static volatile sig_atomic_t stop_signal;
 
@@ -367,136 +405,155 @@ static void on_stop(int sig)
 	stop_signal = sig;
 }
 
-#define EVENTS_BUF_MIN	(64 * sizeof(struct aiguard_event))
-#define EVENTS_BUF_MAX	(1024 * 1024)
-
-int cmd_events(int argc, char **argv)
+/*
+ * SIGINT/SIGTERM are blocked except inside ppoll(), so a signal can
+ * neither be lost between the flag test and the wait nor cut a record in
+ * half: it ends the wait with EINTR.
+ */
+static void catch_stop_signals(struct reader *r)
 {
-	static const struct option opts[] = {
-		{ "follow", no_argument, NULL, OPT_FOLLOW },
-		{ "json",   no_argument, NULL, OPT_JSON },
-		{ "help",   no_argument, NULL, OPT_HELP },
-		{ 0 }
-	};
-	bool follow = false, json = false, bad;
-	sigset_t block, waitmask;
-	unsigned char *buf = NULL;
-	size_t cap = EVENTS_BUF_MIN;
-	int c, fd, fl, rc = EX_AG_OK;
+	struct sigaction sa;
+	sigset_t block;
 
-	while ((c = getopt_long(argc, argv, "+:fjh", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_FOLLOW: follow = true; break;
-		case OPT_JSON:   json = true; break;
-		case OPT_HELP:   usage_cmd(find_cmd("events"), stdout); return EX_AG_OK;
-		default:         return bad_option(c, argv);
-		}
-	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
-	fd = open_checked();
-	if (fd < 0)
-		return -fd;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;	/* no SA_RESTART */
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &r->waitmask);
+	sigdelset(&r->waitmask, SIGINT);
+	sigdelset(&r->waitmask, SIGTERM);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+/* Returns an exit code; on success r->fd and r->buf are set. */
+static int reader_open(struct reader *r)
+{
+	int fl;
+
+	r->fd = open_checked();
+	if (r->fd < 0)
+		return -r->fd;
 	/* Always non-blocking: EAGAIN ends a dump, and --follow waits in ppoll. */
-	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK)) {
+	fl = fcntl(r->fd, F_GETFL);
+	if (fl < 0 || fcntl(r->fd, F_SETFL, fl | O_NONBLOCK)) {
 		errmsg("cannot make %s non-blocking: %s", AIGUARD_DEV_PATH, strerror(errno));
-		close(fd);
+		close(r->fd);
 		return EX_AG_ERROR;
 	}
-	buf = malloc(cap);
-	if (!buf) {
+	r->cap = EVENTS_BUF_MIN;
+	r->buf = malloc(r->cap);
+	if (!r->buf) {
 		errmsg("out of memory");
-		close(fd);
+		close(r->fd);
 		return EX_AG_ERROR;
 	}
-	if (follow) {
-		struct sigaction sa;
+	return EX_AG_OK;
+}
 
-		/*
-		 * SIGINT/SIGTERM are blocked except inside ppoll(), so a signal
-		 * can neither be lost between the flag test and the wait nor
-		 * cut a record in half: it ends the wait with EINTR.
-		 */
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_stop;	/* no SA_RESTART */
-		sigemptyset(&sa.sa_mask);
-		sigemptyset(&block);
-		sigaddset(&block, SIGINT);
-		sigaddset(&block, SIGTERM);
-		sigprocmask(SIG_BLOCK, &block, &waitmask);
-		sigdelset(&waitmask, SIGINT);
-		sigdelset(&waitmask, SIGTERM);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		setvbuf(stdout, NULL, _IOLBF, 0);
+/* --follow: wait until records are ready. EX_AG_OK: read them. */
+static int wait_ready(struct reader *r)
+{
+	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+	int n = ppoll(&pfd, 1, NULL, &r->waitmask);
+
+	if (stop_signal)
+		return EV_STOP;
+	if (n < 0 && errno == EINTR)
+		return EV_AGAIN;
+	if (n < 0) {
+		errmsg("cannot wait for audit records: %s", strerror(errno));
+		return EX_AG_ERROR;
 	}
+	if (!(pfd.revents & POLLIN) &&
+	    (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))) {
+		errmsg("%s stopped delivering audit records (poll revents 0x%x)",
+		       AIGUARD_DEV_PATH, (unsigned int)pfd.revents);
+		return EX_AG_ERROR;
+	}
+	return EX_AG_OK;
+}
+
+/* EINVAL from read(): a record larger than the buffer. */
+static int grow_buffer(struct reader *r)
+{
+	/* A newer module's records may not fit: grow and retry. */
+	unsigned char *m = realloc(r->buf, r->cap * 4);
+
+	if (!m) {
+		errmsg("out of memory");
+		return EX_AG_ERROR;
+	}
+	r->buf = m;
+	r->cap *= 4;
+	return EX_AG_OK;
+}
+
+static int read_error(int e)
+{
+	int rc = e == EINVAL ? EX_AG_ABI : errno_exit(e);
+
+	errmsg("cannot read audit records: %s",
+	       e == EINVAL ? "the module rejects reads of up to 1 MiB (module and tool ABI differ)"
+			   : errno_text(e));
+	return rc == EX_AG_NOTPROT || rc == EX_AG_NOPROC ? EX_AG_ERROR : rc;
+}
+
+/* One read(): print what it got. EV_AGAIN: nothing there (yet). */
+static int read_records(struct reader *r)
+{
+	ssize_t n = read(r->fd, r->buf, r->cap);
+	int e = errno;
+	bool bad;
+
+	if (n > 0) {
+		events_render(stdout, r->buf, (size_t)n, r->json, &bad);
+		if (bad) {
+			errmsg("malformed audit data from the module (a record's size does not fit); stopping");
+			return EX_AG_ERROR;
+		}
+		if (r->follow)
+			fflush(stdout);
+		return EX_AG_OK;
+	}
+	if (n == 0 || e == EAGAIN)
+		return EV_DRAINED;
+	if (e == EINTR)
+		return EV_AGAIN;
+	if (e == EINVAL && r->cap < EVENTS_BUF_MAX)
+		return grow_buffer(r);
+	return read_error(e);
+}
+
+static int read_loop(struct reader *r)
+{
 	for (;;) {
-		ssize_t n;
+		int rc = r->follow ? wait_ready(r) : EX_AG_OK;
 
-		if (follow) {
-			struct pollfd pfd = { .fd = fd, .events = POLLIN };
-			int r = ppoll(&pfd, 1, NULL, &waitmask);
-
-			if (stop_signal)
-				break;
-			if (r < 0) {
-				if (errno == EINTR)
-					continue;
-				errmsg("cannot wait for audit records: %s", strerror(errno));
-				rc = EX_AG_ERROR;
-				break;
-			}
-			if (!(pfd.revents & POLLIN) &&
-			    (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))) {
-				errmsg("%s stopped delivering audit records (poll revents 0x%x)",
-				       AIGUARD_DEV_PATH, (unsigned)pfd.revents);
-				rc = EX_AG_ERROR;
-				break;
-			}
-		}
-		n = read(fd, buf, cap);
-		if (n > 0) {
-			events_render(stdout, buf, (size_t)n, json, &bad);
-			if (bad) {
-				errmsg("malformed audit data from the module (a record's size does not fit); stopping");
-				rc = EX_AG_ERROR;
-				break;
-			}
-			if (follow)
-				fflush(stdout);
-			continue;
-		}
-		if (n == 0 || errno == EAGAIN) {
-			if (!follow)
-				break;	/* the ring is drained */
-			continue;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EINVAL && cap < EVENTS_BUF_MAX) {
-			/* A newer module's records may not fit: grow and retry. */
-			unsigned char *m = realloc(buf, cap * 4);
-
-			if (!m) {
-				errmsg("out of memory");
-				rc = EX_AG_ERROR;
-				break;
-			}
-			buf = m;
-			cap *= 4;
-			continue;
-		}
-		errmsg("cannot read audit records: %s",
-		       errno == EINVAL ? "the module rejects reads of up to 1 MiB (module and tool ABI differ)"
-				       : errno_text(errno));
-		rc = errno == EINVAL ? EX_AG_ABI : errno_exit(errno);
-		if (rc == EX_AG_NOTPROT || rc == EX_AG_NOPROC)
-			rc = EX_AG_ERROR;
-		break;
+		if (rc == EX_AG_OK)
+			rc = read_records(r);
+		if (rc == EV_STOP || (rc == EV_DRAINED && !r->follow))
+			return EX_AG_OK;
+		if (rc > 0)
+			return rc;
 	}
-	free(buf);
-	close(fd);
+}
+
+int cmd_events(const struct args *a)
+{
+	struct reader r = { .follow = a->follow, .json = a->json };
+	int rc = reader_open(&r);
+
+	if (rc)
+		return rc;
+	if (r.follow)
+		catch_stop_signals(&r);
+	rc = read_loop(&r);
+	free(r.buf);
+	close(r.fd);
 	if (fflush(stdout) || ferror(stdout)) {
 		errmsg("cannot write to standard output");
 		return EX_AG_ERROR;

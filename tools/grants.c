@@ -3,7 +3,6 @@
  * aiguard(8) - the allow, revoke and grants commands.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,49 +10,20 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "opts.h"
 #include "tool.h"
 
 /*
- * LIST_GRANTS, two-call pattern like LIST. Returns 0 or an errno; *out is
- * malloc'ed (may be NULL when there are none).
+ * LIST_GRANTS. Returns 0 or an errno; *out is malloc'ed (NULL when there
+ * are none).
  */
 int fetch_grants(int fd, struct aiguard_grant_info **out, uint32_t *n)
 {
-	struct aiguard_grant_info *ents = NULL;
-	struct aiguard_grant_list l;
+	void *buf = NULL;
+	int e = fetch_list(fd, AIGUARD_IOC_LIST_GRANTS, sizeof(**out), 8, &buf, n);
 
-	memset(&l, 0, sizeof(l));
-	for (int tries = 0;; tries++) {
-		if (ioctl(fd, AIGUARD_IOC_LIST_GRANTS, &l)) {
-			int e = errno;
-
-			free(ents);
-			return e;
-		}
-		if (l.total <= l.count && (ents || l.total == 0))
-			break;
-		if (tries >= 8) {
-			free(ents);
-			return EAGAIN;
-		}
-		{
-			uint32_t cap = l.total + l.total / 4 + 8;
-			struct aiguard_grant_info *m;
-
-			m = realloc(ents, (size_t)cap * sizeof(*ents));
-			if (!m) {
-				free(ents);
-				return ENOMEM;
-			}
-			ents = m;
-			memset(&l, 0, sizeof(l));
-			l.entries = (uintptr_t)ents;
-			l.capacity = cap;
-		}
-	}
-	*n = l.count > l.capacity ? l.capacity : l.count;	/* never trust a count blindly */
-	*out = ents;
-	return 0;
+	*out = buf;
+	return e;
 }
 
 const char *grants_errtext(int e)
@@ -61,147 +31,145 @@ const char *grants_errtext(int e)
 	return e == EAGAIN ? "the set of grants keeps changing; giving up" : errno_text(e);
 }
 
-/* ---- allow / revoke / grants --------------------------------------- */
-
-int cmd_allow(int argc, char **argv)
+/* --tracer, --target and --ttl, all checked before anything is done. */
+static int allow_args(const struct args *a, pid_t *tracer, pid_t *target,
+		      uint32_t *ttl)
 {
-	static const struct option opts[] = {
-		{ "tracer", required_argument, NULL, OPT_TRACER },
-		{ "target", required_argument, NULL, OPT_TARGET },
-		{ "ttl",    required_argument, NULL, OPT_TTL },
-		{ "help",   no_argument,       NULL, OPT_HELP },
-		{ 0 }
-	};
-	const char *tracer_s = NULL, *target_s = NULL, *ttl_s = NULL;
-	struct aiguard_grant g;
-	pid_t tracer, target;
-	uint32_t ttl = 600;
-	int c, fd, e;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "+:t:T:h", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_TRACER: tracer_s = optarg; break;
-		case OPT_TARGET: target_s = optarg; break;
-		case OPT_TTL:    ttl_s = optarg; break;
-		case OPT_HELP:   usage_cmd(find_cmd("allow"), stdout); return EX_AG_OK;
-		default:         return bad_option(c, argv);
-		}
-	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (!tracer_s || !target_s)
+	if (!a->tracer || !a->target)
 		return usage_error("both --tracer PID and --target PID are required");
-	if (!parse_pid(tracer_s, &tracer))
-		return usage_error("invalid tracer pid '%s' (expected a positive decimal integer up to %d)",
-				   tracer_s, INT32_MAX);
-	if (!parse_pid(target_s, &target))
-		return usage_error("invalid target pid '%s' (expected a positive decimal integer up to %d)",
-				   target_s, INT32_MAX);
-	if (ttl_s && !parse_u32_range(ttl_s, 1, AIGUARD_GRANT_TTL_MAX, &ttl))
+	if ((rc = pid_arg("tracer ", a->tracer, tracer)) ||
+	    (rc = pid_arg("target ", a->target, target)))
+		return rc;
+	*ttl = 600;
+	if (a->ttl && !parse_u32_range(a->ttl, 1, AIGUARD_GRANT_TTL_MAX, ttl))
 		return usage_error("invalid ttl '%s' (expected 1 to %d seconds)",
-				   ttl_s, AIGUARD_GRANT_TTL_MAX);
-	fd = open_checked();
-	if (fd < 0)
-		return -fd;
-	memset(&g, 0, sizeof(g));
-	g.ttl_sec = ttl;
-	e = make_target(tracer, &g.tracer);
-	if (e) {
-		errmsg("tracer pid %d: %s", tracer, errno_text(e));
-		close(fd);
-		return errno_exit(e) == EX_AG_NOTPROT ? EX_AG_ERROR : errno_exit(e);
-	}
-	e = make_target(target, &g.target);
-	if (e) {
-		errmsg("target pid %d: %s", target, errno_text(e));
-		put_target(&g.tracer);
-		close(fd);
-		return errno_exit(e) == EX_AG_NOTPROT ? EX_AG_ERROR : errno_exit(e);
-	}
-	e = ioctl(fd, AIGUARD_IOC_GRANT, &g) ? errno : 0;
-	put_target(&g.tracer);
-	put_target(&g.target);
-	if (e) {
-		struct aiguard_process_info info;
-		int rc = errno_exit(e);
-
-		if (e == EINVAL && !query_pid(fd, target, &info) &&
-		    !(info.flags & AIGUARD_PROC_PROTECTED)) {
-			errmsg("target pid %d is not protected (a grant only opens a protected process)",
-			       target);
-			rc = EX_AG_NOTPROT;
-		} else if (e == ENOSPC) {
-			errmsg("too many grants (at most %d); see 'aiguard grants' and 'aiguard revoke'",
-			       AIGUARD_GRANTS_MAX);
-		} else if (e == ESRCH) {
-			errmsg("tracer %d or target %d: no such process", tracer, target);
-		} else {
-			errmsg("cannot grant access: %s", fail_text(fd, e));
-		}
-		close(fd);
-		return rc == EX_AG_NOTPROT && e != EINVAL ? EX_AG_ERROR : rc;
-	}
-	close(fd);
-	/* Only the id on stdout, for: ID=$(aiguard allow ...) */
-	printf("%" PRIu64 "\n", (uint64_t)g.id);
+				   a->ttl, AIGUARD_GRANT_TTL_MAX);
 	return EX_AG_OK;
 }
 
-int cmd_revoke(int argc, char **argv)
+/* make_target() for "tracer" or "target", saying why it failed. */
+static int name_process(const char *role, pid_t pid, struct aiguard_target *t)
+{
+	int e = make_target(pid, t);
+
+	if (e)
+		errmsg("%s pid %d: %s", role, pid, errno_text(e));
+	return e ? fail_exit(e) : EX_AG_OK;
+}
+
+/* Why GRANT failed, in words; returns the exit code. */
+static int grant_error(int fd, int e, pid_t tracer, pid_t target)
+{
+	struct aiguard_process_info info;
+
+	if (e == EINVAL && !query_pid(fd, target, &info) &&
+	    !(info.flags & AIGUARD_PROC_PROTECTED)) {
+		errmsg("target pid %d is not protected (a grant only opens a protected process)",
+		       target);
+		return EX_AG_NOTPROT;
+	}
+	if (e == ENOSPC)
+		errmsg("too many grants (at most %d); see 'aiguard grants' and 'aiguard revoke'",
+		       AIGUARD_GRANTS_MAX);
+	else if (e == ESRCH)
+		errmsg("tracer %d or target %d: no such process", tracer, target);
+	else
+		errmsg("cannot grant access: %s", fail_text(fd, e));
+	return fail_exit(e);
+}
+
+int cmd_allow(const struct args *a)
+{
+	struct aiguard_grant g;
+	pid_t tracer, target;
+	int fd, rc;
+
+	memset(&g, 0, sizeof(g));
+	rc = allow_args(a, &tracer, &target, &g.ttl_sec);
+	if (rc)
+		return rc;
+	fd = open_checked();
+	if (fd < 0)
+		return -fd;
+	rc = name_process("tracer", tracer, &g.tracer);
+	if (!rc && (rc = name_process("target", target, &g.target)))
+		put_target(&g.tracer);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	rc = ioctl(fd, AIGUARD_IOC_GRANT, &g) ? errno : 0;
+	put_target(&g.tracer);
+	put_target(&g.target);
+	if (rc)
+		rc = grant_error(fd, rc, tracer, target);
+	close(fd);
+	if (!rc)	/* only the id on stdout, for: ID=$(aiguard allow ...) */
+		printf("%" PRIu64 "\n", (uint64_t)g.id);
+	return rc;
+}
+
+int cmd_revoke(const struct args *a)
 {
 	struct aiguard_revoke r;
 	uint64_t id;
 	int fd, e;
 
-	if ((e = simple_opts(argc, argv, "revoke")))
-		return e < 0 ? EX_AG_OK : e;
-	if (argc - optind != 1)
-		return usage_error(argc - optind ? "too many arguments (one grant ID)"
-						 : "missing grant ID (see: aiguard grants)");
-	if (!parse_u64(argv[optind], &id))
+	if (a->argc != 1)
+		return usage_error(a->argc ? "too many arguments (one grant ID)"
+					   : "missing grant ID (see: aiguard grants)");
+	if (!parse_u64(a->argv[0], &id))
 		return usage_error("invalid grant ID '%s' (expected a decimal number)",
-				   argv[optind]);
+				   a->argv[0]);
 	fd = open_checked();
 	if (fd < 0)
 		return -fd;
 	memset(&r, 0, sizeof(r));
 	r.id = id;
-	if (ioctl(fd, AIGUARD_IOC_REVOKE, &r)) {
-		e = errno;
-		if (e == ENOENT)
-			errmsg("no grant with ID %" PRIu64 " (expired, revoked, or a process exited)", id);
-		else
-			errmsg("cannot revoke grant %" PRIu64 ": %s", id, fail_text(fd, e));
-		close(fd);
-		return errno_exit(e);
-	}
+	e = ioctl(fd, AIGUARD_IOC_REVOKE, &r) ? errno : 0;
+	if (e == ENOENT)
+		errmsg("no grant with ID %" PRIu64 " (expired, revoked, or a process exited)", id);
+	else if (e)
+		errmsg("cannot revoke grant %" PRIu64 ": %s", id, fail_text(fd, e));
 	close(fd);
+	if (e)
+		return errno_exit(e);
 	printf("grant %" PRIu64 ": revoked\n", id);
 	return EX_AG_OK;
 }
 
-int cmd_grants(int argc, char **argv)
+static void grant_entry(struct json *j, bool json, const struct aiguard_grant_info *g)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ 0 }
-	};
-	struct aiguard_grant_info *g = NULL;
-	uint32_t n = 0;
-	struct json j;
-	bool json = false;
-	int c, fd, e;
+	char tc[64], gc[64];
 
-	while ((c = getopt_long(argc, argv, "+:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_JSON: json = true; break;
-		case OPT_HELP: usage_cmd(find_cmd("grants"), stdout); return EX_AG_OK;
-		default:       return bad_option(c, argv);
-		}
+	read_comm((pid_t)g->tracer_pid, tc, sizeof(tc));
+	read_comm((pid_t)g->target_pid, gc, sizeof(gc));
+	if (!json) {
+		printf("%-8" PRIu64 " %-8u %-16s %-8u %-16s %7us %8u\n",
+		       (uint64_t)g->id, g->tracer_pid, printable(tc),
+		       g->target_pid, printable(gc), g->ttl_left_sec, g->uses);
+		return;
 	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+	json_object_begin(j);
+	json_ku64(j, "id", g->id);
+	json_ku64(j, "tracer_pid", g->tracer_pid);
+	json_kstr(j, "tracer_comm", tc);
+	json_ku64(j, "target_pid", g->target_pid);
+	json_kstr(j, "target_comm", gc);
+	json_ku64(j, "ttl_left_sec", g->ttl_left_sec);
+	json_ku64(j, "uses", g->uses);
+	json_object_end(j);
+}
+
+int cmd_grants(const struct args *a)
+{
+	struct aiguard_grant_info *g;
+	struct json j;
+	uint32_t n;
+	int fd, e;
+
 	fd = open_checked();
 	if (fd < 0)
 		return -fd;
@@ -209,44 +177,18 @@ int cmd_grants(int argc, char **argv)
 	close(fd);
 	if (e) {
 		errmsg("cannot list grants: %s", grants_errtext(e));
-		return errno_exit(e) == EX_AG_NOTPROT ? EX_AG_ERROR : errno_exit(e);
+		return fail_exit(e);
 	}
 	json_init(&j, stdout);
-	if (json) {
-		json_object_begin(&j);
-		json_ku64(&j, "total", n);
-		json_key(&j, "grants");
-		json_array_begin(&j);
-	} else {
+	if (a->json)
+		json_list_begin(&j, n, "grants");
+	else
 		printf("%-8s %-8s %-16s %-8s %-16s %8s %8s\n", "ID", "TRACER", "COMM",
 		       "TARGET", "COMM", "TTL", "USES");
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		char tc[64], gc[64];
-
-		read_comm((pid_t)g[i].tracer_pid, tc, sizeof(tc));
-		read_comm((pid_t)g[i].target_pid, gc, sizeof(gc));
-		if (json) {
-			json_object_begin(&j);
-			json_ku64(&j, "id", g[i].id);
-			json_ku64(&j, "tracer_pid", g[i].tracer_pid);
-			json_kstr(&j, "tracer_comm", tc);
-			json_ku64(&j, "target_pid", g[i].target_pid);
-			json_kstr(&j, "target_comm", gc);
-			json_ku64(&j, "ttl_left_sec", g[i].ttl_left_sec);
-			json_ku64(&j, "uses", g[i].uses);
-			json_object_end(&j);
-		} else {
-			printf("%-8" PRIu64 " %-8u %-16s %-8u %-16s %7us %8u\n",
-			       (uint64_t)g[i].id, g[i].tracer_pid, printable(tc),
-			       g[i].target_pid, printable(gc), g[i].ttl_left_sec,
-			       g[i].uses);
-		}
-	}
-	if (json) {
-		json_array_end(&j);
-		json_object_end(&j);
-	}
+	for (uint32_t i = 0; i < n; i++)
+		grant_entry(&j, a->json, &g[i]);
+	if (a->json)
+		json_list_end(&j);
 	free(g);
 	return EX_AG_OK;
 }

@@ -188,3 +188,17 @@ void json_kbool(struct json *j, const char *key, bool v)
 	json_key(j, key);
 	json_bool(j, v);
 }
+
+void json_list_begin(struct json *j, uint64_t total, const char *key)
+{
+	json_object_begin(j);
+	json_ku64(j, "total", total);
+	json_key(j, key);
+	json_array_begin(j);
+}
+
+void json_list_end(struct json *j)
+{
+	json_array_end(j);
+	json_object_end(j);
+}

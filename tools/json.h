@@ -41,4 +41,8 @@ void json_ku64(struct json *j, const char *key, uint64_t v);
 void json_kint(struct json *j, const char *key, long long v);
 void json_kbool(struct json *j, const char *key, bool v);
 
+/* {"total":N,"<key>":[ ... ]}: the shape of "list" and "grants". */
+void json_list_begin(struct json *j, uint64_t total, const char *key);
+void json_list_end(struct json *j);
+
 #endif /* AIGUARD_JSON_H */

@@ -5,11 +5,11 @@
  * through /dev/aiguard. See aiguard.8.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "opts.h"
 #include "tool.h"
 
 const char *progname = "aiguard";
@@ -78,7 +78,17 @@ static void usage_main(FILE *f)
 		progname, AIGUARD_LABEL_MAX - 1, exit_codes_help);
 }
 
-void usage_cmd(const struct cmd *c, FILE *f)
+struct cmd {
+	const char *name;
+	int (*fn)(const struct args *a);
+	unsigned int opts;	/* OPT_* it takes besides -h, --help */
+	unsigned int flags;
+	const char *usage;	/* what follows "Usage: aiguard NAME " */
+};
+#define CMD_NO_OPERANDS	1	/* nothing after the options */
+#define CMD_RAW		2	/* no option parsing: help */
+
+static void usage_cmd(const struct cmd *c, FILE *f)
 {
 	fprintf(f, "Usage: %s %s %s", progname, c->name, c->usage);
 	fprintf(f, "\n%s", exit_codes_help);
@@ -117,6 +127,15 @@ int errno_exit(int e)
 	}
 }
 
+/*
+ * errno_exit() for requests that are not about one process: ENOENT means
+ * "not protected" (exit 8) only there, and is a plain error elsewhere.
+ */
+int fail_exit(int e)
+{
+	return e == ENOENT ? EX_AG_ERROR : errno_exit(e);
+}
+
 const char *errno_text(int e)
 {
 	switch (e) {
@@ -132,16 +151,19 @@ const char *errno_text(int e)
 	}
 }
 
-static int cmd_help(int argc, char **argv)
+static const struct cmd *find_cmd(const char *name);
+
+/* help is parsed by itself: "help -h" is the general help. */
+static int cmd_help(const struct args *a)
 {
 	const struct cmd *c;
 
-	if (argc > 2)
+	if (a->argc > 1)
 		return usage_error("too many arguments");
-	if (argc == 2 && strcmp(argv[1], "-h") && strcmp(argv[1], "--help")) {
-		c = find_cmd(argv[1]);
+	if (a->argc == 1 && strcmp(a->argv[0], "-h") && strcmp(a->argv[0], "--help")) {
+		c = find_cmd(a->argv[0]);
 		if (!c || c->fn == cmd_help)
-			return usage_error("unknown command '%s'", argv[1]);
+			return usage_error("unknown command '%s'", a->argv[0]);
 		usage_cmd(c, stdout);
 		return EX_AG_OK;
 	}
@@ -150,7 +172,7 @@ static int cmd_help(int argc, char **argv)
 }
 
 static const struct cmd commands[] = {
-	{ "exec", cmd_exec,
+	{ "exec", cmd_exec, OPT_LABEL | OPT_PERMISSIVE | OPT_USER | OPT_GROUP, 0,
 	  "[--label L] [--permissive] [--user U] [--group G] [--] CMD [ARGS...]\n\n"
 	  "Protect the calling process, drop privileges if asked, then execute CMD\n"
 	  "in the same process (same pid). Children inherit the protection.\n\n"
@@ -162,7 +184,7 @@ static const struct cmd commands[] = {
 	  "  -g, --group G   primary group (name or numeric gid); required with a\n"
 	  "                  numeric uid that has no passwd entry\n"
 	  "  -h, --help      show this help\n" },
-	{ "protect", cmd_protect,
+	{ "protect", cmd_protect, OPT_LABEL | OPT_PERMISSIVE, 0,
 	  "[--label L] [--permissive] PID...\n\n"
 	  "Protect running processes (named by pidfd, race-free). Prefer 'exec':\n"
 	  "a process that already holds secrets, or /proc/PID/mem descriptors\n"
@@ -172,12 +194,12 @@ static const struct cmd commands[] = {
 	  "  -p, --permissive  audit only: denials are recorded (aiguard events)\n"
 	  "                  but allowed; refused once the policy is locked\n"
 	  "  -h, --help      show this help\n" },
-	{ "unprotect", cmd_unprotect,
+	{ "unprotect", cmd_unprotect, 0, 0,
 	  "PID...\n\n"
 	  "Remove protection from processes.\n"
 	  "When several pids fail, the exit status is the highest code.\n\n"
 	  "  -h, --help      show this help\n" },
-	{ "status", cmd_status,
+	{ "status", cmd_status, OPT_JSON, 0,
 	  "[--json] [PID]\n\n"
 	  "Without PID: the module ABI version, mode (enforcing or permissive),\n"
 	  "whether the policy is locked, the number of protected processes, audit\n"
@@ -188,13 +210,13 @@ static const struct cmd commands[] = {
 	  "With PID: whether that process is protected, its label and mode.\n\n"
 	  "  -j, --json      one JSON object on stdout\n"
 	  "  -h, --help      show this help\n" },
-	{ "list", cmd_list,
+	{ "list", cmd_list, OPT_JSON, CMD_NO_OPERANDS,
 	  "[--json]\n\n"
 	  "List protected processes: pid, label, mode (PERMISSIVE or enforcing)\n"
 	  "and command name.\n\n"
 	  "  -j, --json      one JSON object on stdout\n"
 	  "  -h, --help      show this help\n" },
-	{ "events", cmd_events,
+	{ "events", cmd_events, OPT_FOLLOW | OPT_JSON, CMD_NO_OPERANDS,
 	  "[--follow] [--json]\n\n"
 	  "Print the audit records in the module's ring, oldest first: denials\n"
 	  "(DENY), accesses permissive mode let through (AUDIT), grant uses and\n"
@@ -204,13 +226,13 @@ static const struct cmd commands[] = {
 	  "  -f, --follow    keep waiting for new records; exit 0 on SIGINT/SIGTERM\n"
 	  "  -j, --json      one JSON object per line\n"
 	  "  -h, --help      show this help\n" },
-	{ "permissive", cmd_permissive,
+	{ "permissive", cmd_permissive, 0, 0,
 	  "[on|off]\n\n"
 	  "Turn global permissive (audit-only) mode on or off: every decision is\n"
 	  "made and recorded (AUDIT records) but access is allowed. Without an\n"
 	  "argument, show the mode. Turning it on is refused once locked.\n\n"
 	  "  -h, --help      show this help\n" },
-	{ "allow", cmd_allow,
+	{ "allow", cmd_allow, OPT_TRACER | OPT_TARGET | OPT_TTL, CMD_NO_OPERANDS,
 	  "--tracer PID --target PID [--ttl SECONDS]\n\n"
 	  "Break-glass grant: let the one process PID of --tracer (not its\n"
 	  "children, not its user) access the protected process of --target, e.g.\n"
@@ -220,16 +242,16 @@ static const struct cmd commands[] = {
 	  "  -T, --target PID  the protected process it may access\n"
 	  "      --ttl SECONDS lifetime, 1 to 86400; default 600\n"
 	  "  -h, --help        show this help\n" },
-	{ "revoke", cmd_revoke,
+	{ "revoke", cmd_revoke, 0, 0,
 	  "ID\n\n"
 	  "End the grant ID (see 'aiguard grants'). Exit 8 if there is none.\n\n"
 	  "  -h, --help      show this help\n" },
-	{ "grants", cmd_grants,
+	{ "grants", cmd_grants, OPT_JSON, CMD_NO_OPERANDS,
 	  "[--json]\n\n"
 	  "List active grants: id, tracer, target, seconds left and uses.\n\n"
 	  "  -j, --json      one JSON object on stdout\n"
 	  "  -h, --help      show this help\n" },
-	{ "lock", cmd_lock,
+	{ "lock", cmd_lock, 0, CMD_NO_OPERANDS,
 	  "\n\n"
 	  "Seal the policy until reboot, without asking: from then on unprotect,\n"
 	  "permissive mode (global or per process), new grants and unloading the\n"
@@ -237,15 +259,15 @@ static const struct cmd commands[] = {
 	  "turning permissive mode off and revoking grants keep working.\n"
 	  "IRREVERSIBLE until the machine reboots. Locking twice succeeds.\n\n"
 	  "  -h, --help      show this help\n" },
-	{ "version", cmd_version,
+	{ "version", cmd_version, 0, CMD_NO_OPERANDS,
 	  "\n\n"
 	  "Print the tool version and the loaded module's ABI version.\n"
 	  "Exits 0 when the module is not loaded, 9 on an ABI mismatch.\n\n"
 	  "  -h, --help      show this help\n" },
-	{ "help", cmd_help, "[COMMAND]\n\nShow general or per-command help.\n" },
+	{ "help", cmd_help, 0, CMD_RAW, "[COMMAND]\n\nShow general or per-command help.\n" },
 };
 
-const struct cmd *find_cmd(const char *name)
+static const struct cmd *find_cmd(const char *name)
 {
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(commands[i].name, name) == 0)
@@ -253,42 +275,55 @@ const struct cmd *find_cmd(const char *name)
 	return NULL;
 }
 
+static int run_cmd(const struct cmd *cmd, int argc, char **argv)
+{
+	struct args a;
+	int rc;
+
+	if (cmd->flags & CMD_RAW) {
+		memset(&a, 0, sizeof(a));
+		a.argc = argc - 1;
+		a.argv = argv + 1;
+		return cmd->fn(&a);
+	}
+	rc = parse_args(argc, argv, cmd->opts, &a);
+	if (rc == ARGS_HELP) {
+		usage_cmd(cmd, stdout);
+		return EX_AG_OK;
+	}
+	if (rc)
+		return rc;
+	if ((cmd->flags & CMD_NO_OPERANDS) && a.argc)
+		return usage_error("unexpected argument '%s'", a.argv[0]);
+	return cmd->fn(&a);
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help",    no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 }
-	};
 	const struct cmd *cmd;
-	int c;
+	struct args a;
+	int rc;
 
 	if (argc < 1 || !argv[0])
 		return EX_AG_USAGE;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			usage_main(stdout);
-			return EX_AG_OK;
-		case 'V':
-			printf("aiguard %s (ABI %d)\n", AIGUARD_TOOL_VERSION,
-			       AIGUARD_ABI_VERSION);
-			return EX_AG_OK;
-		default:
-			return bad_option(c, argv);
-		}
+	rc = parse_args(argc, argv, OPT_VERSION, &a);
+	if (rc == ARGS_HELP) {
+		usage_main(stdout);
+		return EX_AG_OK;
 	}
-	if (optind >= argc) {
+	if (rc == ARGS_VERSION) {
+		printf("aiguard %s (ABI %d)\n", AIGUARD_TOOL_VERSION, AIGUARD_ABI_VERSION);
+		return EX_AG_OK;
+	}
+	if (rc)
+		return rc;
+	if (a.argc == 0) {
 		usage_main(stderr);
 		return EX_AG_USAGE;
 	}
-	cmd = find_cmd(argv[optind]);
+	cmd = find_cmd(a.argv[0]);
 	if (!cmd)
-		return usage_error("unknown command '%s'", argv[optind]);
+		return usage_error("unknown command '%s'", a.argv[0]);
 	cmdname = cmd->name;
-	argc -= optind;
-	argv += optind;
-	optind = 0;	/* reinitialise getopt for the command's own options */
-	return cmd->fn(argc, argv);
+	return run_cmd(cmd, a.argc, a.argv);
 }

@@ -3,46 +3,36 @@
  * aiguard(8) - the exec, protect and unprotect commands.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "opts.h"
 #include "tool.h"
 
-int cmd_exec(int argc, char **argv)
+/* The PROTECT request that --label and --permissive ask for. */
+static void protect_request(const struct args *a, struct aiguard_protect *p)
 {
-	static const struct option opts[] = {
-		{ "label", required_argument, NULL, OPT_LABEL },
-		{ "permissive", no_argument,  NULL, OPT_PERMISSIVE },
-		{ "user",  required_argument, NULL, OPT_USER },
-		{ "group", required_argument, NULL, OPT_GROUP },
-		{ "help",  no_argument,       NULL, OPT_HELP },
-		{ 0 }
-	};
-	struct aiguard_protect p;
-	const char *label = NULL, *user = NULL, *group = NULL;
-	bool permissive = false;
-	struct ids ids;
-	int c, fd, rc;
+	memset(p, 0, sizeof(*p));
+	if (a->permissive)
+		p->flags = AIGUARD_PROTECT_PERMISSIVE;
+	if (a->label)
+		memcpy(p->label, a->label, strlen(a->label));
+}
 
-	while ((c = getopt_long(argc, argv, "+:l:pu:g:h", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_LABEL: label = optarg; break;
-		case OPT_PERMISSIVE: permissive = true; break;
-		case OPT_USER:  user = optarg; break;
-		case OPT_GROUP: group = optarg; break;
-		case OPT_HELP:  usage_cmd(find_cmd("exec"), stdout); return EX_AG_OK;
-		default:        return bad_option(c, argv);
-		}
-	}
-	if (optind >= argc)
+int cmd_exec(const struct args *a)
+{
+	struct aiguard_protect p;
+	struct ids ids;
+	int fd, rc;
+
+	if (a->argc == 0)
 		return usage_error("missing command to execute");
-	if (label && (rc = check_label(label)))
+	if (a->label && (rc = check_label(a->label)))
 		return rc;
 	/* Resolve names before any side effect. */
-	rc = resolve_ids(user, group, &ids);
+	rc = resolve_ids(a->user, a->group, &ids);
 	if (rc)
 		return rc;
 
@@ -51,12 +41,8 @@ int cmd_exec(int argc, char **argv)
 		free_ids(&ids);
 		return -fd;
 	}
-	memset(&p, 0, sizeof(p));
+	protect_request(a, &p);
 	p.target.type = AIGUARD_TARGET_SELF;
-	if (permissive)
-		p.flags = AIGUARD_PROTECT_PERMISSIVE;
-	if (label)
-		memcpy(p.label, label, strlen(label));
 	if (ioctl(fd, AIGUARD_IOC_PROTECT, &p)) {
 		int e = errno;
 
@@ -72,41 +58,22 @@ int cmd_exec(int argc, char **argv)
 	if (rc)
 		return rc;
 
-	execvp(argv[optind], &argv[optind]);
+	execvp(a->argv[0], a->argv);
 	rc = errno;
-	errmsg("cannot execute '%s': %s", argv[optind], strerror(rc));
+	errmsg("cannot execute '%s': %s", a->argv[0], strerror(rc));
 	return rc == ENOENT ? EX_AG_EXEC_NOENT : EX_AG_EXEC_FAIL;
 }
 
-static int worse(int a, int b)
-{
-	return b > a ? b : a;
-}
+/* One pid's request: says how it went, returns its exit code. */
+typedef int (*pid_fn)(int fd, pid_t pid, const struct args *a);
 
-int cmd_protect(int argc, char **argv)
+/* fn on every pid operand; when several fail, the highest code wins. */
+static int each_pid(const struct args *a, pid_fn fn)
 {
-	static const struct option opts[] = {
-		{ "label", required_argument, NULL, OPT_LABEL },
-		{ "permissive", no_argument,  NULL, OPT_PERMISSIVE },
-		{ "help",  no_argument,       NULL, OPT_HELP },
-		{ 0 }
-	};
-	const char *label = NULL;
-	bool permissive = false;
 	pid_t *pids;
-	int c, fd, rc, worst = EX_AG_OK;
+	int fd, rc, worst = EX_AG_OK;
 
-	while ((c = getopt_long(argc, argv, "+:l:ph", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_LABEL: label = optarg; break;
-		case OPT_PERMISSIVE: permissive = true; break;
-		case OPT_HELP:  usage_cmd(find_cmd("protect"), stdout); return EX_AG_OK;
-		default:        return bad_option(c, argv);
-		}
-	}
-	if (label && (rc = check_label(label)))
-		return rc;
-	rc = parse_pids(argc - optind, argv + optind, &pids);
+	rc = parse_pids(a, &pids);
 	if (rc)
 		return rc;
 	fd = open_checked();
@@ -114,82 +81,63 @@ int cmd_protect(int argc, char **argv)
 		free(pids);
 		return -fd;
 	}
-	for (int i = 0; i < argc - optind; i++) {
-		struct aiguard_protect p;
-		int e;
-
-		memset(&p, 0, sizeof(p));
-		if (permissive)
-			p.flags = AIGUARD_PROTECT_PERMISSIVE;
-		if (label)
-			memcpy(p.label, label, strlen(label));
-		e = make_target(pids[i], &p.target);
-		if (!e) {
-			e = ioctl(fd, AIGUARD_IOC_PROTECT, &p) ? errno : 0;
-			put_target(&p.target);
-		}
-		if (e) {
-			struct aiguard_process_info info;
-
-			if (e == EEXIST && !query_pid(fd, pids[i], &info) &&
-			    (info.flags & AIGUARD_PROC_PROTECTED))
-				errmsg("pid %d: already protected with label '%s'",
-				       pids[i], info.label);
-			else
-				errmsg("pid %d: %s", pids[i], fail_text(fd, e));
-			worst = worse(worst, errno_exit(e));
-			continue;
-		}
-		p.label[AIGUARD_LABEL_MAX - 1] = '\0';
-		printf("pid %d: protected, label %s%s\n", pids[i], p.label,
-		       permissive ? " (permissive)" : "");
+	for (int i = 0; i < a->argc; i++) {
+		rc = fn(fd, pids[i], a);
+		if (rc > worst)
+			worst = rc;
 	}
 	close(fd);
 	free(pids);
 	return worst;
 }
 
-int cmd_unprotect(int argc, char **argv)
+static int protect_pid(int fd, pid_t pid, const struct args *a)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ 0 }
-	};
-	pid_t *pids;
-	int c, fd, rc, worst = EX_AG_OK;
+	struct aiguard_process_info info;
+	struct aiguard_protect p;
+	int e;
 
-	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_HELP: usage_cmd(find_cmd("unprotect"), stdout); return EX_AG_OK;
-		default:       return bad_option(c, argv);
-		}
-	}
-	rc = parse_pids(argc - optind, argv + optind, &pids);
-	if (rc)
+	protect_request(a, &p);
+	e = target_ioctl(fd, AIGUARD_IOC_PROTECT, &p, &p.target, pid);
+	if (e == EEXIST && !query_pid(fd, pid, &info) &&
+	    (info.flags & AIGUARD_PROC_PROTECTED))
+		errmsg("pid %d: already protected with label '%s'", pid, info.label);
+	else if (e)
+		errmsg("pid %d: %s", pid, fail_text(fd, e));
+	if (e)
+		return errno_exit(e);
+	p.label[AIGUARD_LABEL_MAX - 1] = '\0';
+	printf("pid %d: protected, label %s%s\n", pid, p.label,
+	       a->permissive ? " (permissive)" : "");
+	return EX_AG_OK;
+}
+
+int cmd_protect(const struct args *a)
+{
+	int rc;
+
+	if (a->label && (rc = check_label(a->label)))
 		return rc;
-	fd = open_checked();
-	if (fd < 0) {
-		free(pids);
-		return -fd;
-	}
-	for (int i = 0; i < argc - optind; i++) {
-		struct aiguard_unprotect u;
-		int e;
+	return each_pid(a, protect_pid);
+}
 
-		memset(&u, 0, sizeof(u));
-		e = make_target(pids[i], &u.target);
-		if (!e) {
-			e = ioctl(fd, AIGUARD_IOC_UNPROTECT, &u) ? errno : 0;
-			put_target(&u.target);
-		}
-		if (e) {
-			errmsg("pid %d: %s", pids[i], fail_text(fd, e));
-			worst = worse(worst, errno_exit(e));
-			continue;
-		}
-		printf("pid %d: unprotected\n", pids[i]);
+static int unprotect_pid(int fd, pid_t pid, const struct args *a)
+{
+	struct aiguard_unprotect u;
+	int e;
+
+	(void)a;
+	memset(&u, 0, sizeof(u));
+	e = target_ioctl(fd, AIGUARD_IOC_UNPROTECT, &u, &u.target, pid);
+	if (e) {
+		errmsg("pid %d: %s", pid, fail_text(fd, e));
+		return errno_exit(e);
 	}
-	close(fd);
-	free(pids);
-	return worst;
+	printf("pid %d: unprotected\n", pid);
+	return EX_AG_OK;
+}
+
+int cmd_unprotect(const struct args *a)
+{
+	return each_pid(a, unprotect_pid);
 }

@@ -37,48 +37,38 @@ extern const char *progname;
 void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int errno_exit(int e);
+int fail_exit(int e);
 const char *errno_text(int e);
 
-typedef int (*cmd_fn)(int argc, char **argv);
-struct cmd {
-	const char *name;
-	cmd_fn fn;
-	const char *usage;
-};
-const struct cmd *find_cmd(const char *name);
-void usage_cmd(const struct cmd *c, FILE *f);
+/* The commands; main.c has their table. */
+struct args;
+int cmd_exec(const struct args *a);		/* protect.c */
+int cmd_protect(const struct args *a);
+int cmd_unprotect(const struct args *a);
+int cmd_status(const struct args *a);		/* status.c */
+int cmd_list(const struct args *a);
+int cmd_version(const struct args *a);
+int cmd_events(const struct args *a);		/* events.c */
+int cmd_permissive(const struct args *a);	/* mode.c */
+int cmd_lock(const struct args *a);
+int cmd_allow(const struct args *a);		/* grants.c */
+int cmd_revoke(const struct args *a);
+int cmd_grants(const struct args *a);
 
-int cmd_exec(int argc, char **argv);		/* protect.c */
-int cmd_protect(int argc, char **argv);
-int cmd_unprotect(int argc, char **argv);
-int cmd_status(int argc, char **argv);		/* status.c */
-int cmd_list(int argc, char **argv);
-int cmd_version(int argc, char **argv);
-int cmd_events(int argc, char **argv);		/* events.c */
-int cmd_permissive(int argc, char **argv);	/* mode.c */
-int cmd_lock(int argc, char **argv);
-int cmd_allow(int argc, char **argv);		/* grants.c */
-int cmd_revoke(int argc, char **argv);
-int cmd_grants(int argc, char **argv);
-
-/* opts.c */
-enum { OPT_HELP = 'h', OPT_LABEL = 'l', OPT_USER = 'u', OPT_GROUP = 'g',
-       OPT_JSON = 'j', OPT_PERMISSIVE = 'p', OPT_FOLLOW = 'f',
-       OPT_TRACER = 't', OPT_TARGET = 'T', OPT_TTL = 256 };
-int bad_option(int c, char **argv);
-int simple_opts(int argc, char **argv, const char *name);
-int parse_pids(int argc, char **argv, pid_t **out);
-int check_label(const char *label);
-
-/* dev.c */
+/* dev.c: talking to the module. Functions return an errno unless said. */
+int open_dev(bool quiet);		/* fd, or -exit code */
+int open_checked(void);			/* open_dev() + ABI check: fd, or -exit code */
+int get_version(int fd, struct aiguard_version *v, bool quiet); /* exit code */
 int get_status(int fd, struct aiguard_status *st);
+int read_status(int fd, struct aiguard_status *st);	/* exit code */
 const char *fail_text(int fd, int e);
-int open_dev(bool quiet);
-int get_version(int fd, struct aiguard_version *v, bool quiet);
-int open_checked(void);
 int make_target(pid_t pid, struct aiguard_target *t);
 void put_target(struct aiguard_target *t);
+int target_ioctl(int fd, unsigned long req, void *arg,
+		 struct aiguard_target *t, pid_t pid);
 int query_pid(int fd, pid_t pid, struct aiguard_process_info *info);
+int fetch_list(int fd, unsigned long req, size_t size, uint32_t spare,
+	       void **out, uint32_t *n);
 
 /* grants.c */
 int fetch_grants(int fd, struct aiguard_grant_info **out, uint32_t *n);
