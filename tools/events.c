@@ -31,36 +31,26 @@
 #define PT_MODE_FSCREDS		0x08
 #define PT_MODE_REALCREDS	0x10
 
-static const char *const hook_names[AIGUARD_HOOK_NR] = {
-	[AIGUARD_HOOK_PTRACE_ACCESS]	= "ptrace_access",
-	[AIGUARD_HOOK_PTRACE_TRACEME]	= "ptrace_traceme",
-	[AIGUARD_HOOK_PERF_EVENT]	= "perf_event",
-	[AIGUARD_HOOK_TASK_PRCTL]	= "task_prctl",
-	[AIGUARD_HOOK_COREDUMP]		= "coredump",
-	[AIGUARD_HOOK_EXEC]		= "exec",
-	[AIGUARD_HOOK_TASK_ALLOC]	= "task_alloc",
-	[AIGUARD_HOOK_LOCKED_DOWN]	= "locked_down",
+/* Indexed by enum aiguard_hook and enum aiguard_event_type (ABI: fixed). */
+static const char *const hook_names[] = {
+	"ptrace_access", "ptrace_traceme", "perf_event", "task_prctl",
+	"coredump", "exec", "task_alloc", "locked_down",
 };
+/* JSON names; the text form prints them in upper case. */
+static const char *const type_names[] = {
+	NULL, "deny", "audit", "grant_used", "protect", "unprotect",
+	"grant_add", "grant_end", "lock", "mode", "dropped", "tamper",
+};
+
+_Static_assert(sizeof(hook_names) / sizeof(hook_names[0]) == AIGUARD_HOOK_NR,
+	       "a name for every hook");
+_Static_assert(sizeof(type_names) / sizeof(type_names[0]) == AIGUARD_EVENT_TAMPER + 1,
+	       "a name for every record type");
 
 const char *hook_name(unsigned int hook)
 {
 	return hook < AIGUARD_HOOK_NR ? hook_names[hook] : NULL;
 }
-
-/* JSON names; the text form prints them in upper case. */
-static const char *const type_names[] = {
-	[AIGUARD_EVENT_DENY]		= "deny",
-	[AIGUARD_EVENT_AUDIT]		= "audit",
-	[AIGUARD_EVENT_GRANT_USED]	= "grant_used",
-	[AIGUARD_EVENT_PROTECT]		= "protect",
-	[AIGUARD_EVENT_UNPROTECT]	= "unprotect",
-	[AIGUARD_EVENT_GRANT_ADD]	= "grant_add",
-	[AIGUARD_EVENT_GRANT_END]	= "grant_end",
-	[AIGUARD_EVENT_LOCK]		= "lock",
-	[AIGUARD_EVENT_MODE]		= "mode",
-	[AIGUARD_EVENT_DROPPED]		= "dropped",
-	[AIGUARD_EVENT_TAMPER]		= "tamper",
-};
 
 const char *event_type_name(unsigned int type)
 {

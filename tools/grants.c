@@ -140,13 +140,14 @@ int cmd_revoke(const struct args *a)
 	return EX_AG_OK;
 }
 
-static void grant_entry(struct json *j, bool json, const struct aiguard_grant_info *g)
+static void grant_entry(struct json *j, const void *ent)
 {
+	const struct aiguard_grant_info *g = ent;
 	char tc[64], gc[64];
 
 	read_comm((pid_t)g->tracer_pid, tc, sizeof(tc));
 	read_comm((pid_t)g->target_pid, gc, sizeof(gc));
-	if (!json) {
+	if (!j) {
 		printf("%-8" PRIu64 " %-8u %-16s %-8u %-16s %7us %8u\n",
 		       (uint64_t)g->id, g->tracer_pid, printable(tc),
 		       g->target_pid, printable(gc), g->ttl_left_sec, g->uses);
@@ -166,7 +167,7 @@ static void grant_entry(struct json *j, bool json, const struct aiguard_grant_in
 int cmd_grants(const struct args *a)
 {
 	struct aiguard_grant_info *g;
-	struct json j;
+	char header[80];
 	uint32_t n;
 	int fd, e;
 
@@ -179,16 +180,9 @@ int cmd_grants(const struct args *a)
 		errmsg("cannot list grants: %s", grants_errtext(e));
 		return fail_exit(e);
 	}
-	json_init(&j, stdout);
-	if (a->json)
-		json_list_begin(&j, n, "grants");
-	else
-		printf("%-8s %-8s %-16s %-8s %-16s %8s %8s\n", "ID", "TRACER", "COMM",
-		       "TARGET", "COMM", "TTL", "USES");
-	for (uint32_t i = 0; i < n; i++)
-		grant_entry(&j, a->json, &g[i]);
-	if (a->json)
-		json_list_end(&j);
+	snprintf(header, sizeof(header), "%-8s %-8s %-16s %-8s %-16s %8s %8s\n",
+		 "ID", "TRACER", "COMM", "TARGET", "COMM", "TTL", "USES");
+	print_listing(a->json, "grants", header, g, sizeof(*g), n, grant_entry);
 	free(g);
 	return EX_AG_OK;
 }

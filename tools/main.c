@@ -15,16 +15,22 @@
 const char *progname = "aiguard";
 static const char *cmdname;	/* current command, for messages */
 
+/* "aiguard: COMMAND: message" on stderr, without the newline. */
+static void vmessage(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", progname);
+	if (cmdname)
+		fprintf(stderr, "%s: ", cmdname);
+	vfprintf(stderr, fmt, ap);
+}
+
 void errmsg(const char *fmt, ...)
 {
 	va_list ap;
 
 	fflush(stdout);
-	fprintf(stderr, "%s: ", progname);
-	if (cmdname)
-		fprintf(stderr, "%s: ", cmdname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmessage(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -98,11 +104,8 @@ int usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", progname);
-	if (cmdname)
-		fprintf(stderr, "%s: ", cmdname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmessage(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry '%s %s%s--help'.\n", progname,
 		cmdname ? cmdname : "", cmdname ? " " : "");

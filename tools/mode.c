@@ -62,12 +62,11 @@ int cmd_permissive(const struct args *a)
 	return rc;
 }
 
-int cmd_lock(const struct args *a)
+int cmd_lock(const struct args *a UNUSED)
 {
 	struct aiguard_lock l;
 	int fd, e;
 
-	(void)a;
 	fd = open_checked();
 	if (fd < 0)
 		return -fd;

@@ -121,12 +121,11 @@ int cmd_protect(const struct args *a)
 	return each_pid(a, protect_pid);
 }
 
-static int unprotect_pid(int fd, pid_t pid, const struct args *a)
+static int unprotect_pid(int fd, pid_t pid, const struct args *a UNUSED)
 {
 	struct aiguard_unprotect u;
 	int e;
 
-	(void)a;
 	memset(&u, 0, sizeof(u));
 	e = target_ioctl(fd, AIGUARD_IOC_UNPROTECT, &u, &u.target, pid);
 	if (e) {

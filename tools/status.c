@@ -227,21 +227,22 @@ int cmd_status(const struct args *a)
 	return rc;
 }
 
-static void list_entry(struct json *j, bool json, struct aiguard_process_info *p)
+static void list_entry(struct json *j, const void *ent)
 {
-	bool perm = p->flags & AIGUARD_PROC_PERMISSIVE;
+	struct aiguard_process_info p = *(const struct aiguard_process_info *)ent;
+	bool perm = p.flags & AIGUARD_PROC_PERMISSIVE;
 	char comm[64];
 
-	p->label[AIGUARD_LABEL_MAX - 1] = '\0';
-	read_comm((pid_t)p->pid, comm, sizeof(comm));
-	if (!json) {
-		printf("%-8u %-32s %-10s %s\n", p->pid, p->label,
+	p.label[AIGUARD_LABEL_MAX - 1] = '\0';
+	read_comm((pid_t)p.pid, comm, sizeof(comm));
+	if (!j) {
+		printf("%-8u %-32s %-10s %s\n", p.pid, p.label,
 		       perm ? "PERMISSIVE" : "enforcing", printable(comm));
 		return;
 	}
 	json_object_begin(j);
-	json_ku64(j, "pid", p->pid);
-	json_kstr(j, "label", p->label);
+	json_ku64(j, "pid", p.pid);
+	json_kstr(j, "label", p.label);
 	json_kstr(j, "comm", comm);
 	/* "permissive" only when set: the object stays as before. */
 	if (perm)
@@ -251,16 +252,16 @@ static void list_entry(struct json *j, bool json, struct aiguard_process_info *p
 
 int cmd_list(const struct args *a)
 {
-	struct aiguard_process_info *ents;
-	struct json j;
+	char header[80];
 	uint32_t n;
-	void *buf;
+	void *ents;
 	int fd, e;
 
 	fd = open_checked();
 	if (fd < 0)
 		return -fd;
-	e = fetch_list(fd, AIGUARD_IOC_LIST, sizeof(*ents), 16, &buf, &n);
+	e = fetch_list(fd, AIGUARD_IOC_LIST, sizeof(struct aiguard_process_info),
+		       16, &ents, &n);
 	close(fd);
 	if (e == EAGAIN)
 		errmsg("the set of protected processes keeps changing; giving up");
@@ -268,26 +269,19 @@ int cmd_list(const struct args *a)
 		errmsg("cannot list protected processes: %s", errno_text(e));
 	if (e)
 		return fail_exit(e);
-	ents = buf;
-	json_init(&j, stdout);
-	if (a->json)
-		json_list_begin(&j, n, "processes");
-	else
-		printf("%-8s %-32s %-10s %s\n", "PID", "LABEL", "MODE", "COMM");
-	for (uint32_t i = 0; i < n; i++)
-		list_entry(&j, a->json, &ents[i]);
-	if (a->json)
-		json_list_end(&j);
+	snprintf(header, sizeof(header), "%-8s %-32s %-10s %s\n",
+		 "PID", "LABEL", "MODE", "COMM");
+	print_listing(a->json, "processes", header, ents,
+		      sizeof(struct aiguard_process_info), n, list_entry);
 	free(ents);
 	return EX_AG_OK;
 }
 
-int cmd_version(const struct args *a)
+int cmd_version(const struct args *a UNUSED)
 {
 	struct aiguard_version v;
 	int fd, rc;
 
-	(void)a;
 	printf("aiguard tool %s (ABI %d)\n", AIGUARD_TOOL_VERSION, AIGUARD_ABI_VERSION);
 	fd = open_dev(true);
 	if (fd == -EX_AG_NOMODULE) {

@@ -31,6 +31,8 @@ enum {
 	EX_AG_EXEC_NOENT = 127,	/* exec: command not found */
 };
 
+#define UNUSED	__attribute__((unused))
+
 extern const char *progname;
 
 /* main.c: messages, help, exit codes, commands. */
@@ -83,6 +85,10 @@ bool parse_u64(const char *s, uint64_t *out);
 const char *label_error(const char *label);
 void read_comm(pid_t pid, char *buf, size_t len);
 char *printable(char *s);
+struct json;
+void print_listing(bool json, const char *key, const char *header,
+		   const void *ents, size_t size, uint32_t n,
+		   void (*entry)(struct json *j, const void *ent));
 
 /* events.c: names and audit record rendering. */
 const char *hook_name(unsigned int hook);		/* NULL if unknown */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "tool.h"
 
 /* Decimal digits only: no sign, no blanks, no "0x", no trailing junk. */
@@ -122,4 +123,26 @@ char *printable(char *s)
 		if (*p < 0x20 || *p >= 0x7f)
 			*p = '?';
 	return s;
+}
+
+/*
+ * The output of "list" and "grants": a header line, then entry(NULL, e)
+ * prints each entry as a line; with --json, {"total":N,"<key>":[...]} and
+ * entry(j, e) writes each as an object.
+ */
+void print_listing(bool json, const char *key, const char *header,
+		   const void *ents, size_t size, uint32_t n,
+		   void (*entry)(struct json *j, const void *ent))
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	if (json)
+		json_list_begin(&j, n, key);
+	else
+		fputs(header, stdout);
+	for (uint32_t i = 0; i < n; i++)
+		entry(json ? &j : NULL, (const char *)ents + (size_t)i * size);
+	if (json)
+		json_list_end(&j);
 }
