@@ -3,6 +3,7 @@
 #
 # Host-side tests of the aiguard tool (no module needed):
 #   sh tools/tests/run.sh /path/to/dynamic/aiguard
+# 0. the JSON writer on its own (json_test.c);
 # 1. without a module: exit 3 and "modprobe aiguard";
 # 2. against an LD_PRELOAD stand-in of /dev/aiguard (mock_aiguard.c):
 #    tests/e2e/t_tool.sh, ABI mismatch, JSON validity, and the operations
@@ -51,6 +52,16 @@ cc -shared -fPIC -O2 -Wall -Wextra -Werror -I"$ROOT/uapi" \
 cp "$AG" "$W/aiguard"
 chmod 755 "$W/aiguard" "$W/mock.so"
 A=$W/aiguard
+
+cc -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -I"$HERE/.." -o "$W/json_test" \
+	"$HERE/json_test.c" "$HERE/../json.c" || exit 1
+"$W/json_test" >"$W/out" 2>&1; r=$?
+t "JSON writer: escapes, UTF-8 checks, commas, nesting (json_test.c)" "[ $r -eq 0 ]"
+if $HAVE_PY; then
+	"$W/json_test" all >"$W/all.json" 2>"$W/out"
+	t "JSON writer: bytes 0x01-0xff make valid JSON, non-UTF-8 as U+FFFD" \
+		"py '$W/all.json' 'd==\"\".join(chr(i) if i<128 else chr(0xfffd) for i in range(1,256))'"
+fi
 
 "$A" status >"$W/out" 2>&1; r=$?
 t "no module: status exits 3" "[ $r -eq 3 ]"
