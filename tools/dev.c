@@ -221,14 +221,16 @@ int fetch_list(int fd, unsigned long req, size_t size, uint32_t spare,
 			*out = ents;
 			return 0;
 		}
-		e = EAGAIN;
-		if (tries >= 8)
+		if (tries >= 8) {
+			e = EAGAIN;
 			break;
+		}
 		cap = total + total / 4 + spare;
-		e = ENOMEM;
 		m = realloc(ents, (size_t)cap * size);
-		if (!m)
+		if (!m) {
+			e = ENOMEM;
 			break;
+		}
 		ents = m;
 	}
 	free(ents);

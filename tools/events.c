@@ -87,13 +87,6 @@ void format_time_ns(char *buf, size_t len, uint64_t ns)
 	snprintf(buf + n, len - n, ".%03uZ", ms);
 }
 
-/* Text output of an untrusted string: printable ASCII only. */
-void print_safe(FILE *f, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		fputc(*p >= 0x20 && *p < 0x7f ? *p : '?', f);
-}
-
 /*
  * The names of the PTRACE_MODE_* bits in @detail, "+"-separated, into buf;
  * bits without a name are appended as one hex number.

@@ -85,6 +85,7 @@ bool parse_u64(const char *s, uint64_t *out);
 const char *label_error(const char *label);
 void read_comm(pid_t pid, char *buf, size_t len);
 char *printable(char *s);
+void print_safe(FILE *f, const char *s);
 struct json;
 void print_listing(bool json, const char *key, const char *header,
 		   const void *ents, size_t size, uint32_t n,
@@ -94,7 +95,6 @@ void print_listing(bool json, const char *key, const char *header,
 const char *hook_name(unsigned int hook);		/* NULL if unknown */
 const char *event_type_name(unsigned int type);	/* NULL if unknown */
 void format_time_ns(char *buf, size_t len, uint64_t ns);
-void print_safe(FILE *f, const char *s);
 size_t events_render(FILE *f, const unsigned char *buf, size_t len, bool json,
 		     bool *bad);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * aiguard(8) - strict parsers.
+ * aiguard(8) - strict parsers, /proc/PID/comm, safe text output, and the
+ * layout of "list" and "grants".
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -116,13 +117,29 @@ void read_comm(pid_t pid, char *buf, size_t len)
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
-/* For text output: comm is chosen by the process, keep it to printable ASCII. */
+/*
+ * Text output of untrusted strings (comm is chosen by the process):
+ * printable ASCII only, anything else becomes '?', so that a string can
+ * neither fake another line nor drive the terminal.
+ */
+static bool is_printable(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f;
+}
+
+/* s itself, made printable. */
 char *printable(char *s)
 {
 	for (unsigned char *p = (unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p >= 0x7f)
+		if (!is_printable(*p))
 			*p = '?';
 	return s;
+}
+
+void print_safe(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		fputc(is_printable(*p) ? *p : '?', f);
 }
 
 /*
