@@ -25,83 +25,137 @@ struct pwinfo {
 	char *name;
 };
 
-#ifdef AIGUARD_NO_NSS
-/* Files-only lookups for static builds. by_name == NULL: look up by uid. */
-static int lookup_passwd(const char *by_name, uid_t by_uid, struct pwinfo *pi)
+/* pwinfo from a passwd entry; 0 if out of memory. */
+static int fill_pwinfo(const struct passwd *pw, struct pwinfo *pi)
 {
-	FILE *f = fopen("/etc/passwd", "re");
-	struct passwd *pw;
-	int found = 0;
+	pi->uid = pw->pw_uid;
+	pi->gid = pw->pw_gid;
+	pi->name = strdup(pw->pw_name);
+	return pi->name != NULL;
+}
+
+#ifdef AIGUARD_NO_NSS
+/*
+ * Files-only lookups for static builds: fn on each entry of a database
+ * file until it returns non-zero, which is returned (0: none matched).
+ */
+static int each_entry(const char *path, void *(*next)(FILE *),
+		      int (*fn)(void *ent, void *ctx), void *ctx)
+{
+	FILE *f = fopen(path, "re");
+	void *ent;
+	int r = 0;
 
 	if (!f)
 		return 0;
-	while ((pw = fgetpwent(f))) {
-		if (by_name ? strcmp(pw->pw_name, by_name) == 0
-			    : pw->pw_uid == by_uid) {
-			pi->uid = pw->pw_uid;
-			pi->gid = pw->pw_gid;
-			pi->name = strdup(pw->pw_name);
-			found = pi->name != NULL;
-			break;
-		}
-	}
+	while (!r && (ent = next(f)))
+		r = fn(ent, ctx);
 	fclose(f);
-	return found;
+	return r;
+}
+
+static void *next_passwd(FILE *f)
+{
+	return fgetpwent(f);
+}
+
+static void *next_group(FILE *f)
+{
+	return fgetgrent(f);
+}
+
+struct pw_query {
+	const char *name;	/* NULL: look up by uid */
+	uid_t uid;
+	struct pwinfo *pi;
+};
+
+static int passwd_match(void *ent, void *ctx)
+{
+	const struct passwd *pw = ent;
+	const struct pw_query *q = ctx;
+
+	if (q->name ? strcmp(pw->pw_name, q->name) != 0 : pw->pw_uid != q->uid)
+		return 0;
+	return fill_pwinfo(pw, q->pi) ? 1 : -1;
+}
+
+/* by_name == NULL: look up by uid. */
+static int lookup_passwd(const char *by_name, uid_t by_uid, struct pwinfo *pi)
+{
+	struct pw_query q = { by_name, by_uid, pi };
+
+	return each_entry("/etc/passwd", next_passwd, passwd_match, &q) > 0;
+}
+
+struct gr_query {
+	const char *name;
+	gid_t gid;
+};
+
+static int group_match(void *ent, void *ctx)
+{
+	const struct group *gr = ent;
+	struct gr_query *q = ctx;
+
+	if (strcmp(gr->gr_name, q->name) != 0)
+		return 0;
+	q->gid = gr->gr_gid;
+	return 1;
 }
 
 static int lookup_group(const char *name, gid_t *gid)
 {
-	FILE *f = fopen("/etc/group", "re");
-	struct group *gr;
-	int found = 0;
+	struct gr_query q = { name, 0 };
 
-	if (!f)
+	if (!each_entry("/etc/group", next_group, group_match, &q))
 		return 0;
-	while ((gr = fgetgrent(f))) {
-		if (strcmp(gr->gr_name, name) == 0) {
-			*gid = gr->gr_gid;
-			found = 1;
-			break;
-		}
+	*gid = q.gid;
+	return 1;
+}
+
+struct gr_list {
+	const char *user;
+	gid_t *g;	/* the primary gid first */
+	int n;
+};
+
+/* Add the group if it lists the user. -1: out of memory. */
+static int add_member_group(void *ent, void *ctx)
+{
+	const struct group *gr = ent;
+	struct gr_list *l = ctx;
+	gid_t *ng;
+
+	if (gr->gr_gid == l->g[0])
+		return 0;
+	for (char **m = gr->gr_mem; m && *m; m++) {
+		if (strcmp(*m, l->user) != 0)
+			continue;
+		ng = realloc(l->g, (size_t)(l->n + 1) * sizeof(*ng));
+		if (!ng)
+			return -1;
+		l->g = ng;
+		l->g[l->n++] = gr->gr_gid;
+		break;
 	}
-	fclose(f);
-	return found;
+	return 0;
 }
 
 /* Primary gid plus every /etc/group entry that lists the user. */
 static int collect_groups(const char *user, gid_t gid, gid_t **out, int *n)
 {
-	FILE *f = fopen("/etc/group", "re");
-	struct group *gr;
-	gid_t *g = malloc(sizeof(*g));
-	int cnt = 1;
+	struct gr_list l = { user, malloc(sizeof(gid_t)), 1 };
 
-	if (!g)
+	if (!l.g)
 		return -1;
-	g[0] = gid;
-	if (f) {
-		while ((gr = fgetgrent(f))) {
-			if (gr->gr_gid == gid)
-				continue;
-			for (char **m = gr->gr_mem; m && *m; m++) {
-				if (strcmp(*m, user) == 0) {
-					gid_t *ng = realloc(g, (size_t)(cnt + 1) * sizeof(*g));
-
-					if (!ng) {
-						free(g);
-						fclose(f);
-						return -1;
-					}
-					g = ng;
-					g[cnt++] = gr->gr_gid;
-					break;
-				}
-			}
-		}
-		fclose(f);
+	l.g[0] = gid;
+	if (each_entry("/etc/group", next_group, add_member_group, &l)) {
+		free(l.g);
+		return -1;
 	}
-	*out = g;
-	*n = cnt;
+	*out = l.g;
+	*n = l.n;
 	return 0;
 }
 #else
@@ -111,12 +165,7 @@ static int lookup_passwd(const char *by_name, uid_t by_uid, struct pwinfo *pi)
 
 	errno = 0;
 	pw = by_name ? getpwnam(by_name) : getpwuid(by_uid);
-	if (!pw)
-		return 0;
-	pi->uid = pw->pw_uid;
-	pi->gid = pw->pw_gid;
-	pi->name = strdup(pw->pw_name);
-	return pi->name != NULL;
+	return pw ? fill_pwinfo(pw, pi) : 0;
 }
 
 static int lookup_group(const char *name, gid_t *gid)

@@ -31,9 +31,50 @@ enum {
 	EX_AG_EXEC_NOENT = 127,	/* exec: command not found */
 };
 
+#define UNUSED	__attribute__((unused))
+
 extern const char *progname;
 
+/* main.c: messages, help, exit codes, commands. */
 void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int errno_exit(int e);
+int fail_exit(int e);
+const char *errno_text(int e);
+
+/* The commands; main.c has their table. */
+struct args;
+int cmd_exec(const struct args *a);		/* protect.c */
+int cmd_protect(const struct args *a);
+int cmd_unprotect(const struct args *a);
+int cmd_status(const struct args *a);		/* status.c */
+int cmd_list(const struct args *a);
+int cmd_version(const struct args *a);
+int cmd_events(const struct args *a);		/* events.c */
+int cmd_permissive(const struct args *a);	/* mode.c */
+int cmd_lock(const struct args *a);
+int cmd_allow(const struct args *a);		/* grants.c */
+int cmd_revoke(const struct args *a);
+int cmd_grants(const struct args *a);
+
+/* dev.c: talking to the module. Functions return an errno unless said. */
+int open_dev(bool quiet);		/* fd, or -exit code */
+int open_checked(void);			/* open_dev() + ABI check: fd, or -exit code */
+int get_version(int fd, struct aiguard_version *v, bool quiet); /* exit code */
+int get_status(int fd, struct aiguard_status *st);
+int read_status(int fd, struct aiguard_status *st);	/* exit code */
+const char *fail_text(int fd, int e);
+int make_target(pid_t pid, struct aiguard_target *t);
+void put_target(struct aiguard_target *t);
+int target_ioctl(int fd, unsigned long req, void *arg,
+		 struct aiguard_target *t, pid_t pid);
+int query_pid(int fd, pid_t pid, struct aiguard_process_info *info);
+int fetch_list(int fd, unsigned long req, size_t size, uint32_t spare,
+	       void **out, uint32_t *n);
+
+/* grants.c */
+int fetch_grants(int fd, struct aiguard_grant_info **out, uint32_t *n);
+const char *grants_errtext(int e);
 
 /* util.c */
 bool parse_pid(const char *s, pid_t *out);
@@ -42,13 +83,18 @@ bool parse_u32_range(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 bool parse_u64(const char *s, uint64_t *out);
 /* Returns NULL when valid, else a static explanation. */
 const char *label_error(const char *label);
-void json_string(FILE *f, const char *s);
+void read_comm(pid_t pid, char *buf, size_t len);
+char *printable(char *s);
+void print_safe(FILE *f, const char *s);
+struct json;
+void print_listing(bool json, const char *key, const char *header,
+		   const void *ents, size_t size, uint32_t n,
+		   void (*entry)(struct json *j, const void *ent));
 
 /* events.c: names and audit record rendering. */
 const char *hook_name(unsigned int hook);		/* NULL if unknown */
 const char *event_type_name(unsigned int type);	/* NULL if unknown */
 void format_time_ns(char *buf, size_t len, uint64_t ns);
-void print_safe(FILE *f, const char *s);
 size_t events_render(FILE *f, const unsigned char *buf, size_t len, bool json,
 		     bool *bad);
 

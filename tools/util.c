@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * aiguard(8) - strict parsers and JSON string output.
+ * aiguard(8) - strict parsers, /proc/PID/comm, safe text output, and the
+ * layout of "list" and "grants".
  */
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "json.h"
 #include "tool.h"
 
 /* Decimal digits only: no sign, no blanks, no "0x", no trailing junk. */
@@ -90,73 +94,72 @@ const char *label_error(const char *label)
 	return NULL;
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 if invalid. */
-static size_t utf8_len(const unsigned char *s)
+void read_comm(pid_t pid, char *buf, size_t len)
 {
-	unsigned char c = s[0];
+	char path[64];
+	ssize_t n;
+	int fd;
 
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xe0 && s[1] < 0xa0)
-			return 0;	/* overlong */
-		if (c == 0xed && s[1] >= 0xa0)
-			return 0;	/* surrogate */
-		return 3;
+	snprintf(buf, len, "?");
+	if (pid <= 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0) {
+		snprintf(buf, len, "?");
+		return;
 	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-		    (s[3] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xf0 && s[1] < 0x90)
-			return 0;	/* overlong */
-		if (c == 0xf4 && s[1] >= 0x90)
-			return 0;	/* > U+10FFFF */
-		return 4;
-	}
-	return 0;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
 }
 
 /*
- * Print s as a JSON string literal. Control characters are escaped;
- * bytes that are not valid UTF-8 (comm is arbitrary bytes) become U+FFFD
- * so the output is always valid JSON.
+ * Text output of untrusted strings (comm is chosen by the process):
+ * printable ASCII only, anything else becomes '?', so that a string can
+ * neither fake another line nor drive the terminal.
  */
-void json_string(FILE *f, const char *s)
+static bool is_printable(unsigned char c)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	return c >= 0x20 && c < 0x7f;
+}
 
-	fputc('"', f);
-	while (*p) {
-		size_t n;
+/* s itself, made printable. */
+char *printable(char *s)
+{
+	for (unsigned char *p = (unsigned char *)s; *p; p++)
+		if (!is_printable(*p))
+			*p = '?';
+	return s;
+}
 
-		switch (*p) {
-		case '"':  fputs("\\\"", f); p++; continue;
-		case '\\': fputs("\\\\", f); p++; continue;
-		case '\b': fputs("\\b", f); p++; continue;
-		case '\f': fputs("\\f", f); p++; continue;
-		case '\n': fputs("\\n", f); p++; continue;
-		case '\r': fputs("\\r", f); p++; continue;
-		case '\t': fputs("\\t", f); p++; continue;
-		default: break;
-		}
-		if (*p < 0x20 || *p == 0x7f) {
-			fprintf(f, "\\u%04x", *p);
-			p++;
-			continue;
-		}
-		n = utf8_len(p);
-		if (n == 0) {
-			fputs("\\ufffd", f);
-			p++;
-			continue;
-		}
-		fwrite(p, 1, n, f);
-		p += n;
-	}
-	fputc('"', f);
+void print_safe(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		fputc(is_printable(*p) ? *p : '?', f);
+}
+
+/*
+ * The output of "list" and "grants": a header line, then entry(NULL, e)
+ * prints each entry as a line; with --json, {"total":N,"<key>":[...]} and
+ * entry(j, e) writes each as an object.
+ */
+void print_listing(bool json, const char *key, const char *header,
+		   const void *ents, size_t size, uint32_t n,
+		   void (*entry)(struct json *j, const void *ent))
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	if (json)
+		json_list_begin(&j, n, key);
+	else
+		fputs(header, stdout);
+	for (uint32_t i = 0; i < n; i++)
+		entry(json ? &j : NULL, (const char *)ents + (size_t)i * size);
+	if (json)
+		json_list_end(&j);
 }

@@ -9,8 +9,10 @@
  * lock bits). Environment:
  *   AIGUARD_MOCK_ABI=N     report ABI version N
  *   AIGUARD_MOCK_DEAD=1    report AIGUARD_STATE_HOOKS_DEAD
- *   AIGUARD_MOCK_NOOPS=1   an older module: the operations ioctls are
- *                          ENOTTY and read() is EINVAL
+ *   AIGUARD_MOCK_NOOPS=1   a module of another ABI that still reports ours:
+ *                          the operations ioctls are ENOTTY and read() is
+ *                          EINVAL (the tool must say the ABIs differ)
+ *   AIGUARD_MOCK_GRANTS_FAIL=1  LIST_GRANTS fails with EIO
  *   AIGUARD_MOCK_EVENTS=   "canned" (default): read() serves the fixed
  *                          records of canned_events(); "bad": the same plus
  *                          a record whose size is impossible; "huge": a
@@ -393,7 +395,7 @@ int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *tmo,
 	return r;
 }
 
-/* ---- operations ioctls ---------------------------------------------- */
+/* ---- requests -------------------------------------------------------- */
 
 static int find_grant(unsigned long long id)
 {
@@ -403,218 +405,294 @@ static int find_grant(unsigned long long id)
 	return -1;
 }
 
-static int ops_ioctl(unsigned long req, void *arg)
+static unsigned proc_flags(int i)
 {
-	long long now = (long long)time(NULL);
+	return AIGUARD_PROC_PROTECTED |
+	       (st[i].flags & AIGUARD_PROTECT_PERMISSIVE ? AIGUARD_PROC_PERMISSIVE : 0);
+}
+
+static int ioc_version(void *arg)
+{
+	const char *abi = getenv("AIGUARD_MOCK_ABI");
+	struct aiguard_version *v = arg;
+
+	memset(v, 0, sizeof(*v));
+	v->abi_version = abi ? (unsigned)atoi(abi) : AIGUARD_ABI_VERSION;
+	v->label_max = AIGUARD_LABEL_MAX;
+	return 0;
+}
+
+static int ioc_protect(void *arg)
+{
+	struct aiguard_protect *p = arg;
+	int pid, i;
+
+	if ((p->flags & ~(__u32)AIGUARD_PROTECT_PERMISSIVE) || p->reserved ||
+	    !valid_label(p->label, 1))
+		return -EINVAL;
+	if ((p->flags & AIGUARD_PROTECT_PERMISSIVE) && (mstate & AIGUARD_STATE_LOCKED))
+		return -EPERM;
+	if ((pid = resolve(&p->target)) < 0)
+		return pid;
+	i = find(pid);	/* like the module: EEXIST before EBUSY */
+	if (i >= 0) {
+		if (p->label[0] && strcmp(st[i].label, p->label))
+			return -EEXIST;
+		memcpy(p->label, st[i].label, AIGUARD_LABEL_MAX);
+		return 0;
+	}
+	if (proc_field(pid, "status", "TracerPid:") > 0)
+		return -EBUSY;
+	if (!p->label[0])
+		snprintf(p->label, sizeof(p->label), "@%d", pid);
+	if (nst == MAXP)
+		return -ENOMEM;
+	st[nst].pid = pid;
+	st[nst].flags = p->flags;
+	memcpy(st[nst].label, p->label, AIGUARD_LABEL_MAX);
+	nst++;
+	return 0;
+}
+
+/*
+ * The pid a request about one process names, after its checks: EINVAL for
+ * flags or reserved bits, EPERM if the lock refuses it (like the module:
+ * before the target is resolved).
+ */
+static int request_pid(const struct aiguard_target *t, __u32 flags,
+		       __u32 reserved, int refused_when_locked)
+{
+	if (flags || reserved)
+		return -EINVAL;
+	if (refused_when_locked && (mstate & AIGUARD_STATE_LOCKED))
+		return -EPERM;
+	return resolve(t);
+}
+
+static int ioc_unprotect(void *arg)
+{
+	struct aiguard_unprotect *u = arg;
+	int pid = request_pid(&u->target, u->flags, u->reserved, 1), i;
+
+	if (pid < 0)
+		return pid;
+	if ((i = find(pid)) < 0)
+		return -ENOENT;
+	st[i] = st[--nst];
+	return 0;
+}
+
+static int ioc_query(void *arg)
+{
+	struct aiguard_query *q = arg;
+	int pid = request_pid(&q->target, q->flags, q->reserved, 0), i;
+
+	if (pid < 0)
+		return pid;
+	memset(&q->info, 0, sizeof(q->info));
+	q->info.pid = (unsigned)pid;
+	if ((i = find(pid)) >= 0) {
+		q->info.flags = proc_flags(i);
+		memcpy(q->info.label, st[i].label, AIGUARD_LABEL_MAX);
+	}
+	return 0;
+}
+
+/*
+ * LIST and LIST_GRANTS: write as many of the n entries as fit, each
+ * zeroed, then filled by fill(entry, index).
+ */
+static int list_reply(__u64 entries, __u32 capacity, __u32 *count, __u32 *total,
+		      int n, size_t size, void (*fill)(void *ent, int i))
+{
+	unsigned char *e = (void *)(unsigned long)entries;
+
+	*count = 0;
+	for (int i = 0; i < n && e && *count < capacity; i++) {
+		memset(e + (size_t)i * size, 0, size);
+		fill(e + (size_t)i * size, i);
+		++*count;
+	}
+	*total = (unsigned)n;
+	return 0;
+}
+
+static void fill_proc(void *ent, int i)
+{
+	struct aiguard_process_info *e = ent;
+
+	e->pid = (unsigned)st[i].pid;
+	e->flags = proc_flags(i);
+	memcpy(e->label, st[i].label, AIGUARD_LABEL_MAX);
+}
+
+static int ioc_list(void *arg)
+{
+	struct aiguard_list *l = arg;
+
+	if (l->flags || l->reserved)
+		return -EINVAL;
+	return list_reply(l->entries, l->capacity, &l->count, &l->total,
+			  nst, sizeof(struct aiguard_process_info), fill_proc);
+}
+
+static int ioc_stats(void *arg)
+{
+	struct aiguard_stats *s = arg;
+
+	memset(s, 0, sizeof(*s));
+	s->nr_protected = (unsigned)nst;
+	s->allowed[AIGUARD_HOOK_PTRACE_ACCESS] = 11;
+	s->denied[AIGUARD_HOOK_PTRACE_ACCESS] = 5;
+	return 0;
+}
+
+static int ioc_status(void *arg)
+{
+	struct aiguard_status *s = arg;
+
+	memset(s, 0, sizeof(*s));
+	s->state = mstate | (getenv("AIGUARD_MOCK_DEAD") ? AIGUARD_STATE_HOOKS_DEAD : 0);
+	s->nr_grants = (unsigned)ngr;
+	s->events = 14;
+	s->events_dropped = 3;
+	s->ring_size = 4096;
+	s->audited[AIGUARD_HOOK_PTRACE_ACCESS] = 2;
+	s->granted[AIGUARD_HOOK_PTRACE_ACCESS] = 1;
+	return 0;
+}
+
+static int ioc_set_mode(void *arg)
+{
+	struct aiguard_mode *m = arg;
+
+	if ((m->flags & ~(__u32)AIGUARD_MODE_PERMISSIVE) || m->reserved)
+		return -EINVAL;
+	if ((m->flags & AIGUARD_MODE_PERMISSIVE) && (mstate & AIGUARD_STATE_LOCKED))
+		return -EPERM;
+	mstate = (mstate & ~(unsigned)AIGUARD_STATE_PERMISSIVE) |
+		 (m->flags & AIGUARD_MODE_PERMISSIVE ? AIGUARD_STATE_PERMISSIVE : 0);
+	return 0;
+}
+
+static int ioc_lock(void *arg)
+{
+	struct aiguard_lock *l = arg;
+
+	if (l->flags || l->reserved)
+		return -EINVAL;
+	mstate |= AIGUARD_STATE_LOCKED;
+	return 0;
+}
+
+static int ioc_grant(void *arg)
+{
+	const char *max = getenv("AIGUARD_MOCK_GRANTS_MAX");
+	struct aiguard_grant *g = arg;
+	int tracer, target;
+
+	if (g->flags)
+		return -EINVAL;
+	if (mstate & AIGUARD_STATE_LOCKED)
+		return -EPERM;
+	if ((tracer = resolve(&g->tracer)) < 0)
+		return tracer;
+	if ((target = resolve(&g->target)) < 0)
+		return target;
+	if (g->ttl_sec < 1 || g->ttl_sec > AIGUARD_GRANT_TTL_MAX || find(target) < 0)
+		return -EINVAL;
+	if (ngr >= (max ? atoi(max) : AIGUARD_GRANTS_MAX) || ngr == MAXG)
+		return -ENOSPC;
+	gr[ngr].id = next_id++;
+	gr[ngr].tracer = tracer;
+	gr[ngr].target = target;
+	gr[ngr].expiry = (long long)time(NULL) + g->ttl_sec;
+	gr[ngr].uses = 0;
+	g->id = gr[ngr].id;
+	ngr++;
+	return 0;
+}
+
+static int ioc_revoke(void *arg)
+{
+	struct aiguard_revoke *r = arg;
 	int i;
 
-	if (req == AIGUARD_IOC_GET_STATUS) {
-		struct aiguard_status *s = arg;
-
-		memset(s, 0, sizeof(*s));
-		s->state = mstate | (getenv("AIGUARD_MOCK_DEAD") ? AIGUARD_STATE_HOOKS_DEAD : 0);
-		s->nr_grants = (unsigned)ngr;
-		s->events = 14;
-		s->events_dropped = 3;
-		s->ring_size = 4096;
-		s->audited[AIGUARD_HOOK_PTRACE_ACCESS] = 2;
-		s->granted[AIGUARD_HOOK_PTRACE_ACCESS] = 1;
-		return 0;
-	}
-	if (req == AIGUARD_IOC_SET_MODE) {
-		struct aiguard_mode *m = arg;
-
-		if ((m->flags & ~(__u32)AIGUARD_MODE_PERMISSIVE) || m->reserved)
-			return -EINVAL;
-		if (geteuid())
-			return -EPERM;
-		if ((m->flags & AIGUARD_MODE_PERMISSIVE) && (mstate & AIGUARD_STATE_LOCKED))
-			return -EPERM;
-		mstate = (mstate & ~(unsigned)AIGUARD_STATE_PERMISSIVE) |
-			 (m->flags & AIGUARD_MODE_PERMISSIVE ? AIGUARD_STATE_PERMISSIVE : 0);
-		save();
-		return 0;
-	}
-	if (req == AIGUARD_IOC_LOCK) {
-		struct aiguard_lock *l = arg;
-
-		if (l->flags || l->reserved)
-			return -EINVAL;
-		if (geteuid())
-			return -EPERM;
-		mstate |= AIGUARD_STATE_LOCKED;
-		save();
-		return 0;
-	}
-	if (req == AIGUARD_IOC_GRANT) {
-		struct aiguard_grant *g = arg;
-		const char *max = getenv("AIGUARD_MOCK_GRANTS_MAX");
-		int tracer, target;
-
-		if (g->flags)
-			return -EINVAL;
-		if (geteuid() || (mstate & AIGUARD_STATE_LOCKED))
-			return -EPERM;
-		if ((tracer = resolve(&g->tracer)) < 0)
-			return tracer;
-		if ((target = resolve(&g->target)) < 0)
-			return target;
-		if (g->ttl_sec < 1 || g->ttl_sec > AIGUARD_GRANT_TTL_MAX || find(target) < 0)
-			return -EINVAL;
-		if (ngr >= (max ? atoi(max) : AIGUARD_GRANTS_MAX) || ngr == MAXG)
-			return -ENOSPC;
-		gr[ngr].id = next_id++;
-		gr[ngr].tracer = tracer;
-		gr[ngr].target = target;
-		gr[ngr].expiry = now + g->ttl_sec;
-		gr[ngr].uses = 0;
-		g->id = gr[ngr].id;
-		ngr++;
-		save();
-		return 0;
-	}
-	if (req == AIGUARD_IOC_REVOKE) {
-		struct aiguard_revoke *r = arg;
-
-		if (r->flags || r->reserved)
-			return -EINVAL;
-		if (geteuid())
-			return -EPERM;
-		if ((i = find_grant(r->id)) < 0)
-			return -ENOENT;
-		gr[i] = gr[--ngr];
-		save();
-		return 0;
-	}
-	if (req == AIGUARD_IOC_LIST_GRANTS) {
-		struct aiguard_grant_list *l = arg;
-		struct aiguard_grant_info *e = (void *)(unsigned long)l->entries;
-
-		if (l->flags || l->reserved)
-			return -EINVAL;
-		l->count = 0;
-		for (i = 0; i < ngr && e && (unsigned)i < l->capacity; i++) {
-			memset(&e[i], 0, sizeof(e[i]));
-			e[i].id = gr[i].id;
-			e[i].tracer_pid = (unsigned)gr[i].tracer;
-			e[i].target_pid = (unsigned)gr[i].target;
-			e[i].ttl_left_sec = (unsigned)(gr[i].expiry - now);
-			e[i].uses = gr[i].uses;
-			l->count++;
-		}
-		l->total = (unsigned)ngr;
-		return 0;
-	}
-	return -ENOTTY;
+	if (r->flags || r->reserved)
+		return -EINVAL;
+	if ((i = find_grant(r->id)) < 0)
+		return -ENOENT;
+	gr[i] = gr[--ngr];
+	return 0;
 }
+
+static void fill_grant(void *ent, int i)
+{
+	struct aiguard_grant_info *e = ent;
+
+	e->id = gr[i].id;
+	e->tracer_pid = (unsigned)gr[i].tracer;
+	e->target_pid = (unsigned)gr[i].target;
+	e->ttl_left_sec = (unsigned)(gr[i].expiry - (long long)time(NULL));
+	e->uses = gr[i].uses;
+}
+
+static int ioc_list_grants(void *arg)
+{
+	struct aiguard_grant_list *l = arg;
+
+	if (l->flags || l->reserved)
+		return -EINVAL;
+	if (getenv("AIGUARD_MOCK_GRANTS_FAIL"))
+		return -EIO;
+	return list_reply(l->entries, l->capacity, &l->count, &l->total,
+			  ngr, sizeof(struct aiguard_grant_info), fill_grant);
+}
+
+/* How a request is served, besides its function. */
+#define ROOT	1	/* EPERM unless euid 0 (the module: CAP_SYS_ADMIN) */
+#define OPS	2	/* ENOTTY under AIGUARD_MOCK_NOOPS */
+#define SAVES	4	/* changes the state file when it succeeds */
+
+static const struct {
+	unsigned long req;
+	int (*fn)(void *arg);
+	unsigned how;
+} requests[] = {
+	{ AIGUARD_IOC_GET_VERSION, ioc_version,     0 },
+	{ AIGUARD_IOC_PROTECT,     ioc_protect,     ROOT | SAVES },
+	{ AIGUARD_IOC_UNPROTECT,   ioc_unprotect,   ROOT | SAVES },
+	{ AIGUARD_IOC_QUERY,       ioc_query,       0 },
+	{ AIGUARD_IOC_LIST,        ioc_list,        0 },
+	{ AIGUARD_IOC_GET_STATS,   ioc_stats,       0 },
+	{ AIGUARD_IOC_GET_STATUS,  ioc_status,      OPS },
+	{ AIGUARD_IOC_SET_MODE,    ioc_set_mode,    OPS | ROOT | SAVES },
+	{ AIGUARD_IOC_LOCK,        ioc_lock,        OPS | ROOT | SAVES },
+	{ AIGUARD_IOC_GRANT,       ioc_grant,       OPS | ROOT | SAVES },
+	{ AIGUARD_IOC_REVOKE,      ioc_revoke,      OPS | ROOT | SAVES },
+	{ AIGUARD_IOC_LIST_GRANTS, ioc_list_grants, OPS },
+};
 
 static int do_ioctl(unsigned long req, void *arg)
 {
-	const char *abi = getenv("AIGUARD_MOCK_ABI");
-	int pid, i;
+	unsigned how;
+	int r;
 
 	load();
-	if (req == AIGUARD_IOC_GET_VERSION) {
-		struct aiguard_version *v = arg;
-
-		memset(v, 0, sizeof(*v));
-		v->abi_version = abi ? (unsigned)atoi(abi) : AIGUARD_ABI_VERSION;
-		v->label_max = AIGUARD_LABEL_MAX;
-		return 0;
-	}
-	if (req == AIGUARD_IOC_PROTECT) {
-		struct aiguard_protect *p = arg;
-
-		if ((p->flags & ~(__u32)AIGUARD_PROTECT_PERMISSIVE) || p->reserved ||
-		    !valid_label(p->label, 1))
-			return -EINVAL;
-		if (geteuid())
+	for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
+		if (requests[i].req != req)
+			continue;
+		how = requests[i].how;
+		if ((how & OPS) && getenv("AIGUARD_MOCK_NOOPS"))
+			return -ENOTTY;
+		if ((how & ROOT) && geteuid())
 			return -EPERM;
-		if ((p->flags & AIGUARD_PROTECT_PERMISSIVE) && (mstate & AIGUARD_STATE_LOCKED))
-			return -EPERM;
-		if ((pid = resolve(&p->target)) < 0)
-			return pid;
-		i = find(pid);	/* like the module: EEXIST before EBUSY */
-		if (i >= 0) {
-			if (p->label[0] && strcmp(st[i].label, p->label))
-				return -EEXIST;
-			memcpy(p->label, st[i].label, AIGUARD_LABEL_MAX);
-			return 0;
-		}
-		if (proc_field(pid, "status", "TracerPid:") > 0)
-			return -EBUSY;
-		if (!p->label[0])
-			snprintf(p->label, sizeof(p->label), "@%d", pid);
-		if (nst == MAXP)
-			return -ENOMEM;
-		st[nst].pid = pid;
-		st[nst].flags = p->flags;
-		memcpy(st[nst].label, p->label, AIGUARD_LABEL_MAX);
-		nst++;
-		save();
-		return 0;
+		r = requests[i].fn(arg);
+		if (!r && (how & SAVES))
+			save();
+		return r;
 	}
-	if (req == AIGUARD_IOC_UNPROTECT) {
-		struct aiguard_unprotect *u = arg;
-
-		if (u->flags || u->reserved)
-			return -EINVAL;
-		if (geteuid() || (mstate & AIGUARD_STATE_LOCKED))
-			return -EPERM;
-		if ((pid = resolve(&u->target)) < 0)
-			return pid;
-		if ((i = find(pid)) < 0)
-			return -ENOENT;
-		st[i] = st[--nst];
-		save();
-		return 0;
-	}
-	if (req == AIGUARD_IOC_QUERY) {
-		struct aiguard_query *q = arg;
-
-		if (q->flags || q->reserved)
-			return -EINVAL;
-		if ((pid = resolve(&q->target)) < 0)
-			return pid;
-		memset(&q->info, 0, sizeof(q->info));
-		q->info.pid = (unsigned)pid;
-		if ((i = find(pid)) >= 0) {
-			q->info.flags = AIGUARD_PROC_PROTECTED |
-				(st[i].flags & AIGUARD_PROTECT_PERMISSIVE ? AIGUARD_PROC_PERMISSIVE : 0);
-			memcpy(q->info.label, st[i].label, AIGUARD_LABEL_MAX);
-		}
-		return 0;
-	}
-	if (req == AIGUARD_IOC_LIST) {
-		struct aiguard_list *l = arg;
-		struct aiguard_process_info *e = (void *)(unsigned long)l->entries;
-
-		if (l->flags || l->reserved)
-			return -EINVAL;
-		l->count = 0;
-		for (i = 0; i < nst && e && (unsigned)i < l->capacity; i++) {
-			memset(&e[i], 0, sizeof(e[i]));
-			e[i].pid = (unsigned)st[i].pid;
-			e[i].flags = AIGUARD_PROC_PROTECTED |
-				(st[i].flags & AIGUARD_PROTECT_PERMISSIVE ? AIGUARD_PROC_PERMISSIVE : 0);
-			memcpy(e[i].label, st[i].label, AIGUARD_LABEL_MAX);
-			l->count++;
-		}
-		l->total = (unsigned)nst;
-		return 0;
-	}
-	if (req == AIGUARD_IOC_GET_STATS) {
-		struct aiguard_stats *s = arg;
-
-		memset(s, 0, sizeof(*s));
-		s->nr_protected = (unsigned)nst;
-		s->allowed[AIGUARD_HOOK_PTRACE_ACCESS] = 11;
-		s->denied[AIGUARD_HOOK_PTRACE_ACCESS] = 5;
-		return 0;
-	}
-	if (getenv("AIGUARD_MOCK_NOOPS"))
-		return -ENOTTY;
-	return ops_ioctl(req, arg);
+	return -ENOTTY;
 }
 
 int ioctl(int fd, unsigned long req, ...)

@@ -3,6 +3,7 @@
 #
 # Host-side tests of the aiguard tool (no module needed):
 #   sh tools/tests/run.sh /path/to/dynamic/aiguard
+# 0. the JSON writer on its own (json_test.c);
 # 1. without a module: exit 3 and "modprobe aiguard";
 # 2. against an LD_PRELOAD stand-in of /dev/aiguard (mock_aiguard.c):
 #    tests/e2e/t_tool.sh, ABI mismatch, JSON validity, and the operations
@@ -51,6 +52,16 @@ cc -shared -fPIC -O2 -Wall -Wextra -Werror -I"$ROOT/uapi" \
 cp "$AG" "$W/aiguard"
 chmod 755 "$W/aiguard" "$W/mock.so"
 A=$W/aiguard
+
+cc -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -I"$HERE/.." -o "$W/json_test" \
+	"$HERE/json_test.c" "$HERE/../json.c" || exit 1
+"$W/json_test" >"$W/out" 2>&1; r=$?
+t "JSON writer: escapes, UTF-8 checks, commas, nesting (json_test.c)" "[ $r -eq 0 ]"
+if $HAVE_PY; then
+	"$W/json_test" all >"$W/all.json" 2>"$W/out"
+	t "JSON writer: bytes 0x01-0xff make valid JSON, non-UTF-8 as U+FFFD" \
+		"py '$W/all.json' 'd==\"\".join(chr(i) if i<128 else chr(0xfffd) for i in range(1,256))'"
+fi
 
 "$A" status >"$W/out" 2>&1; r=$?
 t "no module: status exits 3" "[ $r -eq 3 ]"
@@ -131,6 +142,7 @@ t "events: the buffer grows, both records printed" "grep -q 'caller=2000(huge)' 
 x "events: empty ring" 0 env AIGUARD_MOCK_EVENTS=none "$A" events
 t "events: empty ring prints nothing" "[ ! -s '$W/o' ]"
 x "events: module without an audit stream" 9 env AIGUARD_MOCK_NOOPS=1 "$A" events
+t "events: says the ABIs differ" "grep -q 'cannot read audit records: .*ABI differ' '$W/e'"
 x "events: extra argument" 2 "$A" events now
 x "events: unknown option" 2 "$A" events --tail
 x "events --help" 0 "$A" events --help
@@ -223,18 +235,27 @@ kill "$P3" 2>/dev/null; wait "$P3" 2>/dev/null
 x "grants after the tracer exited" 0 "$A" grants --json
 t "grants: a grant ends with its tracer" "grep -q '\"total\":0,' '$W/o'"
 
-# --- status: dead hooks, older module ----------------------------------
+# --- status: dead hooks, another ABI, grants unreadable -------------------
 x "status with dead hooks still exits 0" 0 env AIGUARD_MOCK_DEAD=1 "$A" status
 t "status: CRITICAL line on stdout and stderr" \
 	"grep -q '^CRITICAL: hooks are not running (kprobes or ftrace disabled) .* protection is OFF\$' '$W/o' && grep -q 'CRITICAL: hooks are not running' '$W/e'"
 x "status --json with dead hooks" 0 env AIGUARD_MOCK_DEAD=1 "$A" status --json
 cp "$W/o" "$W/d.json"
 $HAVE_PY && t "status --json: critical true" "py '$W/d.json' 'd[\"critical\"] is True and d[\"state\"]==256'"
-x "status against a module without GET_STATUS" 0 env AIGUARD_MOCK_NOOPS=1 "$A" status
-t "status: mode unknown, counters still shown" "grep -q '^mode: unknown' '$W/o' && grep -Eq '^ptrace_access +11 +5 +- +- +0\$' '$W/o'"
-x "status --json against a module without GET_STATUS" 0 env AIGUARD_MOCK_NOOPS=1 "$A" status --json
-cp "$W/o" "$W/n.json"
-$HAVE_PY && t "status --json: nulls where unknown" "py '$W/n.json' 'd[\"mode\"] is None and d[\"grants\"] is None and d[\"hooks\"][\"exec\"][\"audited\"] is None'"
+x "status against a module without GET_STATUS: ABI mismatch" 9 env AIGUARD_MOCK_NOOPS=1 "$A" status
+t "status: says the ABIs differ, prints no partial table" \
+	"grep -q 'cannot read the module state: .*ABI differ' '$W/e' && [ ! -s '$W/o' ]"
+x "status --json against a module without GET_STATUS: ABI mismatch" 9 env AIGUARD_MOCK_NOOPS=1 "$A" status --json
+t "status --json: no partial object on stdout" "[ ! -s '$W/o' ]"
+for f in "" --json; do
+	x "status${f:+ $f} when the grants cannot be listed still exits 0" 0 \
+		env AIGUARD_MOCK_GRANTS_FAIL=1 "$A" status $f
+	grep -q "cannot list grants: Input/output error" "$W/e" && cp "$W/o" "$W/gf$f"
+done
+t "status: says why, leaves the grants out, shows the counters" \
+	"! grep -q '^active grants' '$W/gf' && grep -Eq '^ptrace_access +11 +5 +2 +1 +0\$' '$W/gf'"
+$HAVE_PY && t "status --json: says why, grants null, the rest there" \
+	"py '$W/gf--json' 'd[\"grants\"] is None and d[\"mode\"]==\"enforcing\" and d[\"hooks\"][\"ptrace_access\"][\"audited\"]==2'"
 x "permissive on against a module without SET_MODE" 9 env AIGUARD_MOCK_NOOPS=1 "$A" permissive on
 
 # --- lock (own state file: it is sticky) ------------------------------------

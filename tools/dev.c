@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aiguard(8) - talking to the module through /dev/aiguard.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434	/* same number on every architecture */
+#endif
+
+#define LOCKED_TEXT "the aiguard policy is locked (aiguard lock); reboot to change it"
+
+int get_status(int fd, struct aiguard_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	return ioctl(fd, AIGUARD_IOC_GET_STATUS, st) ? errno : 0;
+}
+
+/* get_status(), saying why it failed. Returns an exit code. */
+int read_status(int fd, struct aiguard_status *st)
+{
+	int e = get_status(fd, st);
+
+	if (e)
+		errmsg("cannot read the module state: %s", errno_text(e));
+	return e ? fail_exit(e) : EX_AG_OK;
+}
+
+/*
+ * errno_text(), except that an EPERM from a locked module says so: after
+ * "aiguard lock" root gets EPERM too, and "needs root" would mislead.
+ */
+const char *fail_text(int fd, int e)
+{
+	struct aiguard_status st;
+
+	if (e == EPERM && fd >= 0 && !get_status(fd, &st) &&
+	    (st.state & AIGUARD_STATE_LOCKED))
+		return LOCKED_TEXT;
+	return errno_text(e);
+}
+
+/*
+ * Open the device. On failure, print why and return -exitcode.
+ * quiet: print nothing (used by "version").
+ */
+int open_dev(bool quiet)
+{
+	int fd = open(AIGUARD_DEV_PATH, O_RDWR | O_CLOEXEC);
+	int e = errno;
+
+	if (fd >= 0)
+		return fd;
+	switch (e) {
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+		if (!quiet)
+			errmsg("%s not found: the aiguard module is not loaded (run: modprobe aiguard)",
+			       AIGUARD_DEV_PATH);
+		return -EX_AG_NOMODULE;
+	case EACCES:
+	case EPERM:
+		if (!quiet)
+			errmsg("cannot open %s: %s (aiguard needs root)",
+			       AIGUARD_DEV_PATH, strerror(e));
+		return -EX_AG_PERM;
+	default:
+		if (!quiet)
+			errmsg("cannot open %s: %s", AIGUARD_DEV_PATH, strerror(e));
+		return -EX_AG_ERROR;
+	}
+}
+
+int get_version(int fd, struct aiguard_version *v, bool quiet)
+{
+	memset(v, 0, sizeof(*v));
+	if (ioctl(fd, AIGUARD_IOC_GET_VERSION, v)) {
+		int e = errno;
+
+		if (!quiet)
+			errmsg("cannot read the module's ABI version: %s", errno_text(e));
+		return e == ENOTTY ? EX_AG_ABI : errno_exit(e) == EX_AG_PERM ? EX_AG_PERM : EX_AG_ERROR;
+	}
+	if (v->abi_version != AIGUARD_ABI_VERSION ||
+	    v->label_max != AIGUARD_LABEL_MAX) {
+		if (!quiet)
+			errmsg("ABI mismatch: module speaks ABI %u (label max %u), this tool speaks ABI %d (label max %d); install matching versions",
+			       v->abi_version, v->label_max, AIGUARD_ABI_VERSION,
+			       AIGUARD_LABEL_MAX);
+		return EX_AG_ABI;
+	}
+	return EX_AG_OK;
+}
+
+/* Open the device and check its ABI. Returns fd, or -exitcode. */
+int open_checked(void)
+{
+	struct aiguard_version v;
+	int fd = open_dev(false);
+	int rc;
+
+	if (fd < 0)
+		return fd;
+	rc = get_version(fd, &v, false);
+	if (rc) {
+		close(fd);
+		return -rc;
+	}
+	return fd;
+}
+
+static bool pidfd_unsupported;
+
+/*
+ * Name a process for the module: a pidfd when the kernel has pidfd_open
+ * (race-free against pid reuse), else its pid. Returns 0 or an errno.
+ */
+int make_target(pid_t pid, struct aiguard_target *t)
+{
+	long fd;
+
+	if (!pidfd_unsupported) {
+		fd = syscall(SYS_pidfd_open, pid, 0);
+		if (fd >= 0) {
+			t->type = AIGUARD_TARGET_PIDFD;
+			t->id = (__s32)fd;
+			return 0;
+		}
+		if (errno == EINVAL)
+			return ESRCH;	/* a thread id, not a process id */
+		if (errno != ENOSYS)
+			return errno;
+		pidfd_unsupported = true;
+		errmsg("pidfd_open() is not supported by this kernel; naming processes by pid (racy if a pid is reused)");
+	}
+	t->type = AIGUARD_TARGET_PID;
+	t->id = pid;
+	return 0;
+}
+
+void put_target(struct aiguard_target *t)
+{
+	if (t->type == AIGUARD_TARGET_PIDFD)
+		close(t->id);
+}
+
+/*
+ * One request about one process: name pid in *t (a field of arg), issue
+ * req, let go of the name. Returns 0 or an errno.
+ */
+int target_ioctl(int fd, unsigned long req, void *arg,
+		 struct aiguard_target *t, pid_t pid)
+{
+	int e = make_target(pid, t);
+
+	if (e)
+		return e;
+	e = ioctl(fd, req, arg) ? errno : 0;
+	put_target(t);
+	return e;
+}
+
+/* QUERY one pid. Returns 0 or an errno. */
+int query_pid(int fd, pid_t pid, struct aiguard_process_info *info)
+{
+	struct aiguard_query q;
+	int e;
+
+	memset(&q, 0, sizeof(q));
+	e = target_ioctl(fd, AIGUARD_IOC_QUERY, &q, &q.target, pid);
+	if (!e) {
+		*info = q.info;
+		info->label[AIGUARD_LABEL_MAX - 1] = '\0';
+	}
+	return e;
+}
+
+/* LIST or LIST_GRANTS: the same layout, other types. Returns 0 or an errno. */
+static int list_ioctl(int fd, unsigned long req, void *ents, uint32_t cap,
+		      uint32_t *count, uint32_t *total)
+{
+	struct aiguard_list pl = { .entries = (uintptr_t)ents, .capacity = cap };
+	struct aiguard_grant_list gl = { .entries = (uintptr_t)ents, .capacity = cap };
+	bool procs = req == AIGUARD_IOC_LIST;
+
+	if (ioctl(fd, req, procs ? (void *)&pl : (void *)&gl))
+		return errno;
+	*count = procs ? pl.count : gl.count;
+	*total = procs ? pl.total : gl.total;
+	return 0;
+}
+
+/*
+ * The two-call pattern of LIST and LIST_GRANTS: count, then fetch into an
+ * array with room to spare, again while the set outgrows it. Returns 0 or
+ * an errno (EAGAIN: it kept changing); *out is malloc'ed, NULL if empty.
+ */
+int fetch_list(int fd, unsigned long req, size_t size, uint32_t spare,
+	       void **out, uint32_t *n)
+{
+	uint32_t cap = 0, count = 0, total = 0;
+	void *ents = NULL, *m;
+	int e;
+
+	for (int tries = 0;; tries++) {
+		e = list_ioctl(fd, req, ents, cap, &count, &total);
+		if (e)
+			break;
+		if (total <= count && (ents || total == 0)) {
+			*n = count > cap ? cap : count;	/* never trust a count blindly */
+			*out = ents;
+			return 0;
+		}
+		if (tries >= 8) {
+			e = EAGAIN;
+			break;
+		}
+		cap = total + total / 4 + spare;
+		m = realloc(ents, (size_t)cap * size);
+		if (!m) {
+			e = ENOMEM;
+			break;
+		}
+		ents = m;
+	}
+	free(ents);
+	return e;
+}

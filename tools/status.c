@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aiguard(8) - the status, list and version commands.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "opts.h"
+#include "tool.h"
+
+#define CRITICAL_TEXT "CRITICAL: hooks are not running (kprobes or ftrace disabled) \xe2\x80\x94 protection is OFF"
+
+static int status_pid(int fd, pid_t pid, bool json)
+{
+	struct aiguard_process_info info;
+	bool prot, perm;
+	struct json j;
+	int e = query_pid(fd, pid, &info);
+
+	if (e) {
+		errmsg("pid %d: %s", pid, errno_text(e));
+		return fail_exit(e);
+	}
+	prot = info.flags & AIGUARD_PROC_PROTECTED;
+	perm = prot && (info.flags & AIGUARD_PROC_PERMISSIVE);
+	if (json) {
+		json_init(&j, stdout);
+		json_object_begin(&j);
+		json_kint(&j, "pid", pid);
+		json_kbool(&j, "protected", prot);
+		json_kstr(&j, "label", prot ? info.label : "");
+		json_kbool(&j, "permissive", perm);
+		json_object_end(&j);
+	} else if (prot) {
+		printf("pid %d: protected, label %s%s\n", pid, info.label,
+		       perm ? " (permissive: audited, not denied)" : "");
+	} else {
+		printf("pid %d: not protected\n", pid);
+	}
+	return EX_AG_OK;
+}
+
+/* What "status" without a pid reports. */
+struct module_state {
+	struct aiguard_stats s;
+	struct aiguard_status st;
+	bool have_grants;		/* false: they could not be listed */
+	struct aiguard_grant_info *grants;
+	uint32_t ngrants;
+};
+
+/* Returns an exit code; the grants may be missing (said on stderr). */
+static int read_module_state(int fd, struct module_state *m)
+{
+	int e;
+
+	memset(m, 0, sizeof(*m));
+	if (ioctl(fd, AIGUARD_IOC_GET_STATS, &m->s)) {
+		e = errno;
+		errmsg("cannot read statistics: %s", errno_text(e));
+		return fail_exit(e);
+	}
+	e = read_status(fd, &m->st);
+	if (e)
+		return e;
+	e = fetch_grants(fd, &m->grants, &m->ngrants);
+	m->have_grants = !e;
+	if (e)
+		errmsg("cannot list grants: %s", grants_errtext(e));
+	return EX_AG_OK;
+}
+
+static void grants_json(struct json *j, const struct module_state *m)
+{
+	json_key(j, "grants");
+	if (!m->have_grants) {
+		json_null(j);
+		return;
+	}
+	json_array_begin(j);
+	for (uint32_t i = 0; i < m->ngrants; i++) {
+		json_object_begin(j);
+		json_ku64(j, "id", m->grants[i].id);
+		json_ku64(j, "tracer_pid", m->grants[i].tracer_pid);
+		json_ku64(j, "target_pid", m->grants[i].target_pid);
+		json_ku64(j, "ttl_left_sec", m->grants[i].ttl_left_sec);
+		json_ku64(j, "uses", m->grants[i].uses);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+static void hooks_json(struct json *j, const struct module_state *m)
+{
+	json_key(j, "hooks");
+	json_object_begin(j);
+	for (int i = 0; i < AIGUARD_HOOK_NR; i++) {
+		json_key(j, hook_name((unsigned int)i));
+		json_object_begin(j);
+		json_ku64(j, "allowed", m->s.allowed[i]);
+		json_ku64(j, "denied", m->s.denied[i]);
+		json_ku64(j, "audited", m->st.audited[i]);
+		json_ku64(j, "granted", m->st.granted[i]);
+		json_ku64(j, "missed", m->s.missed[i]);
+		json_object_end(j);
+	}
+	json_object_end(j);
+}
+
+static void status_json(const struct module_state *m)
+{
+	uint32_t state = m->st.state;
+	struct json j;
+
+	json_init(&j, stdout);
+	json_object_begin(&j);
+	json_kint(&j, "abi_version", AIGUARD_ABI_VERSION);
+	json_kint(&j, "label_max", AIGUARD_LABEL_MAX);
+	json_ku64(&j, "protected", m->s.nr_protected);
+	json_ku64(&j, "pending", m->s.nr_pending);
+	json_kstr(&j, "mode", state & AIGUARD_STATE_PERMISSIVE ? "permissive" : "enforcing");
+	json_kbool(&j, "locked", state & AIGUARD_STATE_LOCKED);
+	json_kbool(&j, "critical", state & AIGUARD_STATE_HOOKS_DEAD);
+	json_ku64(&j, "state", state);
+	json_ku64(&j, "events", m->st.events);
+	json_ku64(&j, "events_dropped", m->st.events_dropped);
+	json_ku64(&j, "ring_size", m->st.ring_size);
+	grants_json(&j, m);
+	/* "hooks" stays last: older consumers match '"hooks":{...}}$'. */
+	hooks_json(&j, m);
+	json_object_end(&j);
+}
+
+static void grants_text(const struct module_state *m)
+{
+	printf("active grants: %u\n", m->ngrants);
+	if (m->ngrants)
+		printf("  %-8s %-24s %-24s %8s %8s\n", "ID", "TRACER", "TARGET",
+		       "TTL", "USES");
+	for (uint32_t i = 0; i < m->ngrants; i++) {
+		const struct aiguard_grant_info *g = &m->grants[i];
+		char tc[64], gc[64], tr[96], ta[96];
+
+		read_comm((pid_t)g->tracer_pid, tc, sizeof(tc));
+		read_comm((pid_t)g->target_pid, gc, sizeof(gc));
+		snprintf(tr, sizeof(tr), "%u(%.40s)", g->tracer_pid, printable(tc));
+		snprintf(ta, sizeof(ta), "%u(%.40s)", g->target_pid, printable(gc));
+		printf("  %-8" PRIu64 " %-24s %-24s %7us %8u\n",
+		       (uint64_t)g->id, tr, ta, g->ttl_left_sec, g->uses);
+	}
+}
+
+static void hooks_text(const struct module_state *m)
+{
+	bool missed = false;
+
+	printf("\n%-16s %12s %12s %12s %12s %12s\n", "HOOK", "ALLOWED", "DENIED",
+	       "AUDITED", "GRANTED", "MISSED");
+	for (int i = 0; i < AIGUARD_HOOK_NR; i++) {
+		printf("%-16s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64 "\n",
+		       hook_name((unsigned int)i), (uint64_t)m->s.allowed[i],
+		       (uint64_t)m->s.denied[i], (uint64_t)m->st.audited[i],
+		       (uint64_t)m->st.granted[i], (uint64_t)m->s.missed[i]);
+		missed |= m->s.missed[i] != 0;
+	}
+	if (missed)
+		printf("\nwarning: some hook invocations were missed (kprobe nmissed); protection may have gaps\n");
+}
+
+static void status_text(const struct module_state *m)
+{
+	bool dead = m->st.state & AIGUARD_STATE_HOOKS_DEAD;
+
+	if (dead)
+		printf("%s\n\n", CRITICAL_TEXT);
+	printf("module ABI version: %d\n", AIGUARD_ABI_VERSION);
+	printf("mode: %s\n", m->st.state & AIGUARD_STATE_PERMISSIVE ?
+	       "permissive (audit only: denials are logged, not enforced)" : "enforcing");
+	printf("locked: %s\n", m->st.state & AIGUARD_STATE_LOCKED ? "yes (until reboot)" : "no");
+	printf("protected processes: %" PRIu64 "\n", (uint64_t)m->s.nr_protected);
+	printf("pending (forking) processes: %" PRIu64 "\n", (uint64_t)m->s.nr_pending);
+	printf("audit records: %" PRIu64 " written, %" PRIu64 " dropped (ring of %u)\n",
+	       (uint64_t)m->st.events, (uint64_t)m->st.events_dropped, m->st.ring_size);
+	if (m->have_grants)
+		grants_text(m);
+	hooks_text(m);
+	if (dead)
+		printf("\n%s\n", CRITICAL_TEXT);
+}
+
+static int status_module(int fd, bool json)
+{
+	struct module_state m;
+	int rc = read_module_state(fd, &m);
+
+	if (rc)
+		return rc;
+	if (m.st.state & AIGUARD_STATE_HOOKS_DEAD)
+		errmsg("%s", CRITICAL_TEXT);	/* stdout may be going to a parser */
+	if (json)
+		status_json(&m);
+	else
+		status_text(&m);
+	free(m.grants);
+	return EX_AG_OK;
+}
+
+int cmd_status(const struct args *a)
+{
+	pid_t pid = 0;
+	int fd, rc;
+
+	if (a->argc > 1)
+		return usage_error("too many arguments (at most one PID)");
+	if (a->argc == 1 && (rc = pid_arg("", a->argv[0], &pid)))
+		return rc;
+	fd = open_checked();
+	if (fd < 0)
+		return -fd;
+	rc = pid ? status_pid(fd, pid, a->json) : status_module(fd, a->json);
+	close(fd);
+	return rc;
+}
+
+static void list_entry(struct json *j, const void *ent)
+{
+	struct aiguard_process_info p = *(const struct aiguard_process_info *)ent;
+	bool perm = p.flags & AIGUARD_PROC_PERMISSIVE;
+	char comm[64];
+
+	p.label[AIGUARD_LABEL_MAX - 1] = '\0';
+	read_comm((pid_t)p.pid, comm, sizeof(comm));
+	if (!j) {
+		printf("%-8u %-32s %-10s %s\n", p.pid, p.label,
+		       perm ? "PERMISSIVE" : "enforcing", printable(comm));
+		return;
+	}
+	json_object_begin(j);
+	json_ku64(j, "pid", p.pid);
+	json_kstr(j, "label", p.label);
+	json_kstr(j, "comm", comm);
+	/* "permissive" only when set: the object stays as before. */
+	if (perm)
+		json_kbool(j, "permissive", true);
+	json_object_end(j);
+}
+
+int cmd_list(const struct args *a)
+{
+	char header[80];
+	uint32_t n;
+	void *ents;
+	int fd, e;
+
+	fd = open_checked();
+	if (fd < 0)
+		return -fd;
+	e = fetch_list(fd, AIGUARD_IOC_LIST, sizeof(struct aiguard_process_info),
+		       16, &ents, &n);
+	close(fd);
+	if (e == EAGAIN)
+		errmsg("the set of protected processes keeps changing; giving up");
+	else if (e)
+		errmsg("cannot list protected processes: %s", errno_text(e));
+	if (e)
+		return fail_exit(e);
+	snprintf(header, sizeof(header), "%-8s %-32s %-10s %s\n",
+		 "PID", "LABEL", "MODE", "COMM");
+	print_listing(a->json, "processes", header, ents,
+		      sizeof(struct aiguard_process_info), n, list_entry);
+	free(ents);
+	return EX_AG_OK;
+}
+
+int cmd_version(const struct args *a UNUSED)
+{
+	struct aiguard_version v;
+	int fd, rc;
+
+	printf("aiguard tool %s (ABI %d)\n", AIGUARD_TOOL_VERSION, AIGUARD_ABI_VERSION);
+	fd = open_dev(true);
+	if (fd == -EX_AG_NOMODULE) {
+		printf("module: not loaded (run: modprobe aiguard)\n");
+		return EX_AG_OK;
+	}
+	if (fd < 0) {
+		printf("module: unknown (cannot open %s: %s)\n", AIGUARD_DEV_PATH,
+		       fd == -EX_AG_PERM ? "permission denied, aiguard needs root" : "error");
+		return EX_AG_OK;
+	}
+	rc = get_version(fd, &v, true);
+	close(fd);
+	if (rc == EX_AG_ABI && v.abi_version) {
+		printf("module: ABI %u (MISMATCH: this tool speaks ABI %d)\n",
+		       v.abi_version, AIGUARD_ABI_VERSION);
+		return EX_AG_ABI;
+	}
+	if (rc) {
+		printf("module: loaded, but its version could not be read\n");
+		return rc;
+	}
+	printf("module: ABI %u\n", v.abi_version);
+	return EX_AG_OK;
+}
