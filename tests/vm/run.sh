@@ -87,9 +87,10 @@ run_checkpatch() {
 		\( -name '*.c' -o -name '*.h' \) 2>/dev/null | sort)
 }
 
-# Host-side tests: the ioctl ABI layout (64- and 32-bit; tests/abi) and the
-# tool against its LD_PRELOAD stand-in of /dev/aiguard (tools/tests). Their
-# TAP blocks are counted like a guest's.
+# Host-side tests: the ioctl ABI layout (64- and 32-bit) and its documented
+# contract (tests/abi), the tool against its LD_PRELOAD stand-in of
+# /dev/aiguard (tools/tests), and the module's one-way layers
+# (tests/static/layers.sh). Their TAP blocks are counted like a guest's.
 run_host_tests() {
 	local out=$LOGS/host.tap
 	{
@@ -97,6 +98,8 @@ run_host_tests() {
 			awk '/^TAP version/ { print "# suite: abi/" ++n; next } { print }'
 		echo "# suite: tool-host"
 		make -s -C "$AG_ROOT/tools" check 2>&1 | grep -v '^TAP version'
+		echo "# suite: module-layers"
+		bash "$AG_ROOT/tests/static/layers.sh" 2>&1
 	} >"$out"
 	record_results static "$out"
 }
