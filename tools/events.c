@@ -34,17 +34,17 @@
 /* Indexed by enum aiguard_hook and enum aiguard_event_type (ABI: fixed). */
 static const char *const hook_names[] = {
 	"ptrace_access", "ptrace_traceme", "perf_event", "task_prctl",
-	"coredump", "exec", "task_alloc", "locked_down",
+	"coredump", "exec", "task_alloc", "locked_down", "join",
 };
 /* JSON names; the text form prints them in upper case. */
 static const char *const type_names[] = {
 	NULL, "deny", "audit", "grant_used", "protect", "unprotect",
-	"grant_add", "grant_end", "lock", "mode", "dropped", "tamper",
+	"grant_add", "grant_end", "lock", "mode", "dropped", "tamper", "join",
 };
 
 _Static_assert(sizeof(hook_names) / sizeof(hook_names[0]) == AIGUARD_HOOK_NR,
 	       "a name for every hook");
-_Static_assert(sizeof(type_names) / sizeof(type_names[0]) == AIGUARD_EVENT_TAMPER + 1,
+_Static_assert(sizeof(type_names) / sizeof(type_names[0]) == AIGUARD_EVENT_JOIN + 1,
 	       "a name for every record type");
 
 const char *hook_name(unsigned int hook)
@@ -135,23 +135,23 @@ static void ptrace_mode_json(struct json *j, uint32_t detail)
 
 static void state_text(FILE *f, uint32_t state)
 {
-	uint32_t rest = state & ~(uint32_t)(AIGUARD_STATE_LOCKED |
-					    AIGUARD_STATE_PERMISSIVE |
-					    AIGUARD_STATE_HOOKS_DEAD);
+	static const struct { uint32_t bit; const char *name; } bits[] = {
+		{ AIGUARD_STATE_HOOKS_DEAD, "hooks_dead" },
+		{ AIGUARD_TAMPER_KPROBES_SWITCH, "kprobes_switch" },
+		{ AIGUARD_STATE_LOCKED, "locked" },
+		{ AIGUARD_STATE_SEALED, "sealed" },
+		{ AIGUARD_STATE_PERMISSIVE, "permissive" },
+	};
+	uint32_t rest = state;
 	const char *sep = "";
 
 	fputs(" state=", f);
-	if (state & AIGUARD_STATE_HOOKS_DEAD) {
-		fputs("hooks_dead", f);
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+		if (!(state & bits[i].bit))
+			continue;
+		fprintf(f, "%s%s", sep, bits[i].name);
 		sep = "+";
-	}
-	if (state & AIGUARD_STATE_LOCKED) {
-		fprintf(f, "%slocked", sep);
-		sep = "+";
-	}
-	if (state & AIGUARD_STATE_PERMISSIVE) {
-		fprintf(f, "%spermissive", sep);
-		sep = "+";
+		rest &= ~bits[i].bit;
 	}
 	if (rest || !state)
 		fprintf(f, "%s0x%" PRIx32, sep, rest);

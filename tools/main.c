@@ -52,6 +52,8 @@ static const char exit_codes_help[] =
 	"  8  not protected (unprotect of an unprotected process, grant for an\n"
 	"     unprotected target), or no such grant (revoke)\n"
 	"  9  ABI mismatch between module and tool\n"
+	"  10 the label has live members and this process is not one of them\n"
+	"     (add --join to join it deliberately; refused once locked: 4)\n"
 	"  126/127  exec: command not executable / not found\n";
 
 static void usage_main(FILE *f)
@@ -62,9 +64,9 @@ static void usage_main(FILE *f)
 		"Protect AI workload processes' memory with the aiguard kernel module.\n"
 		"\n"
 		"Commands:\n"
-		"  exec [--label L] [--permissive] [--user U] [--group G] [--] CMD [ARGS...]\n"
+		"  exec [--label L] [--join] [--permissive] [--user U] [--group G] [--] CMD [ARGS...]\n"
 		"                      protect this process, drop privileges, exec CMD\n"
-		"  protect [--label L] [--permissive] PID...   protect running processes\n"
+		"  protect [--label L] [--join] [--permissive] PID...   protect running processes\n"
 		"  unprotect PID...             remove protection\n"
 		"  status [--json] [PID]        module state, or one process's state\n"
 		"  list [--json]                protected processes\n"
@@ -79,6 +81,8 @@ static void usage_main(FILE *f)
 		"  help [COMMAND]               this text, or a command's\n"
 		"\n"
 		"Without --label, each protect/exec gets a private domain \"@N\".\n"
+		"A label with live members is closed: only its members, or --join\n"
+		"before the lock, can add processes to it.\n"
 		"Labels: 1-%d characters from A-Z a-z 0-9 . _ -\n"
 		"\n%s",
 		progname, AIGUARD_LABEL_MAX - 1, exit_codes_help);
@@ -126,6 +130,7 @@ int errno_exit(int e)
 	case EEXIST:	return EX_AG_CONFLICT;
 	case ENOENT:	return EX_AG_NOTPROT;
 	case ENOTTY:	return EX_AG_ABI;
+	case EXDEV:	return EX_AG_OUTSIDER;
 	default:	return EX_AG_ERROR;
 	}
 }
@@ -150,6 +155,8 @@ const char *errno_text(int e)
 	case ENOENT:	return "not protected";
 	case ENOTTY:	return "the module does not know this request (module and tool ABI differ)";
 	case EINVAL:	return "the module rejected the request as invalid (EINVAL)";
+	case EXDEV:	return "the label has live members and this process is not one of them; "
+			       "add --join to join it deliberately (recorded), or start it from a member";
 	default:	return strerror(e);
 	}
 }
@@ -175,11 +182,13 @@ static int cmd_help(const struct args *a)
 }
 
 static const struct cmd commands[] = {
-	{ "exec", cmd_exec, OPT_LABEL | OPT_PERMISSIVE | OPT_USER | OPT_GROUP, 0,
-	  "[--label L] [--permissive] [--user U] [--group G] [--] CMD [ARGS...]\n\n"
+	{ "exec", cmd_exec, OPT_LABEL | OPT_JOIN | OPT_PERMISSIVE | OPT_USER | OPT_GROUP, 0,
+	  "[--label L] [--join] [--permissive] [--user U] [--group G] [--] CMD [ARGS...]\n\n"
 	  "Protect the calling process, drop privileges if asked, then execute CMD\n"
 	  "in the same process (same pid). Children inherit the protection.\n\n"
 	  "  -l, --label L   trust domain; default: a new private domain\n"
+	  "      --join      join label L although it has live members this\n"
+	  "                  process is not one of (recorded; refused once locked)\n"
 	  "  -p, --permissive  audit only: denials are recorded (aiguard events)\n"
 	  "                  but allowed; refused once the policy is locked\n"
 	  "  -u, --user U    run CMD as user U (name or numeric uid); sets the\n"
@@ -187,13 +196,16 @@ static const struct cmd commands[] = {
 	  "  -g, --group G   primary group (name or numeric gid); required with a\n"
 	  "                  numeric uid that has no passwd entry\n"
 	  "  -h, --help      show this help\n" },
-	{ "protect", cmd_protect, OPT_LABEL | OPT_PERMISSIVE, 0,
-	  "[--label L] [--permissive] PID...\n\n"
+	{ "protect", cmd_protect, OPT_LABEL | OPT_JOIN | OPT_PERMISSIVE, 0,
+	  "[--label L] [--join] [--permissive] PID...\n\n"
 	  "Protect running processes (named by pidfd, race-free). Prefer 'exec':\n"
 	  "a process that already holds secrets, or /proc/PID/mem descriptors\n"
 	  "opened before protection, is not covered retroactively.\n"
 	  "When several pids fail, the exit status is the highest code.\n\n"
 	  "  -l, --label L   trust domain; default: a new private domain per pid\n"
+	  "      --join      add the pids to label L although it has live members\n"
+	  "                  this process is not one of (recorded; refused once\n"
+	  "                  locked). Needed for every pid after the first of L.\n"
 	  "  -p, --permissive  audit only: denials are recorded (aiguard events)\n"
 	  "                  but allowed; refused once the policy is locked\n"
 	  "  -h, --help      show this help\n" },

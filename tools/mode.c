@@ -3,6 +3,7 @@
  * aiguard(8) - the permissive and lock commands.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -62,6 +63,28 @@ int cmd_permissive(const struct args *a)
 	return rc;
 }
 
+/*
+ * Raise the kernel's own lockdown to integrity, so that the kernel (and
+ * what reads /sys/kernel/security/lockdown) says so too. aiguard's seal
+ * does not depend on it: the module refuses the same operations itself.
+ * It can only be raised; a higher mode (confidentiality) stays.
+ */
+static void raise_lockdown(void)
+{
+	char line[128];
+	FILE *f = fopen(LOCKDOWN_PATH, "r+");
+
+	if (!f)
+		return;
+	if (fgets(line, sizeof(line), f) && strstr(line, "[none]")) {
+		rewind(f);
+		if (fputs("integrity", f) == EOF || fflush(f) == EOF)
+			errmsg("warning: cannot raise the kernel lockdown to integrity (%s); "
+			       "aiguard's seal does not depend on it", strerror(errno));
+	}
+	fclose(f);
+}
+
 int cmd_lock(const struct args *a UNUSED)
 {
 	struct aiguard_lock l;
@@ -77,6 +100,9 @@ int cmd_lock(const struct args *a UNUSED)
 		errmsg("cannot lock the policy: %s", errno_text(e));
 		return fail_exit(e);
 	}
-	printf("aiguard policy locked until reboot: unprotect, permissive mode, new grants and module unload are refused\n");
+	raise_lockdown();
+	printf("aiguard policy locked until reboot: unprotect, permissive mode, new grants,\n"
+	       "joining a label from outside and module unload are refused; active grants ended;\n"
+	       "the kernel is sealed (unsigned modules, kexec, /dev/mem, debugfs writes, forced unloads)\n");
 	return EX_AG_OK;
 }

@@ -10,7 +10,8 @@
 #include "opts.h"
 #include "tool.h"
 
-#define OPT_LONG_ONLY	256	/* getopt value of an option without a letter */
+#define OPT_LONG_ONLY	256	/* getopt values of options without a letter */
+#define OPT_LONG_JOIN	257
 
 static const struct optdef {
 	unsigned int bit;	/* OPT_*; 0: every command has it */
@@ -25,6 +26,7 @@ static const struct optdef {
 	{ OPT_TRACER,     { "tracer",     required_argument, NULL, 't' } },
 	{ OPT_TARGET,     { "target",     required_argument, NULL, 'T' } },
 	{ OPT_TTL,        { "ttl",        required_argument, NULL, OPT_LONG_ONLY } },
+	{ OPT_JOIN,       { "join",       no_argument,       NULL, OPT_LONG_JOIN } },
 	{ OPT_VERSION,    { "version",    no_argument,       NULL, 'V' } },
 	{ 0,              { "help",       no_argument,       NULL, 'h' } },
 };
@@ -71,6 +73,7 @@ static void store(struct args *a, int c, char *arg)
 	case 't':		a->tracer = arg; break;
 	case 'T':		a->target = arg; break;
 	case OPT_LONG_ONLY:	a->ttl = arg; break;
+	case OPT_LONG_JOIN:	a->join = true; break;
 	}
 }
 

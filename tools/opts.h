@@ -24,12 +24,13 @@ enum {
 	OPT_TARGET	= 1 << 7,	/* -T, --target PID */
 	OPT_TTL		= 1 << 8,	/* --ttl SECONDS */
 	OPT_VERSION	= 1 << 9,	/* -V, --version (before the command) */
+	OPT_JOIN	= 1 << 10,	/* --join */
 };
 
 /* What the command line said; options not given are NULL or false. */
 struct args {
 	const char *label, *user, *group, *tracer, *target, *ttl;
-	bool permissive, json, follow;
+	bool permissive, json, follow, join;
 	int argc;		/* the operands: what follows the options */
 	char **argv;
 };

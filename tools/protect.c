@@ -16,7 +16,9 @@ static void protect_request(const struct args *a, struct aiguard_protect *p)
 {
 	memset(p, 0, sizeof(*p));
 	if (a->permissive)
-		p->flags = AIGUARD_PROTECT_PERMISSIVE;
+		p->flags |= AIGUARD_PROTECT_PERMISSIVE;
+	if (a->join)
+		p->flags |= AIGUARD_PROTECT_JOIN;
 	if (a->label)
 		memcpy(p->label, a->label, strlen(a->label));
 }

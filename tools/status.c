@@ -112,9 +112,32 @@ static void hooks_json(struct json *j, const struct module_state *m)
 	json_object_end(j);
 }
 
+/*
+ * The kernel's own lockdown mode, the bracketed word of
+ * /sys/kernel/security/lockdown ("none", "integrity", "confidentiality"),
+ * or NULL when the lockdown LSM is not there.
+ */
+static const char *kernel_lockdown(char *buf, size_t len)
+{
+	FILE *f = fopen(LOCKDOWN_PATH, "r");
+	char line[128], *open_b, *close_b;
+
+	if (!f)
+		return NULL;
+	open_b = fgets(line, sizeof(line), f) ? strchr(line, '[') : NULL;
+	fclose(f);
+	close_b = open_b ? strchr(open_b, ']') : NULL;
+	if (!close_b || (size_t)(close_b - open_b) > len)
+		return NULL;
+	*close_b = '\0';
+	snprintf(buf, len, "%s", open_b + 1);
+	return buf;
+}
+
 static void status_json(const struct module_state *m)
 {
 	uint32_t state = m->st.state;
+	char lockdown[32];
 	struct json j;
 
 	json_init(&j, stdout);
@@ -125,11 +148,18 @@ static void status_json(const struct module_state *m)
 	json_ku64(&j, "pending", m->s.nr_pending);
 	json_kstr(&j, "mode", state & AIGUARD_STATE_PERMISSIVE ? "permissive" : "enforcing");
 	json_kbool(&j, "locked", state & AIGUARD_STATE_LOCKED);
+	json_kbool(&j, "sealed", state & AIGUARD_STATE_SEALED);
 	json_kbool(&j, "critical", state & AIGUARD_STATE_HOOKS_DEAD);
 	json_ku64(&j, "state", state);
 	json_ku64(&j, "events", m->st.events);
 	json_ku64(&j, "events_dropped", m->st.events_dropped);
 	json_ku64(&j, "ring_size", m->st.ring_size);
+	json_ku64(&j, "sampling_events", m->st.sampling_events);
+	json_key(&j, "kernel_lockdown");
+	if (kernel_lockdown(lockdown, sizeof(lockdown)))
+		json_str(&j, lockdown);
+	else
+		json_null(&j);
 	grants_json(&j, m);
 	/* "hooks" stays last: older consumers match '"hooks":{...}}$'. */
 	hooks_json(&j, m);
@@ -175,6 +205,7 @@ static void hooks_text(const struct module_state *m)
 static void status_text(const struct module_state *m)
 {
 	bool dead = m->st.state & AIGUARD_STATE_HOOKS_DEAD;
+	char lockdown[32];
 
 	if (dead)
 		printf("%s\n\n", CRITICAL_TEXT);
@@ -182,10 +213,21 @@ static void status_text(const struct module_state *m)
 	printf("mode: %s\n", m->st.state & AIGUARD_STATE_PERMISSIVE ?
 	       "permissive (audit only: denials are logged, not enforced)" : "enforcing");
 	printf("locked: %s\n", m->st.state & AIGUARD_STATE_LOCKED ? "yes (until reboot)" : "no");
+	printf("sealed: %s\n", m->st.state & AIGUARD_STATE_SEALED ?
+	       "yes (unsigned modules, kexec, hibernation, /dev/mem, raw I/O, debugfs writes,\n"
+	       "        BPF writes to user memory, forced unloads and kprobes/enabled are refused)" :
+	       "no (aiguard lock seals the kernel)");
+	printf("kernel lockdown: %s\n", kernel_lockdown(lockdown, sizeof(lockdown)) ?:
+	       "not available (no lockdown LSM)");
 	printf("protected processes: %" PRIu64 "\n", (uint64_t)m->s.nr_protected);
 	printf("pending (forking) processes: %" PRIu64 "\n", (uint64_t)m->s.nr_pending);
 	printf("audit records: %" PRIu64 " written, %" PRIu64 " dropped (ring of %u)\n",
 	       (uint64_t)m->st.events, (uint64_t)m->st.events_dropped, m->st.ring_size);
+	if (m->st.sampling_events)
+		printf("warning: %u system-wide perf event(s) sample user stacks or registers;\n"
+		       "  opened before anything was protected, they sample protected processes too:\n"
+		       "  stop them (perf record -a --call-graph dwarf, profilers)\n",
+		       m->st.sampling_events);
 	if (m->have_grants)
 		grants_text(m);
 	hooks_text(m);

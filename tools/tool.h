@@ -14,6 +14,7 @@
 
 #define AIGUARD_TOOL_VERSION	"0.1.0"
 #define AIGUARD_DEV_PATH	"/dev/" AIGUARD_DEVICE_NAME
+#define LOCKDOWN_PATH		"/sys/kernel/security/lockdown"
 
 /* Exit codes; documented in --help and aiguard(8). Keep them in sync. */
 enum {
@@ -27,6 +28,7 @@ enum {
 	EX_AG_CONFLICT = 7,	/* EEXIST: protected with another label */
 	EX_AG_NOTPROT = 8,	/* ENOENT: not protected, or no such grant */
 	EX_AG_ABI = 9,		/* module speaks another ABI version */
+	EX_AG_OUTSIDER = 10,	/* EXDEV: the label has members; needs --join */
 	EX_AG_EXEC_FAIL = 126,	/* exec: command found but not runnable */
 	EX_AG_EXEC_NOENT = 127,	/* exec: command not found */
 };

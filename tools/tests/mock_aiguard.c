@@ -422,13 +422,34 @@ static int ioc_version(void *arg)
 	return 0;
 }
 
+/*
+ * Like the module: a label with members takes a new one only from a
+ * member (here: the calling process), or from an outsider with the join
+ * flag before the lock.
+ */
+static int join_check(const char *label, __u32 flags)
+{
+	int me = find(getpid()), i;
+
+	if (!label[0] || (me >= 0 && !strcmp(st[me].label, label)))
+		return 0;
+	for (i = 0; i < nst; i++)
+		if (!strcmp(st[i].label, label))
+			break;
+	if (i == nst)
+		return 0;
+	if (mstate & AIGUARD_STATE_LOCKED)
+		return -EPERM;
+	return (flags & AIGUARD_PROTECT_JOIN) ? 0 : -EXDEV;
+}
+
 static int ioc_protect(void *arg)
 {
 	struct aiguard_protect *p = arg;
-	int pid, i;
+	int pid, i, err;
 
-	if ((p->flags & ~(__u32)AIGUARD_PROTECT_PERMISSIVE) || p->reserved ||
-	    !valid_label(p->label, 1))
+	if ((p->flags & ~(__u32)(AIGUARD_PROTECT_PERMISSIVE | AIGUARD_PROTECT_JOIN)) ||
+	    p->reserved || !valid_label(p->label, 1))
 		return -EINVAL;
 	if ((p->flags & AIGUARD_PROTECT_PERMISSIVE) && (mstate & AIGUARD_STATE_LOCKED))
 		return -EPERM;
@@ -443,12 +464,15 @@ static int ioc_protect(void *arg)
 	}
 	if (proc_field(pid, "status", "TracerPid:") > 0)
 		return -EBUSY;
+	err = join_check(p->label, p->flags);
+	if (err)
+		return err;
 	if (!p->label[0])
 		snprintf(p->label, sizeof(p->label), "@%d", pid);
 	if (nst == MAXP)
 		return -ENOMEM;
 	st[nst].pid = pid;
-	st[nst].flags = p->flags;
+	st[nst].flags = p->flags & AIGUARD_PROTECT_PERMISSIVE;
 	memcpy(st[nst].label, p->label, AIGUARD_LABEL_MAX);
 	nst++;
 	return 0;
@@ -557,6 +581,7 @@ static int ioc_status(void *arg)
 	s->events = 14;
 	s->events_dropped = 3;
 	s->ring_size = 4096;
+	s->sampling_events = getenv("AIGUARD_MOCK_SAMPLING") ? 2 : 0;
 	s->audited[AIGUARD_HOOK_PTRACE_ACCESS] = 2;
 	s->granted[AIGUARD_HOOK_PTRACE_ACCESS] = 1;
 	return 0;
@@ -581,7 +606,7 @@ static int ioc_lock(void *arg)
 
 	if (l->flags || l->reserved)
 		return -EINVAL;
-	mstate |= AIGUARD_STATE_LOCKED;
+	mstate |= AIGUARD_STATE_LOCKED | AIGUARD_STATE_SEALED;
 	return 0;
 }
 

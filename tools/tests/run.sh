@@ -75,11 +75,11 @@ t "no module: exec exits 3 without running the command" "[ $r -eq 3 ]"
 
 export AIGUARD_MOCK_STATE="$W/state" LD_PRELOAD="$W/mock.so"
 
-AIGUARD_MOCK_ABI=2 "$A" status >"$W/out" 2>&1; r=$?
+AIGUARD_MOCK_ABI=1 "$A" status >"$W/out" 2>&1; r=$?
 t "ABI mismatch: status exits 9" "[ $r -eq 9 ] && grep -q 'ABI mismatch' '$W/out'"
-AIGUARD_MOCK_ABI=2 "$A" version >"$W/out" 2>&1; r=$?
+AIGUARD_MOCK_ABI=1 "$A" version >"$W/out" 2>&1; r=$?
 t "ABI mismatch: version exits 9" "[ $r -eq 9 ] && grep -q MISMATCH '$W/out'"
-AIGUARD_MOCK_ABI=2 "$A" exec -- true >"$W/out" 2>&1; r=$?
+AIGUARD_MOCK_ABI=1 "$A" exec -- true >"$W/out" 2>&1; r=$?
 t "ABI mismatch: exec exits 9" "[ $r -eq 9 ]"
 
 # comm with characters JSON must escape
@@ -89,7 +89,10 @@ P1=$!
 sleep 1000 &
 P2=$!
 "$A" protect --label j "$P1" "$P2" >"$W/out" 2>&1; r=$?
-t "protect two pids" "[ $r -eq 0 ]"
+t "protect two pids without --join: the second is an outsider's join (exit 10)" \
+	"[ $r -eq 10 ] && grep -q 'pid $P1: protected, label j' '$W/out' && grep -q 'pid $P2: the label has live members and this process is not one of them; add --join' '$W/out'"
+"$A" protect --label j --join "$P1" "$P2" >"$W/out" 2>&1; r=$?
+t "protect two pids with --join" "[ $r -eq 0 ] && grep -q 'pid $P2: protected, label j' '$W/out'"
 "$A" protect --label other "$P1" 2147483647 "$P2" >"$W/out" 2>&1; r=$?
 t "several failures: exit is the highest code (7 over 5)" "[ $r -eq 7 ] && grep -q \"already protected with label 'j'\" '$W/out'"
 if command -v python3 >/dev/null 2>&1; then
@@ -99,7 +102,7 @@ if command -v python3 >/dev/null 2>&1; then
 		"python3 -c 'import json,os,sys; d=json.load(open(sys.argv[1])); assert d[\"total\"]==2; assert os.environ[\"EXP_COMM\"] in [p[\"comm\"] for p in d[\"processes\"]], d' '$W/list.json' 2>'$W/out'"
 	"$A" status --json >"$W/st.json" 2>"$W/out"
 	t "status --json is valid JSON" \
-		"python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d[\"abi_version\"]==1 and d[\"protected\"]==2 and len(d[\"hooks\"])==8' '$W/st.json' 2>'$W/out'"
+		"python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d[\"abi_version\"]==2 and d[\"protected\"]==2 and len(d[\"hooks\"])==9 and d[\"sealed\"] is False and d[\"sampling_events\"]==0' '$W/st.json' 2>'$W/out'"
 	"$A" status --json "$P1" >"$W/p.json" 2>"$W/out"
 	t "status --json PID is valid JSON" \
 		"python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d==dict(pid=$P1,protected=True,label=\"j\",permissive=False)' '$W/p.json' 2>'$W/out'"
@@ -223,7 +226,11 @@ $HAVE_PY && t "grants --json is valid JSON" \
 x "status --json with grants" 0 "$A" status --json
 cp "$W/o" "$W/s.json"
 $HAVE_PY && t "status --json: mode, lock, critical, events, grants, 5 counters" \
-	"py '$W/s.json' 'd[\"mode\"]==\"enforcing\" and d[\"locked\"] is False and d[\"critical\"] is False and d[\"events\"]==14 and d[\"events_dropped\"]==3 and d[\"ring_size\"]==4096 and len(d[\"grants\"])==2 and d[\"hooks\"][\"ptrace_access\"]==dict(allowed=11,denied=5,audited=2,granted=1,missed=0) and len(d[\"hooks\"])==8'"
+	"py '$W/s.json' 'd[\"mode\"]==\"enforcing\" and d[\"locked\"] is False and d[\"critical\"] is False and d[\"events\"]==14 and d[\"events_dropped\"]==3 and d[\"ring_size\"]==4096 and len(d[\"grants\"])==2 and d[\"hooks\"][\"ptrace_access\"]==dict(allowed=11,denied=5,audited=2,granted=1,missed=0) and len(d[\"hooks\"])==9'"
+x "status with system-wide user sampling" 0 env AIGUARD_MOCK_SAMPLING=1 "$A" status
+t "status warns about system-wide user sampling" "grep -q '^warning: 2 system-wide perf event(s) sample user stacks or registers' '$W/o'"
+x "status --json with system-wide user sampling" 0 env AIGUARD_MOCK_SAMPLING=1 "$A" status --json
+$HAVE_PY && t "status --json: sampling_events" "py '$W/o' 'd[\"sampling_events\"]==2'"
 x "revoke" 0 "$A" revoke "$G1"
 x "revoke again: no such grant" 8 "$A" revoke "$G1"
 x "revoke abc: usage" 2 "$A" revoke abc
@@ -268,6 +275,7 @@ x "lock" 0 "$A" lock
 x "lock twice" 0 "$A" lock
 x "status after lock" 0 "$A" status
 t "status: locked yes" "grep -q '^locked: yes' '$W/o'"
+t "status: sealed yes" "grep -q '^sealed: yes' '$W/o'"
 x "unprotect after lock" 4 "$A" unprotect "$P4"
 t "unprotect after lock: locked message" "grep -q 'the aiguard policy is locked (aiguard lock); reboot to change it' '$W/e'"
 x "permissive on after lock" 4 "$A" permissive on
@@ -278,6 +286,12 @@ t "allow after lock: locked message" "grep -q 'policy is locked (aiguard lock); 
 x "protect --permissive after lock" 4 "$A" protect --permissive $$
 t "protect --permissive after lock: locked message" "grep -q 'policy is locked (aiguard lock); reboot' '$W/e'"
 x "protect after lock still works" 0 "$A" protect --label late $$
+sleep 1000 &
+P5=$!
+x "protect --join into a label with members after lock" 4 "$A" protect --label late --join "$P5"
+t "protect --join after lock: locked message" "grep -q 'policy is locked (aiguard lock); reboot' '$W/e'"
+x "protect into a new label after lock still works" 0 "$A" protect --label later "$P5"
+kill "$P5" 2>/dev/null
 kill "$P4" 2>/dev/null
 rm -f "$AIGUARD_MOCK_STATE"
 
