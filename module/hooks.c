@@ -28,6 +28,7 @@
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/ftrace.h>
+#include <linux/kernel_read_file.h>
 #include <linux/kprobes.h>
 #include <linux/kthread.h>
 #include <linux/pid.h>
@@ -151,6 +152,20 @@ static int aiguard_kp_kprobes_switch(struct kprobe *p, struct pt_regs *regs)
 		return 0;
 	aiguard_kprobe_return(regs, aiguard_ret_eperm_long);
 	return 1;
+}
+
+static int aiguard_kp_kernel_read_file(struct kprobe *p, struct pt_regs *regs)
+{
+	int err = aiguard_module_load(aiguard_kprobe_arg(regs, 1) == READING_MODULE);
+
+	return err ? aiguard_deny(regs, err) : 0;
+}
+
+static int aiguard_kp_kernel_load_data(struct kprobe *p, struct pt_regs *regs)
+{
+	int err = aiguard_module_load(aiguard_kprobe_arg(regs, 0) == LOADING_MODULE);
+
+	return err ? aiguard_deny(regs, err) : 0;
 }
 
 static int aiguard_kp_bprm_committed_creds(struct kprobe *p, struct pt_regs *regs)
@@ -279,6 +294,15 @@ static struct aiguard_probe aiguard_probe_delete_module32 =
 	AIGUARD_PROBE(AIGUARD_DELETE_MODULE32_SYMBOL, aiguard_kp_delete_module32, -1);
 
 /*
+ * Only on kernels without module signatures, where lockdown cannot tell a
+ * trusted module from any other: the lock refuses every module load.
+ */
+static struct aiguard_probe aiguard_probes_unsigned[] = {
+	AIGUARD_PROBE("security_kernel_read_file", aiguard_kp_kernel_read_file, -1),
+	AIGUARD_PROBE("security_kernel_load_data", aiguard_kp_kernel_load_data, -1),
+};
+
+/*
  * Held for as long as the module is loaded: the kernel refuses
  * kernel.ftrace_enabled=0 while a permanent ftrace_ops is registered,
  * and with ftrace off our ftrace-based kprobes would stop firing.
@@ -385,6 +409,8 @@ static void aiguard_detach_all(void)
 	}
 	aiguard_detach_probe(&aiguard_probe_delete_module32);
 	aiguard_detach_probe(&aiguard_canary_probe);
+	for (i = 0; i < ARRAY_SIZE(aiguard_probes_unsigned); i++)
+		aiguard_detach_probe(&aiguard_probes_unsigned[i]);
 
 	for (i = 0; i < ARRAY_SIZE(aiguard_tracepoints); i++) {
 		if (aiguard_tracepoints[i].attached)
@@ -432,6 +458,13 @@ static int aiguard_attach_probes(void)
 	err = aiguard_attach_probe(&aiguard_canary_probe);
 	if (err)
 		return err;
+	for (i = 0; i < ARRAY_SIZE(aiguard_probes_unsigned); i++) {
+		if (IS_ENABLED(CONFIG_MODULE_SIG))
+			break;
+		err = aiguard_attach_probe(&aiguard_probes_unsigned[i]);
+		if (err)
+			return err;
+	}
 	if (IS_ENABLED(CONFIG_IA32_EMULATION))
 		return aiguard_attach_probe(&aiguard_probe_delete_module32);
 	return 0;

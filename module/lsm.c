@@ -470,6 +470,30 @@ int aiguard_delete_module(const char __user *name, unsigned int flags)
 }
 
 /**
+ * aiguard_module_load - module loading on kernels without module signatures
+ * @is_module: whether what is being loaded is a kernel module
+ *
+ * A kernel built without CONFIG_MODULE_SIG never asks lockdown about a
+ * module's signature: any module loads, and a module can unhook aiguard.
+ * After the lock aiguard refuses every module load on such a kernel
+ * (hooks.c attaches this handler only there).
+ *
+ * Return: 0 or -EPERM.
+ */
+int aiguard_module_load(bool is_module)
+{
+	struct aiguard_request req = {
+		.hook = AIGUARD_HOOK_LOCKED_DOWN, .detail = LOCKDOWN_MODULE_SIGNATURE,
+		.what = "module load (this kernel does not check module signatures)",
+		.err = -EPERM,
+	};
+
+	if (!is_module || !aiguard_locked())
+		return 0;
+	return aiguard_enforce(&req, AIGUARD_DENY);
+}
+
+/**
  * aiguard_kprobes_switch - handler for writes to debugfs kprobes/enabled
  *
  * Writing 0 there disarms every kprobe, aiguard's included. Before the

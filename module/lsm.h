@@ -22,6 +22,7 @@ void aiguard_bprm_committing_creds(void);
 void aiguard_bprm_committed_creds(void);
 int aiguard_kcore_read(void);
 int aiguard_kprobes_switch(void);
+int aiguard_module_load(bool is_module);
 bool aiguard_coredump(void);
 int aiguard_delete_module(const char __user *name, unsigned int flags);
 

@@ -181,7 +181,8 @@ const char *ag_error(void)
 	return dev_err[0] ? dev_err : "/dev/aiguard: not opened";
 }
 
-int ag_protect(uint32_t type, int id, const char *label, char *label_out)
+int ag_protect_flags(uint32_t type, int id, const char *label, char *label_out,
+		     uint32_t flags)
 {
 	struct aiguard_protect p;
 	int fd = ag_fd(), ret;
@@ -191,12 +192,36 @@ int ag_protect(uint32_t type, int id, const char *label, char *label_out)
 	memset(&p, 0, sizeof(p));
 	p.target.type = type;
 	p.target.id = id;
+	p.flags = flags;
 	if (label)
 		strncpy(p.label, label, sizeof(p.label) - 1);
 	ret = ioctl(fd, AIGUARD_IOC_PROTECT, &p);
 	if (ret == 0 && label_out)
 		memcpy(label_out, p.label, AIGUARD_LABEL_MAX);
 	return ret;
+}
+
+int ag_protect(uint32_t type, int id, const char *label, char *label_out)
+{
+	return ag_protect_flags(type, id, label, label_out, AIGUARD_PROTECT_JOIN);
+}
+
+int ag_find_event(uint16_t type, pid_t target_tgid, const char *label)
+{
+	struct aiguard_event ev[64];
+	int fd = ag_open(), found = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	while (!found && (n = read(fd, ev, sizeof(ev))) > 0)
+		for (size_t i = 0; i < (size_t)n / sizeof(ev[0]); i++)
+			if (ev[i].type == type && (pid_t)ev[i].target_tgid == target_tgid &&
+			    (!label || !strncmp(ev[i].target_label, label, AIGUARD_LABEL_MAX)))
+				found = 1;
+	close(fd);
+	return found;
 }
 
 int ag_unprotect(uint32_t type, int id)

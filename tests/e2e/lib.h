@@ -68,8 +68,19 @@ int ag_fd(void);
 int ag_open(void);
 /* The reason the device is not usable, for diagnostics. */
 const char *ag_error(void);
-/* PROTECT; label may be NULL/"" (private domain); label_out may be NULL. */
+/*
+ * PROTECT; label may be NULL/"" (private domain); label_out may be NULL.
+ * The test acts as an operator who joins labels deliberately: it passes
+ * AIGUARD_PROTECT_JOIN. ag_protect_flags() takes the flags as given.
+ */
 int ag_protect(uint32_t type, int id, const char *label, char *label_out);
+int ag_protect_flags(uint32_t type, int id, const char *label, char *label_out,
+		     uint32_t flags);
+/*
+ * 1 when the audit ring holds a record of this type about target_tgid
+ * (and, unless NULL, with this target label); 0 when not; -1 on error.
+ */
+int ag_find_event(uint16_t type, pid_t target_tgid, const char *label);
 int ag_unprotect(uint32_t type, int id);
 int ag_query(uint32_t type, int id, struct aiguard_process_info *info);
 int ag_stats(struct aiguard_stats *st);

@@ -7,6 +7,11 @@
  * The control runs first, with nothing protected: kcore must really hand
  * out user memory (a canary an unprotected target and this test hold),
  * and the perf event must open.
+ *
+ * A /proc/kcore descriptor opened while nothing was protected must stop
+ * reading once something is (every read is checked, not only the open).
+ * A CPU-wide user-sampling perf event opened then cannot be stopped per
+ * process; GET_STATUS counts it (sampling_events) so status can say so.
  */
 #include <elf.h>
 #include <errno.h>
@@ -14,6 +19,7 @@
 #include <linux/perf_event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,23 +33,22 @@
  * Scans the RAM segments of /proc/kcore for needle. Returns 1 when found,
  * 0 when not, -1 with errno when kcore cannot be opened or read.
  */
-static int kcore_find(const char *needle)
+static int kcore_scan(int fd, const char *needle)
 {
 	size_t nlen = strlen(needle);
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
+	ssize_t got;
 	char *buf;
-	int fd, i, found = 0;
+	int i, found = 0;
 
-	fd = open(KCORE, O_RDONLY);
-	if (fd < 0)
-		return -1;
 	buf = malloc(CHUNK + nlen);
-	if (!buf || pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
-	    memcmp(eh.e_ident, ELFMAG, SELFMAG)) {
+	got = buf ? pread(fd, &eh, sizeof(eh), 0) : -1;
+	if (got != sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG)) {
+		int e = got < 0 ? errno : EIO;
+
 		free(buf);
-		close(fd);
-		errno = EIO;
+		errno = e;
 		return -1;
 	}
 	for (i = 0; i < eh.e_phnum && !found; i++) {
@@ -69,11 +74,32 @@ static int kcore_find(const char *needle)
 		}
 	}
 	free(buf);
-	close(fd);
 	return found;
 }
 
-static long perf_cpu_wide(uint64_t sample_type)
+static int kcore_find(const char *needle)
+{
+	int fd = open(KCORE, O_RDONLY), found, e;
+
+	if (fd < 0)
+		return -1;
+	found = kcore_scan(fd, needle);
+	e = errno;
+	close(fd);
+	errno = e;
+	return found;
+}
+
+static int sampling_events(void)
+{
+	struct aiguard_status st;
+
+	memset(&st, 0, sizeof(st));
+	return ioctl(ag_fd(), AIGUARD_IOC_GET_STATUS, &st) ? -1 : (int)st.sampling_events;
+}
+
+/* Opens a CPU-wide event on CPU 0; returns its fd or -1. */
+static int perf_cpu_wide_open(uint64_t sample_type)
 {
 	struct perf_event_attr a;
 	long fd;
@@ -92,6 +118,13 @@ static long perf_cpu_wide(uint64_t sample_type)
 			a.sample_regs_user = 1;	/* AX: an empty mask is EINVAL */
 	}
 	fd = syscall(SYS_perf_event_open, &a, -1, 0, -1, 0);
+	return (int)fd;
+}
+
+static long perf_cpu_wide(uint64_t sample_type)
+{
+	int fd = perf_cpu_wide_open(sample_type);
+
 	if (fd >= 0)
 		close(fd);
 	return fd < 0 ? -1 : 0;
@@ -117,7 +150,7 @@ static int wait_unprotected(void)
 int main(int argc, char **argv)
 {
 	struct target ctl, prot;
-	int found;
+	int found, early, sampler, base;
 
 	tap_init(argc, argv, 120);
 	if (!tap_ok(wait_unprotected(), "nothing_protected_before_the_control"))
@@ -130,8 +163,16 @@ int main(int argc, char **argv)
 	if (found < 0)
 		tap_diag("  %s: %s", KCORE, strerror(errno));
 	tap_ok(found == 1, "kcore_control_leaks_canary");
+	early = open(KCORE, O_RDONLY);
+	tap_ok(early >= 0 && kcore_scan(early, ctl.c.heap) == 1,
+	       "kcore_preopened_descriptor_reads_while_nothing_is_protected");
 	EXPECT_RET(perf_cpu_wide(PERF_SAMPLE_STACK_USER), 0,
 		   "perf_cpu_wide_stack_user_control");
+	base = sampling_events();
+	sampler = perf_cpu_wide_open(PERF_SAMPLE_STACK_USER);
+	tap_ok(sampler >= 0 && base >= 0 && sampling_events() == base + 1,
+	       "status_counts_a_cpu_wide_user_sampling_event (%d -> %d)",
+	       base, sampling_events());
 
 	/* one protected process closes both for everyone */
 	target_spawn(&prot, TGT_PIDFD, "e2e-global");
@@ -145,19 +186,35 @@ int main(int argc, char **argv)
 		EXPECT_RET(perf_cpu_wide(0), 0, "perf_cpu_wide_counting_while_protected");
 		EXPECT_RET(perf_cpu_wide(PERF_SAMPLE_IP), 0,
 			   "perf_cpu_wide_ip_sampling_while_protected");
+		errno = 0;
+		found = early >= 0 ? kcore_scan(early, ctl.c.heap) : 1;
+		tap_ok(found == -1 && errno == EPERM,
+		       "kcore_preopened_descriptor_read_while_protected_eperm (%d, %s)",
+		       found, errname(errno));
+		tap_ok(sampling_events() == base + 1,
+		       "status_still_reports_the_earlier_sampling_event_while_protected");
 	} else {
 		tap_ok(0, "kcore_open_while_protected_eperm");
 		tap_ok(0, "perf_cpu_wide_stack_user_while_protected_eacces");
 		tap_ok(0, "perf_cpu_wide_regs_user_while_protected_eacces");
 		tap_ok(0, "perf_cpu_wide_counting_while_protected");
 		tap_ok(0, "perf_cpu_wide_ip_sampling_while_protected");
+		tap_ok(0, "kcore_preopened_descriptor_read_while_protected_eperm");
+		tap_ok(0, "status_still_reports_the_earlier_sampling_event_while_protected");
 	}
+	if (sampler >= 0)
+		close(sampler);
+	tap_ok(sampling_events() == base, "status_forgets_the_sampling_event_once_closed");
 
 	/* and the last one leaving reopens them */
 	target_stop(&prot);
 	tap_ok(wait_unprotected(), "registry_empty_after_target_exit");
 	found = kcore_find(ctl.c.heap);
 	tap_ok(found == 1, "kcore_reopens_when_nothing_is_protected");
+	tap_ok(early >= 0 && kcore_scan(early, ctl.c.heap) == 1,
+	       "kcore_preopened_descriptor_reads_again_when_nothing_is_protected");
+	if (early >= 0)
+		close(early);
 	target_stop(&ctl);
 	return tap_done();
 }

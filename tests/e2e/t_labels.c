@@ -2,11 +2,18 @@
 /*
  * Trust domains and the registry listing: the same label may access,
  * another label or a private domain may not.
+ *
+ * A label with live members is closed: an outsider (this test, root)
+ * adding a process to it gets EXDEV without AIGUARD_PROTECT_JOIN, and with
+ * it a JOIN record; a member needs no flag; a new label needs none either.
+ * (After the lock an outsider's join is refused: t_lock.sh.)
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "attacks.h"
 
 /* want == 0: the attacker (protected with label) must get the canary. */
@@ -67,6 +74,73 @@ static void list_has(struct target *t, const char *label)
 		 found ? "found" : "missing");
 }
 
+static int is_protected_as(struct target *t, const char *label)
+{
+	struct aiguard_process_info info;
+
+	memset(&info, 0, sizeof(info));
+	return ag_query(AIGUARD_TARGET_PIDFD, t->pidfd, &info) == 0 &&
+	       (info.flags & AIGUARD_PROC_PROTECTED) && !strcmp(info.label, label);
+}
+
+/*
+ * A child joins label (as an outsider, with the flag), then, as a member,
+ * adds pid to it without the flag. Returns 0 or the errno of the step that
+ * failed (negated for the first step).
+ */
+static int member_adds(const char *label, pid_t pid)
+{
+	pid_t c = fork();
+	int st;
+
+	if (c == 0) {
+		if (ag_protect_flags(AIGUARD_TARGET_SELF, 0, label, NULL,
+				     AIGUARD_PROTECT_JOIN))
+			_exit(100 + errno);
+		_exit(ag_protect_flags(AIGUARD_TARGET_PID, pid, label, NULL, 0) ? errno : 0);
+	}
+	if (c < 0 || waitpid(c, &st, 0) != c || !WIFEXITED(st))
+		return -EIO;
+	return WEXITSTATUS(st) >= 100 ? -(WEXITSTATUS(st) - 100) : WEXITSTATUS(st);
+}
+
+static void join_cases(struct target *member)
+{
+	struct target j, k, n;
+	int err;
+
+	target_spawn(&j, TGT_CONTROL, NULL);
+	target_spawn(&k, TGT_CONTROL, NULL);
+	target_spawn(&n, TGT_CONTROL, NULL);
+
+	EXPECT_FAIL(ag_protect_flags(AIGUARD_TARGET_PIDFD, j.pidfd, "e2e-teamA", NULL, 0),
+		    EXDEV, 0, "join_label_with_members_from_outside_without_flag_exdev");
+	tap_ok(!is_protected_as(&j, "e2e-teamA"), "join_refused_leaves_the_process_unprotected");
+	EXPECT_FAIL(ag_protect_flags(AIGUARD_TARGET_PIDFD, j.pidfd, member->label, NULL,
+				     AIGUARD_PROTECT_JOIN),
+		    EINVAL, 0, "join_private_domain_by_name_einval");
+
+	EXPECT_RET(ag_protect_flags(AIGUARD_TARGET_PIDFD, j.pidfd, "e2e-teamA", NULL,
+				    AIGUARD_PROTECT_JOIN),
+		   0, "join_label_with_members_with_flag_allowed");
+	tap_ok(is_protected_as(&j, "e2e-teamA"), "join_with_flag_protects_with_the_label");
+	tap_ok(ag_find_event(AIGUARD_EVENT_JOIN, j.pid, "e2e-teamA") == 1,
+	       "join_with_flag_writes_a_join_record");
+
+	EXPECT_RET(ag_protect_flags(AIGUARD_TARGET_PIDFD, n.pidfd, "e2e-fresh", NULL, 0),
+		   0, "new_label_needs_no_flag");
+	tap_ok(ag_find_event(AIGUARD_EVENT_PROTECT, n.pid, "e2e-fresh") == 1 &&
+	       ag_find_event(AIGUARD_EVENT_JOIN, n.pid, NULL) == 0,
+	       "new_label_writes_a_protect_record_not_a_join");
+
+	err = member_adds("e2e-teamA", k.pid);
+	tap_ok(err == 0 && is_protected_as(&k, "e2e-teamA"),
+	       "member_adds_to_its_label_without_flag (%d)", err);
+	target_stop(&j);
+	target_stop(&k);
+	target_stop(&n);
+}
+
 int main(int argc, char **argv)
 {
 	struct target a, p1, p2;
@@ -102,6 +176,7 @@ int main(int argc, char **argv)
 		tap_diag("  pid %u flags %#x label '%.32s'", info.pid, info.flags, info.label);
 	}
 	list_has(&a, "e2e-teamA");
+	join_cases(&p1);
 
 	target_stop(&a);
 	target_stop(&p1);
