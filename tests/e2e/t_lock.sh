@@ -1,7 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# End-to-end tests of "aiguard lock". A lock lasts until reboot and keeps
+# End-to-end tests of "aiguard lock": the policy is sealed, labels are
+# closed to outsiders, grants end, and the kernel is sealed as
+# lockdown=integrity seals it (each with its control before the lock).
+# A lock lasts until reboot and keeps
 # the module loaded: tests/e2e/tests.list puts this file in the "locked"
 # phase, which the guest init runs after the module's unload and leak
 # checks, on a freshly loaded module, and ends by checking that the locked
@@ -10,7 +13,7 @@
 # compatible, prints TAP, exits 0, never waits without a bound.
 
 . "$(dirname "$0")/lib.sh"
-tap_start t_lock 31
+tap_start t_lock 52
 MARK=lock$$secret
 LOCKED_MSG='the aiguard policy is locked (aiguard lock); reboot to change it'
 
@@ -18,6 +21,16 @@ sleeper T
 sleeper U
 sleeper V
 sleeper W
+sleeper X
+KO=/lib/aiguard/aiguard.ko
+KPE=/sys/kernel/debug/kprobes/enabled
+HERE=$(dirname "$0")
+
+# insmod_says: loads aiguard.ko a second time; what the kernel answered.
+insmod_says() {
+	insmod "$KO" >"$OUT" 2>&1
+	cat "$OUT"
+}
 
 # --- before the lock: the controls --------------------------------------
 rc "protect the target" 0 "$AG" protect --label lockA "$T"
@@ -30,6 +43,21 @@ rc "control: before the lock, permissive on works" 0 "$AG" permissive on
 rc "permissive off" 0 "$AG" permissive off
 rc "status before the lock" 0 "$AG" status
 t "status: not locked yet" "grep -q '^locked: no' '$OUT.o'"
+t "status: not sealed yet" "grep -q '^sealed: no' '$OUT.o'"
+rc "control: before the lock, an outsider joins with --join" 0 "$AG" protect --label lockA --join "$X"
+rc "control: before the lock, a grant is made" 0 "$AG" allow --tracer "$W" --target "$T" --ttl 600
+t "control: loading an unsigned module gets past the signature check (File exists)" \
+	"insmod_says | grep -q 'File exists'"
+if [ -w "$KPE" ]; then
+	t "control: before the lock, root writes kprobes/enabled" "sh -c 'echo 1 > $KPE' 2>'$OUT'"
+else
+	skip "control: before the lock, root writes kprobes/enabled" "no $KPE"
+fi
+if [ -e /dev/mem ]; then
+	t "control: before the lock, root opens /dev/mem" "dd if=/dev/mem of=/dev/null bs=1 count=1 2>'$OUT'"
+else
+	skip "control: before the lock, root opens /dev/mem" "no /dev/mem on this kernel"
+fi
 
 # --- lock --------------------------------------------------------------------
 rc "lock" 0 "$AG" lock
@@ -38,6 +66,54 @@ rc "status after the lock" 0 "$AG" status
 t "status: locked yes" "grep -q '^locked: yes' '$OUT.o'"
 rc "status --json after the lock" 0 "$AG" status --json
 t "status --json: locked true" "grep -q '\"locked\":true,' '$OUT.o'"
+t "status --json: sealed true" "grep -q '\"sealed\":true,' '$OUT.o'"
+if [ -e /sys/kernel/security/lockdown ]; then
+	t "the kernel's own lockdown was raised to integrity" \
+		"grep -q '\\[integrity\\]' /sys/kernel/security/lockdown"
+else
+	skip "the kernel's own lockdown was raised to integrity" "no lockdown LSM (aiguard seals alone)"
+fi
+
+# --- the lock ended the grant ---------------------------------------------
+rc "grants after the lock" 0 "$AG" grants --json
+t "the lock ended the grant" "grep -q '^{\"total\":0,' '$OUT.o'"
+timeout 60 "$AG" events --json >"$TMP/evg" 2>"$OUT"
+t "a GRANT_END record for it" "grep -q '\"type\":\"grant_end\",' '$TMP/evg'"
+
+# --- labels are closed to outsiders ---------------------------------------
+rc "an outsider's join after the lock: not permitted, even with --join" 4 \
+	"$AG" protect --label lockA --join "$V"
+t "join: says the policy is locked" "grep -qF '$LOCKED_MSG' '$OUT.e'"
+rc "exec into a label with members after the lock: not permitted" 4 \
+	"$AG" exec --label lockA --join -- true
+timeout 60 "$AG" events --json >"$TMP/evj" 2>"$OUT"
+t "a DENY record on the join hook" "grep '\"type\":\"deny\",' '$TMP/evj' | grep -q '\"hook\":\"join\"'"
+t "the refused process is not protected" "! \"$AG\" status $V | grep -q ': protected'"
+
+# --- the kernel is sealed ---------------------------------------------------
+t "loading an unsigned module is refused (Operation not permitted)" \
+	"insmod_says | grep -q 'not permitted'"
+if [ -e "$KPE" ]; then
+	t "writing kprobes/enabled is refused" "! sh -c 'echo 0 > $KPE' 2>'$OUT'"
+	t "kprobes stay enabled" "[ \"\$(cat $KPE)\" = 1 ]"
+else
+	skip "writing kprobes/enabled is refused" "no $KPE"
+	skip "kprobes stay enabled" "no $KPE"
+fi
+if [ -e /dev/mem ]; then
+	t "opening /dev/mem is refused" "! dd if=/dev/mem of=/dev/null bs=1 count=1 2>'$OUT'"
+else
+	skip "opening /dev/mem is refused" "no /dev/mem on this kernel"
+fi
+if [ -x "$HERE/unload_race" ]; then
+	"$HERE/unload_race" aiguard 3 >"$OUT" 2>&1
+	r=$?
+	echo "# $(cat "$OUT")"
+	t "forced unload with a name flipped by another thread never wins (exit $r)" \
+		"[ $r -eq 0 ] && grep -q ' unloaded 0 eperm [1-9]' '$OUT' && [ -d /sys/module/aiguard ]"
+else
+	skip "forced unload with a name flipped by another thread never wins" "no unload_race helper"
+fi
 
 # --- refused now ---------------------------------------------------------
 rc "unprotect after the lock: not permitted" 4 "$AG" unprotect "$U"

@@ -16,7 +16,7 @@
 # The lock tests are in t_lock.sh: a lock cannot be undone.
 
 . "$(dirname "$0")/lib.sh"
-tap_start t_ops 67
+tap_start t_ops 71
 MARK=ops$$secret
 
 # bounded_wait PID SECONDS: wait for PID, killing it after SECONDS; the
@@ -223,6 +223,42 @@ rc "allow --ttl 0: usage" 2 "$AG" allow --tracer $$ --target "$T" --ttl 0
 rc "status --json" 0 "$AG" status --json
 t "status --json: strict shape" \
 	"grep -Eq '^\{\"abi_version\":2,\"label_max\":32,\"protected\":[0-9]+,\"pending\":[0-9]+,\"mode\":\"enforcing\",\"locked\":false,\"sealed\":false,\"critical\":false,\"state\":[0-9]+,\"events\":[0-9]+,\"events_dropped\":[0-9]+,\"ring_size\":[0-9]+,\"sampling_events\":[0-9]+,\"kernel_lockdown\":(null|\"[a-z]+\"),\"grants\":\[.*\],\"hooks\":\{(\"[a-z_]+\":\{\"allowed\":[0-9]+,\"denied\":[0-9]+,\"audited\":[0-9]+,\"granted\":[0-9]+,\"missed\":[0-9]+\},?)+\}\}\$' '$OUT.o'"
+
+# --- kprobes/enabled: every write is recorded at once ----------------------
+# Writing 0 there disarms every kprobe, aiguard's too; the watchdog only
+# samples once a second. The write handler is probed, so even a switch
+# off and on again within milliseconds leaves a TAMPER record.
+KPE=/sys/kernel/debug/kprobes/enabled
+# tamper_switches FILE: TAMPER records with the kprobes_switch bit.
+tamper_switches() {
+	grep '"type":"tamper",' "$1" | sed -n 's/.*"detail":\([0-9]*\).*/\1/p' |
+		while read -r d; do [ $((d & 65536)) -ne 0 ] && echo x; done | wc -l
+}
+if [ -w "$KPE" ]; then
+	events_json "$TMP/kp0"
+	K0=$(tamper_switches "$TMP/kp0")
+	sh -c "echo 0 > $KPE; echo 1 > $KPE" >"$OUT" 2>&1
+	t "kprobes/enabled: switched off and on again at once (now $(cat $KPE))" "[ \"\$(cat $KPE)\" = 1 ]"
+	events_json "$TMP/kp1"
+	K1=$(tamper_switches "$TMP/kp1")
+	t "kprobes/enabled: the sub-second switch left a TAMPER record (${K0:-?} -> ${K1:-?})" \
+		"[ \"\${K1:-0}\" -gt \"\${K0:-0}\" ]"
+	# The watchdog may have seen the hooks dead meanwhile; it clears that
+	# within a second of the re-arm.
+	i=0
+	while [ $i -lt 30 ]; do
+		"$AG" status --json >"$OUT.o" 2>"$OUT"
+		grep -q '"critical":false' "$OUT.o" && break
+		nap 0.1
+		i=$((i + 1))
+	done
+	t "kprobes/enabled: status is not critical afterwards" "grep -q '\"critical\":false' '$OUT.o'"
+	t "kprobes/enabled: hooks fire again, protection holds" "! readable $T"
+else
+	for n in "switch off and on" "TAMPER record" "not critical afterwards" "protection holds"; do
+		skip "kprobes/enabled: $n" "no writable $KPE"
+	done
+fi
 
 # --- flood ------------------------------------------------------------------
 FLOOD=${AG_FLOOD:-}

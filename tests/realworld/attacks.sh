@@ -226,11 +226,21 @@ checks() { # target: what must keep working
 	out=$(top -b -n1 -w 200 2>&1 | awk -v p="$PID" '$1 == p')
 	if grep -q "python3" <<<"$out"; then emit_c top_lists_it "$t" ok "$out"; else emit_c top_lists_it "$t" fail "${out:-not listed}"; fi
 	# the trust domain itself keeps access: a process in label "demo" may
-	# read the server's environment
+	# read the server's environment; root gets in only by joining on
+	# purpose (--join, recorded), not by naming the label
 	if [ "$t" = protected ] && [ -x "$AG" ] && [ "$AG" != "$RW/no-aiguard.sh" ]; then
+		local rc
 		out=$("$AG" exec --label demo -- cat "/proc/$PID/environ" 2>&1 | tr '\0' '\n')
+		"$AG" exec --label demo -- true >/dev/null 2>&1
+		rc=$?
+		if [ "$rc" = 10 ] && ! grep -qF "${CK[$t]}" <<<"$out"; then
+			emit_c outsider_join_refused "$t" ok "aiguard exec --label demo (no --join): exit 10, $(head -n1 <<<"$out")"
+		else
+			emit_c outsider_join_refused "$t" fail "exit $rc: $(head -n1 <<<"$out")"
+		fi
+		out=$("$AG" exec --label demo --join -- cat "/proc/$PID/environ" 2>&1 | tr '\0' '\n')
 		if grep -qF "${CK[$t]}" <<<"$out"; then
-			emit_c same_label_reads_it "$t" ok "aiguard exec --label demo -- cat /proc/PID/environ"
+			emit_c same_label_reads_it "$t" ok "aiguard exec --label demo --join -- cat /proc/PID/environ"
 		else
 			emit_c same_label_reads_it "$t" fail "$(head -n1 <<<"$out")"
 		fi

@@ -6,7 +6,7 @@ set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mode=$1 results=$2 kernel=$3
 [ -f "$results" ] || : >"${results:=/dev/null}"
-CHECKS="serves_requests ps_lists_it top_lists_it same_label_reads_it sigterm_stops_it"
+CHECKS="serves_requests ps_lists_it top_lists_it outsider_join_refused same_label_reads_it sigterm_stops_it"
 
 awk -F'|' -v mode="$mode" -v kernel="$kernel" -v checks="$CHECKS" '
 FNR == NR {
