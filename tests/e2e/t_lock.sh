@@ -13,7 +13,7 @@
 # compatible, prints TAP, exits 0, never waits without a bound.
 
 . "$(dirname "$0")/lib.sh"
-tap_start t_lock 52
+tap_start t_lock 56
 MARK=lock$$secret
 LOCKED_MSG='the aiguard policy is locked (aiguard lock); reboot to change it'
 
@@ -44,6 +44,9 @@ rc "permissive off" 0 "$AG" permissive off
 rc "status before the lock" 0 "$AG" status
 t "status: not locked yet" "grep -q '^locked: no' '$OUT.o'"
 t "status: not sealed yet" "grep -q '^sealed: no' '$OUT.o'"
+PARAM=/sys/module/aiguard/parameters/permissive
+t "control: before the lock, the permissive parameter can be written" \
+	"sh -c 'echo Y > $PARAM && echo N > $PARAM' 2>'$OUT'"
 rc "control: before the lock, an outsider joins with --join" 0 "$AG" protect --label lockA --join "$X"
 rc "control: before the lock, a grant is made" 0 "$AG" allow --tracer "$W" --target "$T" --ttl 600
 t "control: loading an unsigned module gets past the signature check (File exists)" \
@@ -91,6 +94,16 @@ t "a DENY record on the join hook" "grep '\"type\":\"deny\",' '$TMP/evj' | grep 
 t "the refused process is not protected" "! \"$AG\" status $V | grep -q ': protected'"
 
 # --- the kernel is sealed ---------------------------------------------------
+SIGNED=/lib/aiguard/signed/dummy.ko
+if [ -f "$SIGNED" ]; then
+	t "a module signed by the distribution still loads after the lock" "insmod $SIGNED 2>'$OUT'"
+	t "and unloads without force" "rmmod dummy 2>'$OUT'"
+else
+	skip "a module signed by the distribution still loads after the lock" "no signed module for this kernel"
+	skip "and unloads without force" "no signed module for this kernel"
+fi
+t "the permissive parameter is refused after the lock" \
+	"! sh -c 'echo Y > $PARAM' 2>'$OUT' && grep -q N $PARAM"
 t "loading an unsigned module is refused (Operation not permitted)" \
 	"insmod_says | grep -q 'not permitted'"
 if [ -e "$KPE" ]; then

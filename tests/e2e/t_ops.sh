@@ -16,7 +16,7 @@
 # The lock tests are in t_lock.sh: a lock cannot be undone.
 
 . "$(dirname "$0")/lib.sh"
-tap_start t_ops 71
+tap_start t_ops 73
 MARK=ops$$secret
 
 # bounded_wait PID SECONDS: wait for PID, killing it after SECONDS; the
@@ -258,6 +258,16 @@ else
 	for n in "switch off and on" "TAMPER record" "not critical afterwards" "protection holds"; do
 		skip "kprobes/enabled: $n" "no writable $KPE"
 	done
+fi
+
+# --- ftrace_enabled: switching ftrace (and ftrace-based kprobes) off -------
+FTE=/proc/sys/kernel/ftrace_enabled
+if [ -e "$FTE" ]; then
+	t "kernel.ftrace_enabled=0 is refused while aiguard is loaded" "! sh -c 'echo 0 > $FTE' 2>'$OUT'"
+	t "ftrace stays enabled" "[ \"\$(cat $FTE)\" = 1 ]"
+else
+	skip "kernel.ftrace_enabled=0 is refused while aiguard is loaded" "no $FTE"
+	skip "ftrace stays enabled" "no $FTE"
 fi
 
 # --- flood ------------------------------------------------------------------

@@ -202,6 +202,25 @@ ag_stage_guest() {
 	return 0
 }
 
+# ag_stage_signed_module STAGING_DIR KVER : copies a small module that
+# Debian signed for kernel KVER (drivers/net/dummy, decompressed) to
+# /lib/aiguard/signed/dummy.ko in the guest root, for the tests that show
+# a signed module still loads once the kernel is sealed. Returns 1 (and
+# stages nothing) when the kernel has no such signed module.
+ag_stage_signed_module() {
+	local stage=$1 kver=$2 src out
+	src=$(ls /lib/modules/"$kver"/kernel/drivers/net/dummy.ko* 2>/dev/null | head -n1)
+	[ -n "$src" ] || return 1
+	out=$stage/lib/aiguard/signed/dummy.ko
+	mkdir -p "${out%/*}"
+	case $src in
+	*.xz) xz -dc "$src" >"$out" ;;
+	*.zst) zstd -qdc "$src" >"$out" ;;
+	*) cp "$src" "$out" ;;
+	esac || { rm -f "$out"; return 1; }
+	tail -c 28 "$out" | grep -q 'Module signature appended' || { rm -f "$out"; return 1; }
+}
+
 # ag_check_tests_list : fails, naming it, when a test of tests/e2e (t_*.c
 # or t_*.sh) is not in tests/e2e/tests.list: it would be neither built nor
 # run. (A listed test without a source fails the e2e build.)

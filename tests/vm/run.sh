@@ -177,6 +177,8 @@ run_kernel() {
 	fi
 
 	ag_stage_guest "$bdir/guest" "$bdir/module" "$USERLAND"
+	[ "$k" = debug ] || ag_stage_signed_module "$bdir/guest" "$kver" ||
+		ag_log "no Debian-signed dummy.ko for $kver: the signed-module test will skip"
 	ag_make_initramfs "$bdir/initramfs.cpio.gz" "$bdir/guest"
 
 	rc=0
