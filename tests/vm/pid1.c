@@ -45,6 +45,9 @@ void pid1_setup(const char *name)
 	mount_fs("sysfs", "/sys", "sysfs");
 	mount_fs("devtmpfs", "/dev", "devtmpfs");
 	mount_fs("debugfs", "/sys/kernel/debug", "debugfs");
+	/* Where the lockdown LSM shows (and takes) its mode; not every kernel has it. */
+	if (access("/sys/kernel/security", F_OK) == 0)
+		mount_fs("securityfs", "/sys/kernel/security", "securityfs");
 	mount_fs("tmpfs", "/tmp", "tmpfs");
 
 	fd = open("/dev/console", O_RDWR);
