@@ -138,20 +138,23 @@ static int aiguard_kp_bprm_committing_creds(struct kprobe *p, struct pt_regs *re
 	return 0;
 }
 
-static int aiguard_kp_kcore_read(struct kprobe *p, struct pt_regs *regs)
+/* For functions that return long (ssize_t, syscalls): EPERM, or carry on. */
+static int aiguard_deny_long(struct pt_regs *regs, bool deny)
 {
-	if (!aiguard_kcore_read())
+	if (!deny)
 		return 0;
 	aiguard_kprobe_return(regs, aiguard_ret_eperm_long);
 	return 1;
 }
 
+static int aiguard_kp_kcore_read(struct kprobe *p, struct pt_regs *regs)
+{
+	return aiguard_deny_long(regs, aiguard_kcore_read());
+}
+
 static int aiguard_kp_kprobes_switch(struct kprobe *p, struct pt_regs *regs)
 {
-	if (!aiguard_kprobes_switch())
-		return 0;
-	aiguard_kprobe_return(regs, aiguard_ret_eperm_long);
-	return 1;
+	return aiguard_deny_long(regs, aiguard_kprobes_switch());
 }
 
 static int aiguard_kp_kernel_read_file(struct kprobe *p, struct pt_regs *regs)
@@ -201,10 +204,8 @@ static int aiguard_kp_delete_module_common(struct pt_regs *regs, bool ia32)
 	const struct pt_regs *uregs = (void *)aiguard_kprobe_arg(regs, 0);
 	const char __user *name = (const char __user *)aiguard_syscall_arg(uregs, 0, ia32);
 
-	if (!aiguard_delete_module(name, aiguard_syscall_arg(uregs, 1, ia32)))
-		return 0;
-	aiguard_kprobe_return(regs, aiguard_ret_eperm_long);
-	return 1;
+	return aiguard_deny_long(regs, aiguard_delete_module(name,
+							     aiguard_syscall_arg(uregs, 1, ia32)));
 }
 
 static int aiguard_kp_delete_module(struct kprobe *p, struct pt_regs *regs)

@@ -148,20 +148,35 @@ int aiguard_task_for_each(int (*fn)(struct pid *tgid,
 					 &walk);
 }
 
-/**
- * aiguard_task_label - the trust domain of a task's thread group
- * @task: any task the caller holds a reference to, or current
- *
- * Call under rcu_read_lock(); the string stays valid until the matching
- * rcu_read_unlock(). Safe in atomic context.
- *
- * Return: the label, or NULL if @task is not protected.
+/*
+ * The label of @task's group, or NULL. Call under rcu_read_lock(); the
+ * string lives until the matching rcu_read_unlock().
  */
-const char *aiguard_task_label(struct task_struct *task)
+static const char *aiguard_task_label(struct task_struct *task)
 {
 	const struct aiguard_entry *e = aiguard_task_entry(task);
 
 	return e ? e->label : NULL;
+}
+
+/*
+ * Copy the label (and, if @flags, the flags) of @task's entry, so the
+ * caller does not depend on an entry that may go away. Returns whether
+ * @task is protected; @label is left alone when it is not.
+ */
+static bool aiguard_task_copy(struct task_struct *task, char *label, u32 *flags)
+{
+	const struct aiguard_entry *e;
+
+	rcu_read_lock();
+	e = aiguard_task_entry(task);
+	if (e) {
+		strscpy(label, e->label, AIGUARD_LABEL_MAX);
+		if (flags)
+			*flags = e->flags;
+	}
+	rcu_read_unlock();
+	return e;
 }
 
 /**
@@ -272,15 +287,11 @@ static int aiguard_join_check(struct task_struct *task, const char *label,
 	bool members;
 
 	lockdep_assert_held(&aiguard_join_mutex);
-	rcu_read_lock();
-	cur = aiguard_task_label(current);
-	if (cur)
-		strscpy(caller, cur, sizeof(caller));
-	rcu_read_unlock();
+	cur = aiguard_task_copy(current, caller, NULL) ? caller : NULL;
 	/* A private domain ("" asks for a new one) cannot be joined. */
 	members = label[0] && aiguard_task_for_each(aiguard_label_match, (void *)label);
 
-	switch (aiguard_policy_join(members, cur ? caller : NULL, label,
+	switch (aiguard_policy_join(members, cur, label,
 				    flags & AIGUARD_PROTECT_JOIN, aiguard_locked())) {
 	case AIGUARD_JOIN_NEW:
 	case AIGUARD_JOIN_MEMBER:
@@ -292,7 +303,7 @@ static int aiguard_join_check(struct task_struct *task, const char *label,
 	default:
 		aiguard_stats_count(AIGUARD_HOOK_JOIN, AIGUARD_COUNT_DENIED);
 		aiguard_audit_decision(AIGUARD_EVENT_DENY, AIGUARD_HOOK_JOIN, flags, 0,
-				       cur ? caller : NULL, task, label);
+				       cur, task, label);
 		pr_notice_ratelimited("denied joining label %s by pid %d (%s): the policy is locked\n",
 				      label, task_tgid_nr(current), current->comm);
 		return -EPERM;
@@ -425,18 +436,13 @@ int aiguard_protect_pid(struct pid *pid, char *label, u32 flags)
 int aiguard_unprotect_pid(struct pid *pid)
 {
 	char label[AIGUARD_LABEL_MAX] = "";
-	const char *cur;
 	struct task_struct *task;
 	int err;
 
 	task = aiguard_pid_task(pid);
 	if (!task)
 		return -ESRCH;
-	rcu_read_lock();
-	cur = aiguard_task_label(task);
-	if (cur)
-		strscpy(label, cur, sizeof(label));
-	rcu_read_unlock();
+	aiguard_task_copy(task, label, NULL);
 	err = aiguard_registry_remove(&aiguard_registry, task_tgid(task));
 	aiguard_entry_removed(err);
 	if (!err)
@@ -458,22 +464,11 @@ int aiguard_unprotect_pid(struct pid *pid)
  */
 int aiguard_task_inherit(struct task_struct *child, unsigned long clone_flags)
 {
-	const struct aiguard_entry *parent;
 	char label[AIGUARD_LABEL_MAX];
 	u32 flags = 0;
 	int err;
 
-	if (clone_flags & CLONE_THREAD)
-		return 0;
-
-	rcu_read_lock();
-	parent = aiguard_task_entry(current);
-	if (parent) {
-		strscpy(label, parent->label, sizeof(label));
-		flags = parent->flags;
-	}
-	rcu_read_unlock();
-	if (!parent)
+	if ((clone_flags & CLONE_THREAD) || !aiguard_task_copy(current, label, &flags))
 		return 0;
 
 	aiguard_entry_added();
@@ -497,7 +492,6 @@ int aiguard_task_inherit(struct task_struct *child, unsigned long clone_flags)
  */
 void aiguard_task_forked(struct task_struct *parent, struct task_struct *child)
 {
-	const struct aiguard_entry *pe;
 	char label[AIGUARD_LABEL_MAX];
 	struct aiguard_entry *old;
 	struct pid *tgid;
@@ -517,14 +511,7 @@ void aiguard_task_forked(struct task_struct *parent, struct task_struct *child)
 		goto kill;
 	}
 
-	rcu_read_lock();
-	pe = aiguard_task_entry(parent);
-	if (pe) {
-		strscpy(label, pe->label, sizeof(label));
-		flags = pe->flags;
-	}
-	rcu_read_unlock();
-	if (!pe) {
+	if (!aiguard_task_copy(parent, label, &flags)) {
 		put_pid(tgid);
 		return;
 	}

@@ -49,7 +49,6 @@ unsigned int aiguard_task_entry_size(void);
 void aiguard_task_counts(u64 *protected, u64 *pending);
 
 const struct aiguard_entry *aiguard_task_entry(struct task_struct *task);
-const char *aiguard_task_label(struct task_struct *task);
 struct task_struct *aiguard_pid_task(struct pid *pid);
 int aiguard_task_for_each(int (*fn)(struct pid *tgid,
 				    const struct aiguard_entry *e, void *arg),
