@@ -144,7 +144,7 @@ status_json
 A1=$(pa_counter audited)
 t "global permissive: audited counter +1 (was ${A0:-?}, now ${A1:-?})" \
 	"[ -n '$A0' ] && [ -n '$A1' ] && [ \$(($A1 - $A0)) -eq 1 ]"
-t "status --json: mode permissive" "grep -q '\"mode\":\"permissive\",\"locked\":false,\"critical\":false' '$TMP/st.json'"
+t "status --json: mode permissive" "grep -q '\"mode\":\"permissive\",\"locked\":false,\"sealed\":false,\"critical\":false' '$TMP/st.json'"
 rc "permissive off" 0 "$AG" permissive off
 t "control: enforcing again, root is denied" "! readable $T"
 
