@@ -88,6 +88,7 @@ int aiguard_grant_add(struct pid *tracer, struct pid *target, u32 ttl_sec,
 	struct aiguard_grant_entry *g;
 	int err;
 
+	might_sleep();
 	g = kzalloc(sizeof(*g), GFP_KERNEL);
 	if (!g)
 		return -ENOMEM;

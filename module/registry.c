@@ -177,6 +177,7 @@ EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_destroy);
 struct aiguard_entry *aiguard_registry_lookup(struct aiguard_registry *reg,
 					      const void *key)
 {
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "aiguard registry lookup outside RCU");
 	if (!key || !atomic_read(&reg->nr_groups) ||
 	    !aiguard_filter_may_hold(reg, key))
 		return NULL;
@@ -196,6 +197,7 @@ EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_lookup);
 struct aiguard_entry *aiguard_registry_lookup_pending(struct aiguard_registry *reg,
 						      const void *task)
 {
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "aiguard pending lookup outside RCU");
 	if (!atomic_read(&reg->nr_pending))
 		return NULL;
 	return rhashtable_lookup(&reg->pending, &task, aiguard_pending_params);

@@ -191,6 +191,7 @@ const struct aiguard_entry *aiguard_task_entry(struct task_struct *task)
 {
 	struct aiguard_entry *e;
 
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "aiguard_task_entry() outside RCU");
 	if (aiguard_registry_empty(&aiguard_registry))
 		return NULL;
 	e = aiguard_registry_lookup(&aiguard_registry, task_tgid(task));
@@ -439,6 +440,7 @@ int aiguard_unprotect_pid(struct pid *pid)
 	struct task_struct *task;
 	int err;
 
+	might_sleep();
 	task = aiguard_pid_task(pid);
 	if (!task)
 		return -ESRCH;

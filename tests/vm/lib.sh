@@ -43,15 +43,17 @@ ag_ensure_packages() {
 	[ ${#missing[@]} -eq 0 ] && return 0
 	ag_apt_update || return 1
 	ag_log "installing: ${missing[*]}"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-		"${missing[@]}" >&2
+	# A fresh cloud machine often runs unattended upgrades first: wait for
+	# the dpkg lock instead of failing.
+	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q \
+		--no-install-recommends "${missing[@]}" >&2
 }
 
 # ag_apt_update : `apt-get update`, once per run.
 ag_apt_update() {
 	[ -n "${AG_APT_UPDATED:-}" ] && return 0
 	ag_log "apt-get update"
-	apt-get update -q >&2 || return 1
+	apt-get -o DPkg::Lock::Timeout=600 update -q >&2 || return 1
 	export AG_APT_UPDATED=1
 }
 
@@ -115,7 +117,10 @@ ag_build_module() {
 	out=$(mkdir -p "$out" && cd "$out" && pwd)
 	ag_copy_sources "$out"
 	rm -f "$out"/*.ko
-	if ! make -C "$kdir" M="$out" W=1 "$@" modules >"$out/build.log" 2>&1; then
+	# W=1 leaves -Wmaybe-uninitialized off; an uninitialised error path
+	# slipped through once, so ask for it.
+	if ! make -C "$kdir" M="$out" W=1 KCFLAGS=-Wmaybe-uninitialized "$@" modules \
+		>"$out/build.log" 2>&1; then
 		cat "$out/build.log" >&2
 		ag_log "module build failed against $kdir (log: $out/build.log)"
 		return 1
