@@ -191,7 +191,7 @@ const struct aiguard_entry *aiguard_task_entry(struct task_struct *task)
 {
 	struct aiguard_entry *e;
 
-	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "aiguard_task_entry() outside RCU");
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "aiguard task lookup outside RCU");
 	if (aiguard_registry_empty(&aiguard_registry))
 		return NULL;
 	e = aiguard_registry_lookup(&aiguard_registry, task_tgid(task));
