@@ -117,7 +117,8 @@ static int perf_cpu_wide_open(uint64_t sample_type)
 		if (sample_type & PERF_SAMPLE_REGS_USER)
 			a.sample_regs_user = 1;	/* AX: an empty mask is EINVAL */
 	}
-	fd = syscall(SYS_perf_event_open, &a, -1, 0, -1, 0);
+	/* CLOEXEC: a target spawned meanwhile must not hold the event open. */
+	fd = syscall(SYS_perf_event_open, &a, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
 	return (int)fd;
 }
 
@@ -163,7 +164,7 @@ int main(int argc, char **argv)
 	if (found < 0)
 		tap_diag("  %s: %s", KCORE, strerror(errno));
 	tap_ok(found == 1, "kcore_control_leaks_canary");
-	early = open(KCORE, O_RDONLY);
+	early = open(KCORE, O_RDONLY | O_CLOEXEC);
 	tap_ok(early >= 0 && kcore_scan(early, ctl.c.heap) == 1,
 	       "kcore_preopened_descriptor_reads_while_nothing_is_protected");
 	EXPECT_RET(perf_cpu_wide(PERF_SAMPLE_STACK_USER), 0,
