@@ -141,11 +141,12 @@ static void aiguard_down(void)
 	unload_module("aiguard");
 }
 
+/* The driver is no member of the labels it fills: it joins on purpose. */
 static int protect_flags(pid_t pid, const char *label, __u32 flags)
 {
 	struct aiguard_protect p = {
 		.target = { .type = AIGUARD_TARGET_PID, .id = pid },
-		.flags = flags,
+		.flags = flags | AIGUARD_PROTECT_JOIN,
 	};
 
 	snprintf(p.label, sizeof(p.label), "%s", label);
