@@ -337,7 +337,8 @@ fake /sys/block/dm-0/dm/uuid CRYPT-LUKS2-0123456789abcdef-swap
 mkdir -p "$R/sys/module/aiguard"
 mkdir -p "$R/sys/firmware/efi/efivars"
 printf '\001\000\000\000\001' >"$R/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-e0a2c4b5a1b7"
-printf 'Filename\tType\tSize\tUsed\tPriority\n/dev/dm-0 partition 1048572 0 -2\n/dev/zram0 partition 1048572 0 100\n' >"$R/proc/swaps"
+SWAPS='Filename\tType\tSize\tUsed\tPriority\n/dev/dm-0 partition 1048572 0 -2\n/dev/zram0 partition 1048572 0 100\n'
+printf 'Filename\tType\tSize\tUsed\tPriority\n' >"$R/proc/swaps"
 fake /proc/mounts "proc /proc proc rw,nosuid,nodev,noexec,relatime,hidepid=invisible 0 0"
 export AIGUARD_ROOT="$R"
 # dv CHECK VERDICT: the last doctor --json ($W/doc.json) says VERDICT for CHECK
@@ -369,7 +370,18 @@ if $HAVE_PY; then
 	flip "kernel lockdown" /sys/kernel/security/lockdown "[none] integrity confidentiality" warn
 	flip "module signature enforcement" /sys/module/module/parameters/sig_enforce N warn
 	flip "kprobes enabled" /sys/kernel/debug/kprobes/enabled 0 fail
-	flip swap /sys/block/dm-0/dm/uuid LVM-abcdef warn
+	# shellcheck disable=SC2059
+	printf "$SWAPS" >"$R/proc/swaps"
+	doc
+	t "doctor: swap on dm-crypt and zram warns (root can read it), says encrypted" \
+		"dv swap warn && grep -q '2 device(s), zram or dm-crypt' '$W/doc.json'"
+	fake /sys/block/dm-0/dm/uuid LVM-abcdef
+	doc
+	t "doctor: swap on plain dm-0 warns, says plaintext" \
+		"dv swap warn && grep -q '1 of 2 device(s) neither zram nor dm-crypt (/dev/dm-0)' '$W/doc.json'"
+	printf 'Filename\tType\tSize\tUsed\tPriority\n' >"$R/proc/swaps"
+	doc
+	t "doctor: no swap is ok" "dv swap ok"
 	flip "/proc hidepid" /proc/mounts "proc /proc proc rw,relatime 0 0" warn
 	printf '\001\000\000\000\000' >"$R/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-e0a2c4b5a1b7"
 	doc
