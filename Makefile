@@ -116,7 +116,10 @@ demo:
 bench:
 	bash tests/bench/run.sh
 
+# Kbuild's clean needs the kernel tree; without it, the usual outputs go.
 clean:
-	if [ -e "$(KDIR)/Makefile" ]; then $(MAKE) $(KBUILD_ARGS) clean; fi
+	if [ -e "$(KDIR)/Makefile" ]; then $(MAKE) $(KBUILD_ARGS) clean; \
+	else rm -f *.ko *.mod *.mod.c *.mod.o *.o .*.cmd Module.symvers modules.order \
+		module/*.o module/.*.cmd; fi
 	rm -rf $(BUILD)
 	$(MAKE) -C tools clean
