@@ -24,9 +24,14 @@ if [ "$deb_up" != "$VER" ]; then
 fi
 rm -rf "$OUT/src" "$OUT"/*.deb "$OUT"/*.buildinfo "$OUT"/*.changes
 mkdir -p "$SRC"
-(cd "$ROOT" && git ls-files -z --cached --others --exclude-standard |
-	while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
-	tar --null -T - -cf -) | tar -xf - -C "$SRC"
+# Outside a git checkout (a release tarball): everything but build/.
+if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+	(cd "$ROOT" && git ls-files -z --cached --others --exclude-standard |
+		while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+		tar --null -T - -cf -) | tar -xf - -C "$SRC"
+else
+	tar -C "$ROOT" --exclude=./build --exclude=./.git -cf - . | tar -xf - -C "$SRC"
+fi
 echo "make deb: building in $SRC (log: $OUT/build.log)" >&2
 if ! (cd "$SRC" && dpkg-buildpackage -us -uc -b) >"$OUT/build.log" 2>&1; then
 	tail -n 40 "$OUT/build.log" >&2

@@ -84,6 +84,10 @@ install_list() {
 # A copy of the tree (the files git knows), like make deb's.
 copy_tree() {
 	mkdir -p "$1"
+	if ! git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+		tar -C "$ROOT" --exclude=./build --exclude=./.git -cf - . | tar -xf - -C "$1"
+		return
+	fi
 	(cd "$ROOT" && git ls-files -z --cached --others --exclude-standard |
 		while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
 		tar --null -T - -cf -) | tar -xf - -C "$1"
