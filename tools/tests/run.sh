@@ -320,6 +320,9 @@ x "aiguard-metrics writes aiguard.prom" 0 env AIGUARD="$A" AIGUARD_CONF="$W/none
 	sh -c "METRICS_DIR='$M' && export METRICS_DIR && sed 's|^METRICS_DIR=.*|METRICS_DIR=$M|' '$ROOT/packaging/aiguard-metrics' >'$W/am' && sh '$W/am'"
 t "aiguard-metrics: the file is the exposition, nothing left behind" \
 	"grep -qx 'aiguard_module_loaded 1' '$M/aiguard.prom' && [ \$(ls -A '$M' | wc -l) -eq 1 ]"
+x "aiguard-metrics without the module" 0 env -u LD_PRELOAD AIGUARD="$A" AIGUARD_CONF="$W/nonexistent" sh "$W/am"
+t "aiguard-metrics: says aiguard_module_loaded 0 instead of going stale" \
+	"grep -qx 'aiguard_module_loaded 0' '$M/aiguard.prom' && [ \$(ls -A '$M' | wc -l) -eq 1 ]"
 
 # --- doctor (AIGUARD_ROOT: a fake /proc and /sys) ----------------------------
 R=$W/root
