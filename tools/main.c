@@ -54,6 +54,7 @@ static const char exit_codes_help[] =
 	"  9  ABI mismatch between module and tool\n"
 	"  10 the label has live members and this process is not one of them\n"
 	"     (add --join to join it deliberately; refused once locked: 4)\n"
+	"  11 doctor: a critical check failed (module not loaded, hooks dead)\n"
 	"  126/127  exec: command not executable / not found\n";
 
 static void usage_main(FILE *f)
@@ -68,7 +69,7 @@ static void usage_main(FILE *f)
 		"                      protect this process, drop privileges, exec CMD\n"
 		"  protect [--label L] [--join] [--permissive] PID...   protect running processes\n"
 		"  unprotect PID...             remove protection\n"
-		"  status [--json] [PID]        module state, or one process's state\n"
+		"  status [--json|--prometheus] [PID]  module state, or one process's state\n"
 		"  list [--json]                protected processes\n"
 		"  events [--follow] [--json]   audit records (denials, changes)\n"
 		"  permissive [on|off]          global audit-only mode\n"
@@ -77,6 +78,7 @@ static void usage_main(FILE *f)
 		"  revoke ID                    end a grant\n"
 		"  grants [--json]              active grants\n"
 		"  lock                         seal the policy until reboot (irreversible)\n"
+		"  doctor [--json]              posture check of this machine, with fixes\n"
 		"  version                      tool and module ABI versions\n"
 		"  help [COMMAND]               this text, or a command's\n"
 		"\n"
@@ -214,8 +216,8 @@ static const struct cmd commands[] = {
 	  "Remove protection from processes.\n"
 	  "When several pids fail, the exit status is the highest code.\n\n"
 	  "  -h, --help      show this help\n" },
-	{ "status", cmd_status, OPT_JSON, 0,
-	  "[--json] [PID]\n\n"
+	{ "status", cmd_status, OPT_JSON | OPT_PROMETHEUS, 0,
+	  "[--json|--prometheus] [PID]\n\n"
 	  "Without PID: the module ABI version, mode (enforcing or permissive),\n"
 	  "whether the policy is locked, the number of protected processes, audit\n"
 	  "records written and dropped, active grants, and per-hook counters\n"
@@ -224,6 +226,8 @@ static const struct cmd commands[] = {
 	  "protection is off (JSON: \"critical\":true); the exit status stays 0.\n"
 	  "With PID: whether that process is protected, its label and mode.\n\n"
 	  "  -j, --json      one JSON object on stdout\n"
+	  "      --prometheus  the module state in Prometheus text format (aiguard_*\n"
+	  "                  metrics, for node_exporter's textfile collector)\n"
 	  "  -h, --help      show this help\n" },
 	{ "list", cmd_list, OPT_JSON, CMD_NO_OPERANDS,
 	  "[--json]\n\n"
@@ -273,6 +277,21 @@ static const struct cmd commands[] = {
 	  "module are refused (exit 4), even for root. Protecting new processes,\n"
 	  "turning permissive mode off and revoking grants keep working.\n"
 	  "IRREVERSIBLE until the machine reboots. Locking twice succeeds.\n\n"
+	  "  -h, --help      show this help\n" },
+	{ "doctor", cmd_doctor, OPT_JSON, CMD_NO_OPERANDS,
+	  "[--json]\n\n"
+	  "Check this machine's posture for protected workloads; each check says\n"
+	  "ok, warn or fail, what it saw, and a one-line fix: the module (loaded,\n"
+	  "hooks alive, protected processes, lock and seal), kernel lockdown,\n"
+	  "Secure Boot, module signature enforcement, the sysctls\n"
+	  "kernel.yama.ptrace_scope, kernel.core_pattern with fs.suid_dumpable,\n"
+	  "kernel.kptr_restrict, kernel.perf_event_paranoid,\n"
+	  "kernel.unprivileged_bpf_disabled, kernel.kexec_load_disabled,\n"
+	  "kernel.modules_disabled, kernel.ftrace_enabled, kprobes, swap (any swap\n"
+	  "warns; says whether it is zram or dm-crypt) and /proc hidepid.\n"
+	  "Exits 11 when a critical check fails (module not loaded, hooks dead),\n"
+	  "else 0, warnings or not. AIGUARD_ROOT=DIR reads /proc and /sys under DIR.\n\n"
+	  "  -j, --json      one JSON object on stdout\n"
 	  "  -h, --help      show this help\n" },
 	{ "version", cmd_version, 0, CMD_NO_OPERANDS,
 	  "\n\n"

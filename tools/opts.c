@@ -12,6 +12,7 @@
 
 #define OPT_LONG_ONLY	256	/* getopt values of options without a letter */
 #define OPT_LONG_JOIN	257
+#define OPT_LONG_PROM	258
 
 static const struct optdef {
 	unsigned int bit;	/* OPT_*; 0: every command has it */
@@ -27,6 +28,7 @@ static const struct optdef {
 	{ OPT_TARGET,     { "target",     required_argument, NULL, 'T' } },
 	{ OPT_TTL,        { "ttl",        required_argument, NULL, OPT_LONG_ONLY } },
 	{ OPT_JOIN,       { "join",       no_argument,       NULL, OPT_LONG_JOIN } },
+	{ OPT_PROMETHEUS, { "prometheus", no_argument,       NULL, OPT_LONG_PROM } },
 	{ OPT_VERSION,    { "version",    no_argument,       NULL, 'V' } },
 	{ 0,              { "help",       no_argument,       NULL, 'h' } },
 };
@@ -74,6 +76,7 @@ static void store(struct args *a, int c, char *arg)
 	case 'T':		a->target = arg; break;
 	case OPT_LONG_ONLY:	a->ttl = arg; break;
 	case OPT_LONG_JOIN:	a->join = true; break;
+	case OPT_LONG_PROM:	a->prometheus = true; break;
 	}
 }
 

@@ -25,12 +25,13 @@ enum {
 	OPT_TTL		= 1 << 8,	/* --ttl SECONDS */
 	OPT_VERSION	= 1 << 9,	/* -V, --version (before the command) */
 	OPT_JOIN	= 1 << 10,	/* --join */
+	OPT_PROMETHEUS	= 1 << 11,	/* --prometheus */
 };
 
 /* What the command line said; options not given are NULL or false. */
 struct args {
 	const char *label, *user, *group, *tracer, *target, *ttl;
-	bool permissive, json, follow, join;
+	bool permissive, json, follow, join, prometheus;
 	int argc;		/* the operands: what follows the options */
 	char **argv;
 };

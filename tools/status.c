@@ -235,7 +235,76 @@ static void status_text(const struct module_state *m)
 		printf("\n%s\n", CRITICAL_TEXT);
 }
 
-static int status_module(int fd, bool json)
+/* ------------------------------------------------------------------ */
+/* --prometheus: the text exposition format (node_exporter textfile)   */
+
+/* "# HELP" and "# TYPE" lines of one metric family. */
+static void prom_family(const char *name, const char *type, const char *help)
+{
+	printf("# HELP aiguard_%s %s\n# TYPE aiguard_%s %s\n", name, help, name, type);
+}
+
+static void prom_value(const char *name, const char *type, const char *help,
+		       uint64_t v)
+{
+	prom_family(name, type, help);
+	printf("aiguard_%s %" PRIu64 "\n", name, v);
+}
+
+/* One family per counter, one sample per hook. */
+static void prom_hooks(const struct module_state *m)
+{
+	static const char *const names[] = {
+		"allowed", "denied", "audited", "granted", "missed",
+	};
+	char family[32], help[96];
+
+	for (size_t c = 0; c < sizeof(names) / sizeof(names[0]); c++) {
+		snprintf(family, sizeof(family), "hook_%s_total", names[c]);
+		snprintf(help, sizeof(help), "Accesses to protected processes the hook %s%s.",
+			 c == 4 ? "did not see (kprobe nmissed)" : "has ",
+			 c == 4 ? "" : names[c]);
+		prom_family(family, "counter", help);
+		for (int i = 0; i < AIGUARD_HOOK_NR; i++) {
+			const uint64_t v[] = { m->s.allowed[i], m->s.denied[i],
+					       m->st.audited[i], m->st.granted[i],
+					       m->s.missed[i] };
+
+			printf("aiguard_%s{hook=\"%s\"} %" PRIu64 "\n", family,
+			       hook_name((unsigned int)i), v[c]);
+		}
+	}
+}
+
+static void status_prometheus(const struct module_state *m)
+{
+	uint32_t state = m->st.state;
+
+	prom_value("module_loaded", "gauge", "1 if the aiguard module answered.", 1);
+	prom_value("hooks_alive", "gauge",
+		   "0 if the kernel stopped calling aiguard's hooks (protection is OFF).",
+		   !(state & AIGUARD_STATE_HOOKS_DEAD));
+	prom_value("locked", "gauge", "1 once the policy is locked (aiguard lock).",
+		   !!(state & AIGUARD_STATE_LOCKED));
+	prom_value("sealed", "gauge", "1 once the kernel is sealed by the lock.",
+		   !!(state & AIGUARD_STATE_SEALED));
+	prom_value("permissive", "gauge", "1 in global permissive (audit-only) mode.",
+		   !!(state & AIGUARD_STATE_PERMISSIVE));
+	prom_value("protected_processes", "gauge", "Protected processes.", m->s.nr_protected);
+	prom_value("pending_processes", "gauge", "Processes being forked from protected ones.",
+		   m->s.nr_pending);
+	prom_value("events_written_total", "counter", "Audit records written.", m->st.events);
+	prom_value("events_dropped_total", "counter",
+		   "Audit records overwritten before a reader got them.", m->st.events_dropped);
+	prom_value("sampling_events", "gauge",
+		   "System-wide perf events sampling user stacks or registers.",
+		   m->st.sampling_events);
+	if (m->have_grants)
+		prom_value("grants", "gauge", "Active break-glass grants.", m->ngrants);
+	prom_hooks(m);
+}
+
+static int status_module(int fd, const struct args *a)
 {
 	struct module_state m;
 	int rc = read_module_state(fd, &m);
@@ -244,7 +313,9 @@ static int status_module(int fd, bool json)
 		return rc;
 	if (m.st.state & AIGUARD_STATE_HOOKS_DEAD)
 		errmsg("%s", CRITICAL_TEXT);	/* stdout may be going to a parser */
-	if (json)
+	if (a->prometheus)
+		status_prometheus(&m);
+	else if (a->json)
 		status_json(&m);
 	else
 		status_text(&m);
@@ -261,10 +332,12 @@ int cmd_status(const struct args *a)
 		return usage_error("too many arguments (at most one PID)");
 	if (a->argc == 1 && (rc = pid_arg("", a->argv[0], &pid)))
 		return rc;
+	if (a->prometheus && (pid || a->json))
+		return usage_error("--prometheus takes neither --json nor a PID");
 	fd = open_checked();
 	if (fd < 0)
 		return -fd;
-	rc = pid ? status_pid(fd, pid, a->json) : status_module(fd, a->json);
+	rc = pid ? status_pid(fd, pid, a->json) : status_module(fd, a);
 	close(fd);
 	return rc;
 }

@@ -12,7 +12,10 @@
 
 #include <linux/aiguard.h>
 
+/* tools/Makefile passes the version of the top-level VERSION file. */
+#ifndef AIGUARD_TOOL_VERSION
 #define AIGUARD_TOOL_VERSION	"0.1.0"
+#endif
 #define AIGUARD_DEV_PATH	"/dev/" AIGUARD_DEVICE_NAME
 #define LOCKDOWN_PATH		"/sys/kernel/security/lockdown"
 
@@ -29,6 +32,7 @@ enum {
 	EX_AG_NOTPROT = 8,	/* ENOENT: not protected, or no such grant */
 	EX_AG_ABI = 9,		/* module speaks another ABI version */
 	EX_AG_OUTSIDER = 10,	/* EXDEV: the label has members; needs --join */
+	EX_AG_CRITICAL = 11,	/* doctor: a critical check failed */
 	EX_AG_EXEC_FAIL = 126,	/* exec: command found but not runnable */
 	EX_AG_EXEC_NOENT = 127,	/* exec: command not found */
 };
@@ -58,6 +62,7 @@ int cmd_lock(const struct args *a);
 int cmd_allow(const struct args *a);		/* grants.c */
 int cmd_revoke(const struct args *a);
 int cmd_grants(const struct args *a);
+int cmd_doctor(const struct args *a);		/* doctor.c */
 
 /* dev.c: talking to the module. Functions return an errno unless said. */
 int open_dev(bool quiet);		/* fd, or -exit code */

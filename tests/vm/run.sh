@@ -100,6 +100,9 @@ run_host_tests() {
 		make -s -C "$AG_ROOT/tools" check 2>&1 | grep -v '^TAP version'
 		echo "# suite: module-layers"
 		bash "$AG_ROOT/tests/static/layers.sh" 2>&1
+		# packaging: make install, dkms build per kernel, make deb, lintian
+		echo "# suite: packaging"
+		bash "$AG_ROOT/tests/pkg/check.sh" 2>"$LOGS/pkg.log" | grep -v '^TAP version'
 	} >"$out"
 	record_results static "$out"
 }

@@ -295,12 +295,128 @@ kill "$P5" 2>/dev/null
 kill "$P4" 2>/dev/null
 rm -f "$AIGUARD_MOCK_STATE"
 
-for c in events permissive allow revoke grants lock; do
+# --- status --prometheus ----------------------------------------------------
+sleep 1000 &
+P6=$!
+"$A" protect --label prom "$P6" >/dev/null 2>&1
+x "status --prometheus" 0 "$A" status --prometheus
+cp "$W/o" "$W/prom"
+t "prometheus: every sample line is aiguard_name{labels} value" \
+	"grep -v '^#' '$W/prom' | grep -Evq '^aiguard_[a-z_]+(\{[^}]*\})? [0-9.e+-]+\$' && false || [ \$(grep -vc '^#' '$W/prom') -gt 40 ]"
+t "prometheus: one HELP and one TYPE before each family's samples" \
+	"awk '/^# HELP /{h[\$3]++; next} /^# TYPE /{if (!(\$3 in h)) exit 1; ty[\$3]++; next} {n=\$1; sub(/\{.*/, \"\", n); if (!(n in ty)) exit 1} END {for (k in ty) if (ty[k] != 1 || h[k] != 1) exit 1}' '$W/prom'"
+t "prometheus: per-hook counters with a hook label" \
+	"grep -qx 'aiguard_hook_denied_total{hook=\"ptrace_access\"} 5' '$W/prom' && grep -qx 'aiguard_hook_allowed_total{hook=\"ptrace_access\"} 11' '$W/prom' && grep -qx 'aiguard_hook_audited_total{hook=\"ptrace_access\"} 2' '$W/prom' && grep -qx 'aiguard_hook_granted_total{hook=\"ptrace_access\"} 1' '$W/prom' && [ \$(grep -c '^aiguard_hook_missed_total{hook=' '$W/prom') -eq 9 ]"
+t "prometheus: state gauges and counters" \
+	"grep -qx 'aiguard_hooks_alive 1' '$W/prom' && grep -qx 'aiguard_locked 0' '$W/prom' && grep -qx 'aiguard_sealed 0' '$W/prom' && grep -qx 'aiguard_permissive 0' '$W/prom' && grep -qx 'aiguard_protected_processes 1' '$W/prom' && grep -qx 'aiguard_pending_processes 0' '$W/prom' && grep -qx 'aiguard_events_written_total 14' '$W/prom' && grep -qx 'aiguard_events_dropped_total 3' '$W/prom' && grep -qx 'aiguard_sampling_events 0' '$W/prom' && grep -qx 'aiguard_grants 0' '$W/prom' && grep -qx '# TYPE aiguard_hook_denied_total counter' '$W/prom'"
+x "status --prometheus with dead hooks" 0 env AIGUARD_MOCK_DEAD=1 "$A" status --prometheus
+t "prometheus: hooks_alive 0 when the hooks are dead" "grep -qx 'aiguard_hooks_alive 0' '$W/o'"
+x "status --prometheus --json: usage" 2 "$A" status --prometheus --json
+x "status --prometheus PID: usage" 2 "$A" status --prometheus "$P6"
+x "status --prometheus without the module" 3 env -u LD_PRELOAD "$A" status --prometheus
+t "prometheus: no partial output without the module" "[ ! -s '$W/o' ]"
+M=$W/metrics
+x "aiguard-metrics writes aiguard.prom" 0 env AIGUARD="$A" AIGUARD_CONF="$W/nonexistent" \
+	sh -c "METRICS_DIR='$M' && export METRICS_DIR && sed 's|^METRICS_DIR=.*|METRICS_DIR=$M|' '$ROOT/packaging/aiguard-metrics' >'$W/am' && sh '$W/am'"
+t "aiguard-metrics: the file is the exposition, nothing left behind" \
+	"grep -qx 'aiguard_module_loaded 1' '$M/aiguard.prom' && [ \$(ls -A '$M' | wc -l) -eq 1 ]"
+x "aiguard-metrics without the module" 0 env -u LD_PRELOAD AIGUARD="$A" AIGUARD_CONF="$W/nonexistent" sh "$W/am"
+t "aiguard-metrics: says aiguard_module_loaded 0 instead of going stale" \
+	"grep -qx 'aiguard_module_loaded 0' '$M/aiguard.prom' && [ \$(ls -A '$M' | wc -l) -eq 1 ]"
+
+# --- doctor (AIGUARD_ROOT: a fake /proc and /sys) ----------------------------
+R=$W/root
+# fake PATH VALUE: writes VALUE to $R/PATH
+fake() { mkdir -p "$(dirname "$R$1")" && printf '%s\n' "$2" >"$R$1"; }
+for s in kernel/yama/ptrace_scope=2 kernel/kptr_restrict=1 kernel/perf_event_paranoid=3 \
+	kernel/unprivileged_bpf_disabled=1 kernel/kexec_load_disabled=1 kernel/modules_disabled=1 \
+	kernel/ftrace_enabled=1 kernel/core_pattern=core fs/suid_dumpable=0; do
+	fake "/proc/sys/${s%%=*}" "${s#*=}"
+done
+fake /sys/kernel/security/lockdown "none [integrity] confidentiality"
+fake /sys/module/module/parameters/sig_enforce Y
+fake /sys/kernel/debug/kprobes/enabled 1
+fake /sys/block/dm-0/dm/uuid CRYPT-LUKS2-0123456789abcdef-swap
+mkdir -p "$R/sys/module/aiguard"
+mkdir -p "$R/sys/firmware/efi/efivars"
+printf '\001\000\000\000\001' >"$R/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-e0a2c4b5a1b7"
+SWAPS='Filename\tType\tSize\tUsed\tPriority\n/dev/dm-0 partition 1048572 0 -2\n/dev/zram0 partition 1048572 0 100\n'
+printf 'Filename\tType\tSize\tUsed\tPriority\n' >"$R/proc/swaps"
+fake /proc/mounts "proc /proc proc rw,nosuid,nodev,noexec,relatime,hidepid=invisible 0 0"
+export AIGUARD_ROOT="$R"
+# dv CHECK VERDICT: the last doctor --json ($W/doc.json) says VERDICT for CHECK
+dv() { py "$W/doc.json" "[c[\"verdict\"] for c in d[\"checks\"] if c[\"check\"]==\"$1\"]==[\"$2\"]"; }
+doc() { "$A" doctor --json >"$W/doc.json" 2>"$W/out"; _r=$?; cat "$W/doc.json" >>"$W/out"; return $_r; }
+x "doctor on a good machine, unlocked" 0 "$A" doctor
+t "doctor: text lists each check, only the lock warns" \
+	"grep -q '^OK    module loaded ' '$W/o' && grep -q '^WARN  policy locked and sealed ' '$W/o' && grep -q '^      fix: aiguard lock once' '$W/o' && grep -qx '17 ok, 1 warn, 0 fail' '$W/o'"
+if $HAVE_PY; then
+	doc; r=$?
+	t "doctor --json: valid, 18 checks, each with verdict, detail and fix" \
+		"[ $r -eq 0 ] && py '$W/doc.json' 'len(d[\"checks\"])==18 and d[\"critical\"] is False and d[\"warn\"]==1 and all(set(c)=={\"check\",\"verdict\",\"critical\",\"detail\",\"fix\"} for c in d[\"checks\"])'"
+	# flip CHECK FILE VALUE VERDICT: set FILE, expect VERDICT for CHECK, restore
+	flip() {
+		_old=$(cat "$R$2")
+		fake "$2" "$3"
+		doc
+		t "doctor: $2=$3 makes '$1' $4" "dv '$1' '$4'"
+		fake "$2" "$_old"
+	}
+	flip kernel.yama.ptrace_scope /proc/sys/kernel/yama/ptrace_scope 1 warn
+	flip kernel.kptr_restrict /proc/sys/kernel/kptr_restrict 0 warn
+	flip kernel.perf_event_paranoid /proc/sys/kernel/perf_event_paranoid 1 warn
+	flip kernel.unprivileged_bpf_disabled /proc/sys/kernel/unprivileged_bpf_disabled 0 warn
+	flip kernel.kexec_load_disabled /proc/sys/kernel/kexec_load_disabled 0 warn
+	flip kernel.modules_disabled /proc/sys/kernel/modules_disabled 0 warn
+	flip kernel.ftrace_enabled /proc/sys/kernel/ftrace_enabled 0 fail
+	flip "core dumps" /proc/sys/fs/suid_dumpable 2 warn
+	flip "kernel lockdown" /sys/kernel/security/lockdown "[none] integrity confidentiality" warn
+	flip "module signature enforcement" /sys/module/module/parameters/sig_enforce N warn
+	flip "kprobes enabled" /sys/kernel/debug/kprobes/enabled 0 fail
+	# shellcheck disable=SC2059
+	printf "$SWAPS" >"$R/proc/swaps"
+	doc
+	t "doctor: swap on dm-crypt and zram warns (root can read it), says encrypted" \
+		"dv swap warn && grep -q '2 device(s), zram or dm-crypt' '$W/doc.json'"
+	fake /sys/block/dm-0/dm/uuid LVM-abcdef
+	doc
+	t "doctor: swap on plain dm-0 warns, says plaintext" \
+		"dv swap warn && grep -q '1 of 2 device(s) neither zram nor dm-crypt (/dev/dm-0)' '$W/doc.json'"
+	printf 'Filename\tType\tSize\tUsed\tPriority\n' >"$R/proc/swaps"
+	doc
+	t "doctor: no swap is ok" "dv swap ok"
+	flip "/proc hidepid" /proc/mounts "proc /proc proc rw,relatime 0 0" warn
+	printf '\001\000\000\000\000' >"$R/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-e0a2c4b5a1b7"
+	doc
+	t "doctor: SecureBoot efivar 0 makes 'Secure Boot' warn" "dv 'Secure Boot' warn"
+	printf '\001\000\000\000\001' >"$R/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-e0a2c4b5a1b7"
+	doc; r=$?
+	t "doctor: a non-critical failure keeps exit 0" "[ $r -eq 0 ] && dv 'hooks alive' ok"
+	AIGUARD_MOCK_DEAD=1 doc; r=$?
+	t "doctor: dead hooks are critical (exit 11)" \
+		"[ $r -eq 11 ] && dv 'hooks alive' fail && py '$W/doc.json' 'd[\"critical\"] is True'"
+	LD_PRELOAD= doc; r=$?
+	t "doctor: no module is critical (exit 11), the rest still checked" \
+		"[ $r -eq 11 ] && dv 'module loaded' fail && py '$W/doc.json' 'len(d[\"checks\"])==15'"
+	"$A" lock >/dev/null 2>&1
+	fake /sys/kernel/security/lockdown "[none] integrity confidentiality"
+	fake /proc/sys/kernel/kexec_load_disabled 0
+	doc; r=$?
+	t "doctor: after aiguard lock, locked and sealed cover lockdown and kexec" \
+		"[ $r -eq 0 ] && dv 'policy locked and sealed' ok && dv 'kernel lockdown' ok && dv kernel.kexec_load_disabled ok"
+	rm -f "$AIGUARD_MOCK_STATE"
+fi
+x "doctor: stray argument: usage" 2 "$A" doctor now
+x "doctor --help" 0 "$A" doctor --help
+unset AIGUARD_ROOT
+kill "$P6" 2>/dev/null
+
+for c in events permissive allow revoke grants lock doctor; do
 	x "help $c" 0 "$A" help "$c"
 done
 x "--help lists the new commands" 0 "$A" --help
-t "--help: events, permissive, allow, revoke, grants, lock" \
-	"for c in events permissive allow revoke grants lock; do grep -q \"^  \$c\" '$W/o' || exit 1; done"
+t "--help: events, permissive, allow, revoke, grants, lock, doctor" \
+	"for c in events permissive allow revoke grants lock doctor; do grep -q \"^  \$c\" '$W/o' || exit 1; done"
 
 # The guest suite, against the stand-in. Test "environ unreadable" needs
 # the real module and is expected to fail here. "status shows hook
