@@ -391,6 +391,47 @@ static int aiguard_protect_locked(struct task_struct *task, char *label, u32 fla
 	return 0;
 }
 
+/*
+ * Run @fn on the task @pid names, in process context; -ESRCH if it is
+ * gone. The task is referenced for the call.
+ */
+static int aiguard_pid_call(struct pid *pid,
+			    int (*fn)(struct task_struct *task, void *arg), void *arg)
+{
+	struct task_struct *task;
+	int err;
+
+	might_sleep();
+	task = aiguard_pid_task(pid);
+	if (!task)
+		return -ESRCH;
+	err = fn(task, arg);
+	put_task_struct(task);
+	return err;
+}
+
+/**
+ * struct aiguard_protect_req - what aiguard_protect_pid() was asked
+ * @label: see aiguard_protect_pid()
+ * @flags: see aiguard_protect_pid()
+ */
+struct aiguard_protect_req {
+	char *label;
+	u32 flags;
+};
+
+static int aiguard_protect_task(struct task_struct *task, void *arg)
+{
+	struct aiguard_protect_req *req = arg;
+	int err = mutex_lock_interruptible(&task->signal->cred_guard_mutex);
+
+	if (err)
+		return err;
+	err = aiguard_protect_locked(task, req->label, req->flags);
+	mutex_unlock(&task->signal->cred_guard_mutex);
+	return err;
+}
+
 /**
  * aiguard_protect_pid - protect a thread group
  * @pid: any pid of the group; the caller holds a reference
@@ -410,19 +451,21 @@ static int aiguard_protect_locked(struct task_struct *task, char *label, u32 fla
  */
 int aiguard_protect_pid(struct pid *pid, char *label, u32 flags)
 {
-	struct task_struct *task;
+	struct aiguard_protect_req req = { .label = label, .flags = flags };
+
+	return aiguard_pid_call(pid, aiguard_protect_task, &req);
+}
+
+static int aiguard_unprotect_task(struct task_struct *task, void *unused)
+{
+	char label[AIGUARD_LABEL_MAX] = "";
 	int err;
 
-	might_sleep();
-	task = aiguard_pid_task(pid);
-	if (!task)
-		return -ESRCH;
-	err = mutex_lock_interruptible(&task->signal->cred_guard_mutex);
-	if (!err) {
-		err = aiguard_protect_locked(task, label, flags);
-		mutex_unlock(&task->signal->cred_guard_mutex);
-	}
-	put_task_struct(task);
+	aiguard_task_copy(task, label, NULL);
+	err = aiguard_registry_remove(&aiguard_registry, task_tgid(task));
+	aiguard_entry_removed(err);
+	if (!err)
+		aiguard_audit_protect(AIGUARD_EVENT_UNPROTECT, task, label, 0);
 	return err;
 }
 
@@ -436,21 +479,7 @@ int aiguard_protect_pid(struct pid *pid, char *label, u32 flags)
  */
 int aiguard_unprotect_pid(struct pid *pid)
 {
-	char label[AIGUARD_LABEL_MAX] = "";
-	struct task_struct *task;
-	int err;
-
-	might_sleep();
-	task = aiguard_pid_task(pid);
-	if (!task)
-		return -ESRCH;
-	aiguard_task_copy(task, label, NULL);
-	err = aiguard_registry_remove(&aiguard_registry, task_tgid(task));
-	aiguard_entry_removed(err);
-	if (!err)
-		aiguard_audit_protect(AIGUARD_EVENT_UNPROTECT, task, label, 0);
-	put_task_struct(task);
-	return err;
+	return aiguard_pid_call(pid, aiguard_unprotect_task, NULL);
 }
 
 /**
