@@ -25,6 +25,14 @@
 #error "aiguard needs CONFIG_KPROBES"
 #endif
 
+/*
+ * A uprobe breakpoint is written into an mm, not a task: without memcg's
+ * mm->owner aiguard could not tell whose memory it is, and would let it in.
+ */
+#if IS_ENABLED(CONFIG_UPROBES) && !IS_ENABLED(CONFIG_MEMCG)
+#error "aiguard needs CONFIG_MEMCG on kernels with CONFIG_UPROBES"
+#endif
+
 /**
  * aiguard_pidfd_pid - the struct pid a pidfd refers to
  * @file: any open file
@@ -129,5 +137,39 @@ static inline unsigned long aiguard_syscall_arg(const struct pt_regs *uregs,
  * but taken by address in its file_operations).
  */
 #define AIGUARD_KPROBES_SWITCH_SYMBOL "write_enabled_file_bool"
+
+/**
+ * aiguard_mm_owner - the task that owns an address space
+ * @mm: any mm
+ *
+ * Call under rcu_read_lock(). memcg keeps mm->owner pointing at a task
+ * that uses @mm, handing it on when that task exits.
+ *
+ * Return: the owner, or NULL while @mm has none.
+ */
+static inline struct task_struct *aiguard_mm_owner(struct mm_struct *mm)
+{
+#if IS_ENABLED(CONFIG_MEMCG)
+	return rcu_dereference(mm->owner);
+#else
+	return NULL;
+#endif
+}
+
+/*
+ * Uprobes (kernel/events/uprobes.c, kernel/trace/): every breakpoint goes
+ * through uprobe_write_opcode(); each uprobe interface hands hits to its
+ * consumer handler, called by pointer (so never inlined) from
+ * handler_chain(). trace_uprobe serves tracefs uprobe_events, perf probe -x,
+ * the perf uprobe PMU and BPF programs attached through it; 6.6+ adds BPF
+ * uprobe_multi links with consumers of their own.
+ */
+#define AIGUARD_UPROBE_WRITE_SYMBOL	"uprobe_write_opcode"
+#define AIGUARD_UPROBE_HANDLER_SYMBOL	"uprobe_dispatcher"
+#define AIGUARD_URETPROBE_HANDLER_SYMBOL "uretprobe_dispatcher"
+#define AIGUARD_UPROBE_MULTI_SYMBOL	"uprobe_multi_link_handler"
+#define AIGUARD_URETPROBE_MULTI_SYMBOL	"uprobe_multi_link_ret_handler"
+/* Where the kernel has BPF uprobe_multi links (6.6+), it has those two. */
+#define AIGUARD_UPROBE_MULTI_FEATURE	"bpf_uprobe_multi_link_attach"
 
 #endif /* _AIGUARD_COMPAT_H */

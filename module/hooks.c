@@ -10,8 +10,18 @@
  * kretprobe there is no instance pool to run dry: a probe cannot silently
  * let a call through under load. Every probe must sit on ftrace (never an
  * optimized jump, which would ignore the new ip), or the module refuses to
- * load. Process lifetime comes from the sched_process_{fork,exit}
- * tracepoints.
+ * load; the only exception are the uprobe consumers in kernel/trace/,
+ * which has no ftrace call sites: breakpoint kprobes with a post_handler,
+ * which are never optimised. Process lifetime comes from the
+ * sched_process_{fork,exit} tracepoints.
+ *
+ * A kprobe is skipped (only counted as missed, which status reports) when
+ * it is hit while another kprobe's handler runs on the same CPU. Handlers
+ * run with preemption off and never sleep, so only code that can run in
+ * that window is at risk. The BPF and uprobe probes are placed where it
+ * cannot: bpf_prog_select_runtime(), bpf_int_jit_compile() and
+ * uprobe_write_opcode() may sleep, bpf_prog_free_deferred() is a work
+ * item, and uprobe consumers run on the way back to user space.
  *
  * After attaching, a self-test proves that a denial really reaches a
  * caller on this kernel; any failure detaches everything and fails the load.
@@ -24,6 +34,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bpf.h>
 #include <linux/completion.h>
 #include <linux/err.h>
 #include <linux/fs.h>
@@ -35,8 +46,10 @@
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
+#include <linux/uprobes.h>
 #include <linux/workqueue.h>
 
+#include "bpf.h"
 #include "compat.h"
 #include "guard.h"
 #include "hooks.h"
@@ -65,6 +78,25 @@ static noinline notrace int aiguard_ret_enomem(void)
 
 static noinline notrace void aiguard_ret_void(void)
 {
+}
+
+static noinline notrace int aiguard_ret_zero(void)
+{
+	return 0;
+}
+
+/* What a uprobe consumer returns to have its breakpoint taken out of current's mm. */
+static noinline notrace int aiguard_ret_uprobe_remove(void)
+{
+	return UPROBE_HANDLER_REMOVE;
+}
+
+/* bpf_prog_select_runtime() refusing a program: the caller frees it. */
+static noinline notrace struct bpf_prog *aiguard_ret_bpf_busy(struct bpf_prog *fp,
+							      int *err)
+{
+	*err = -EBUSY;
+	return fp;
 }
 
 /* For syscalls, which return long: an int -EPERM would not sign-extend. */
@@ -218,6 +250,65 @@ static int aiguard_kp_delete_module32(struct kprobe *p, struct pt_regs *regs)
 	return aiguard_kp_delete_module_common(regs, true);
 }
 
+static int aiguard_kp_bpf_select(struct kprobe *p, struct pt_regs *regs)
+{
+	if (!aiguard_bpf_select((void *)aiguard_kprobe_arg(regs, 0)))
+		return 0;
+	aiguard_kprobe_return(regs, aiguard_ret_bpf_busy);
+	return 1;
+}
+
+static int aiguard_kp_bpf_jit(struct kprobe *p, struct pt_regs *regs)
+{
+	aiguard_bpf_jit((void *)aiguard_kprobe_arg(regs, 0));
+	return 0;
+}
+
+static int aiguard_kp_bpf_free(struct kprobe *p, struct pt_regs *regs)
+{
+	struct work_struct *work = (void *)aiguard_kprobe_arg(regs, 0);
+
+	aiguard_bpf_free(container_of(work, struct bpf_prog_aux, work)->prog);
+	return 0;
+}
+
+/*
+ * uprobe_write_opcode(auprobe, mm, vaddr, opcode): a breakpoint going into
+ * a protected mm is skipped as if written. Restoring the original
+ * instruction (unregister) always goes through.
+ */
+static int aiguard_kp_uprobe_write(struct kprobe *p, struct pt_regs *regs)
+{
+	uprobe_opcode_t opcode = (uprobe_opcode_t)aiguard_kprobe_arg(regs, 3);
+
+	if (opcode != UPROBE_SWBP_INSN ||
+	    !aiguard_uprobe_install((void *)aiguard_kprobe_arg(regs, 1)))
+		return 0;
+	aiguard_kprobe_return(regs, aiguard_ret_zero);
+	return 1;
+}
+
+/*
+ * A consumer's handler in a protected process does not run; it answers
+ * UPROBE_HANDLER_REMOVE, so handler_chain() takes the breakpoint out of
+ * the process (and sets up no uretprobe).
+ */
+static int aiguard_kp_uprobe_hit(struct kprobe *p, struct pt_regs *regs)
+{
+	if (!aiguard_uprobe_hit())
+		return 0;
+	aiguard_kprobe_return(regs, aiguard_ret_uprobe_remove);
+	return 1;
+}
+
+static int aiguard_kp_uretprobe_hit(struct kprobe *p, struct pt_regs *regs)
+{
+	if (!aiguard_uprobe_hit())
+		return 0;
+	aiguard_kprobe_return(regs, aiguard_ret_zero);
+	return 1;
+}
+
 /*
  * The watchdog's canary: returns 0 when called directly, -EPERM when its
  * kprobe fires. If the call returns 0, no kprobe of ours is firing.
@@ -246,15 +337,35 @@ static bool aiguard_hooks_alive(void)
  * @kp: the kprobe
  * @hook: enum aiguard_hook slot for its missed count, or -1
  * @registered: whether @kp is registered
+ * @int3: may be a breakpoint kprobe: the function is in kernel/trace/,
+ *        which the kernel never builds with ftrace call sites
+ * @feature: if set, @kp is attached only where the kernel has this symbol
  */
 struct aiguard_probe {
 	struct kprobe kp;
 	int hook;
 	bool registered;
+	bool int3;
+	const char *feature;
 };
 
 #define AIGUARD_PROBE(sym, handler, slot) \
 	{ .kp = { .symbol_name = (sym), .pre_handler = (handler) }, .hook = (slot) }
+
+/*
+ * A breakpoint kprobe honours a new ip from its pre-handler (the
+ * instruction is not single-stepped), unless kprobes optimises it into a
+ * jump, which ignores it. A probe with a post_handler is never optimised.
+ */
+static void aiguard_kp_post_none(struct kprobe *p, struct pt_regs *regs,
+				 unsigned long flags)
+{
+}
+
+#define AIGUARD_PROBE_INT3(sym, handler, slot, feat)				\
+	{ .kp = { .symbol_name = (sym), .pre_handler = (handler),		\
+		  .post_handler = aiguard_kp_post_none },			\
+	  .hook = (slot), .int3 = true, .feature = (feat) }
 
 static struct aiguard_probe aiguard_probes[] = {
 	AIGUARD_PROBE("security_ptrace_access_check",
@@ -282,6 +393,36 @@ static struct aiguard_probe aiguard_probes[] = {
 		      aiguard_kp_task_alloc, AIGUARD_HOOK_TASK_ALLOC),
 	AIGUARD_PROBE("security_task_free", aiguard_kp_task_free, -1),
 	AIGUARD_PROBE(AIGUARD_DELETE_MODULE_SYMBOL, aiguard_kp_delete_module, -1),
+	/*
+	 * BPF (bpf.c): entered only from the bpf() syscall or a workqueue,
+	 * never inside another kprobe, so these cannot be skipped.
+	 */
+#if IS_ENABLED(CONFIG_BPF_SYSCALL)
+	AIGUARD_PROBE("bpf_prog_select_runtime", aiguard_kp_bpf_select, AIGUARD_HOOK_BPF),
+	AIGUARD_PROBE("bpf_prog_free_deferred", aiguard_kp_bpf_free, AIGUARD_HOOK_BPF),
+#endif
+#if IS_ENABLED(CONFIG_BPF_JIT)
+	AIGUARD_PROBE("bpf_int_jit_compile", aiguard_kp_bpf_jit, AIGUARD_HOOK_BPF),
+#endif
+	/*
+	 * Uprobes: written from process context (register, mmap), handlers
+	 * run on the way back to user space; never inside another kprobe.
+	 */
+#if IS_ENABLED(CONFIG_UPROBES)
+	AIGUARD_PROBE(AIGUARD_UPROBE_WRITE_SYMBOL, aiguard_kp_uprobe_write, AIGUARD_HOOK_UPROBE),
+#endif
+#if IS_ENABLED(CONFIG_UPROBE_EVENTS)
+	AIGUARD_PROBE_INT3(AIGUARD_UPROBE_HANDLER_SYMBOL, aiguard_kp_uprobe_hit,
+			   AIGUARD_HOOK_UPROBE, NULL),
+	AIGUARD_PROBE_INT3(AIGUARD_URETPROBE_HANDLER_SYMBOL, aiguard_kp_uretprobe_hit,
+			   AIGUARD_HOOK_UPROBE, NULL),
+#endif
+#if IS_ENABLED(CONFIG_BPF_EVENTS) && IS_ENABLED(CONFIG_UPROBES)
+	AIGUARD_PROBE_INT3(AIGUARD_UPROBE_MULTI_SYMBOL, aiguard_kp_uprobe_hit,
+			   AIGUARD_HOOK_UPROBE, AIGUARD_UPROBE_MULTI_FEATURE),
+	AIGUARD_PROBE_INT3(AIGUARD_URETPROBE_MULTI_SYMBOL, aiguard_kp_uretprobe_hit,
+			   AIGUARD_HOOK_UPROBE, AIGUARD_UPROBE_MULTI_FEATURE),
+#endif
 };
 
 static struct aiguard_probe aiguard_canary_probe = {
@@ -426,6 +567,17 @@ static void aiguard_detach_all(void)
 		aiguard_detach_probe(&aiguard_probes[i]);
 }
 
+/* Whether the kernel has a function: a kprobe can be placed on it. */
+static bool aiguard_kernel_has(const char *symbol)
+{
+	struct kprobe kp = { .symbol_name = symbol };
+
+	if (register_kprobe(&kp))
+		return false;
+	unregister_kprobe(&kp);
+	return true;
+}
+
 static int aiguard_attach_probe(struct aiguard_probe *probe)
 {
 	struct kprobe *kp = &probe->kp;
@@ -433,14 +585,23 @@ static int aiguard_attach_probe(struct aiguard_probe *probe)
 	int err;
 
 	err = register_kprobe(kp);
+	if (err && probe->feature && !aiguard_kernel_has(probe->feature))
+		return 0;	/* the kernel has no such interface */
 	if (err) {
 		pr_err("refusing to load: cannot attach to %s (kprobe error %d)\n",
 		       name, err);
 		return err;
 	}
 	probe->registered = true;
-	if (!kprobe_ftrace(kp)) {
+	if (kprobe_ftrace(kp))
+		return 0;
+	if (!probe->int3) {
 		pr_err("refusing to load: kprobe on %s is not ftrace-based, so it cannot redirect the call\n",
+		       name);
+		return -EOPNOTSUPP;
+	}
+	if (!kp->post_handler || (kp->flags & KPROBE_FLAG_OPTIMIZED)) {
+		pr_err("refusing to load: kprobe on %s is optimised, so it cannot redirect the call\n",
 		       name);
 		return -EOPNOTSUPP;
 	}
@@ -612,9 +773,13 @@ int aiguard_hooks_attach(void)
 {
 	int err;
 
-	err = aiguard_attach_tracepoints();
+	err = aiguard_bpf_init();
+	if (!err)
+		err = aiguard_attach_tracepoints();
 	if (!err)
 		err = aiguard_attach_probes();
+	if (!err)
+		err = aiguard_bpf_check();
 	if (!err)
 		err = aiguard_pin_ftrace();
 	if (!err && !aiguard_hooks_alive()) {

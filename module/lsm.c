@@ -7,7 +7,8 @@
  * counters and writes the log line and the audit record. hooks.c decides
  * how the handlers get called.
  *
- * All of them run in kprobe context: atomic, no sleeping.
+ * Most run in kprobe context: atomic, no sleeping. aiguard_bpf_access()
+ * runs inside BPF programs, in NMI too.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -48,6 +49,8 @@ static DEFINE_RATELIMIT_STATE(aiguard_log_rs, 5 * HZ, 10);
  * @caller_protected: whether current is protected
  * @target_protected: whether @target is protected
  * @target_permissive: whether @target is protected in audit-only mode
+ * @quiet: count only, no log line or record (in NMI, where the audit
+ *         ring's lock could be held by the code the NMI interrupted)
  */
 struct aiguard_request {
 	enum aiguard_hook hook;
@@ -61,6 +64,7 @@ struct aiguard_request {
 	bool caller_protected;
 	bool target_protected;
 	bool target_permissive;
+	bool quiet;
 };
 
 /*
@@ -142,6 +146,8 @@ static int aiguard_enforce(struct aiguard_request *req,
 		return 0;
 	case AIGUARD_AUDIT:
 		aiguard_stats_count(req->hook, AIGUARD_COUNT_AUDITED);
+		if (req->quiet)
+			return 0;
 		aiguard_log("permissive: would deny", req);
 		aiguard_record(AIGUARD_EVENT_AUDIT, req, 0);
 		return 0;
@@ -150,6 +156,8 @@ static int aiguard_enforce(struct aiguard_request *req,
 		return 0;
 	case AIGUARD_DENY:
 		aiguard_stats_count(req->hook, AIGUARD_COUNT_DENIED);
+		if (req->quiet)
+			return req->err;
 		aiguard_log("denied", req);
 		aiguard_record(AIGUARD_EVENT_DENY, req, 0);
 		return req->err;
@@ -514,4 +522,108 @@ int aiguard_kprobes_switch(void)
 		return aiguard_enforce(&req, AIGUARD_DENY);
 	aiguard_guard_kprobes_switched();
 	return 0;
+}
+
+static const char *const aiguard_bpf_what[] = {
+	[AIGUARD_BPF_READ] = "BPF read of user memory",
+	[AIGUARD_BPF_READ_TASK] = "BPF read of another task's memory",
+	[AIGUARD_BPF_STACK] = "BPF read of the user stack",
+	[AIGUARD_BPF_WRITE] = "BPF write to user memory",
+	[AIGUARD_BPF_PRINTF] = "BPF formatting of user strings",
+};
+
+static noinline int aiguard_bpf_access_slow(struct task_struct *task,
+					    enum aiguard_bpf_access what)
+{
+	struct aiguard_request req = {
+		.hook = AIGUARD_HOOK_BPF, .what = aiguard_bpf_what[what],
+		.detail = what, .target = task, .err = -EPERM, .quiet = in_nmi(),
+	};
+
+	if (!aiguard_snapshot(&req, NULL))
+		return 0;
+	return aiguard_enforce(&req, aiguard_policy_instrument(req.label));
+}
+
+/**
+ * aiguard_bpf_access - a BPF helper is about to touch a process's memory
+ * @task: the process (current, for all but bpf_copy_from_user_task and
+ *        bpf_get_task_stack)
+ * @what: which kind of access
+ *
+ * Called by the helper wrappers in bpf.c, wherever the program runs:
+ * any context up to NMI. Lock-free; in NMI the decision is counted but
+ * neither logged nor recorded.
+ *
+ * Return: 0, or -EPERM if @task is protected.
+ */
+int aiguard_bpf_access(struct task_struct *task, enum aiguard_bpf_access what)
+{
+	if (!aiguard_task_may_be_protected(task))
+		return 0;
+	return aiguard_bpf_access_slow(task, what);
+}
+
+/*
+ * A breakpoint written before protection stays in place on kernels that
+ * re-check the consumers' filters before removing it (6.12), and a hot
+ * function hits it thousands of times a second: every hit is refused and
+ * counted, but only a burst of them is recorded, or the audit ring would
+ * hold nothing else.
+ */
+static DEFINE_RATELIMIT_STATE(aiguard_uprobe_rs, 5 * HZ, 10);
+
+static noinline int aiguard_uprobe_decide(struct task_struct *task, u32 what)
+{
+	struct aiguard_request req = {
+		.hook = AIGUARD_HOOK_UPROBE,
+		.what = what == AIGUARD_UPROBE_INSTALL ? "uprobe breakpoint" : "uprobe handler",
+		.detail = what, .target = task, .err = -EPERM,
+		.quiet = what == AIGUARD_UPROBE_HIT && !__ratelimit(&aiguard_uprobe_rs),
+	};
+
+	if (!aiguard_snapshot(&req, NULL))
+		return 0;
+	return aiguard_enforce(&req, aiguard_policy_instrument(req.label));
+}
+
+/**
+ * aiguard_uprobe_install - a uprobe breakpoint is about to be written
+ * @mm: the address space it goes into
+ *
+ * uprobe_write_opcode() writes every breakpoint of every uprobe
+ * interface (tracefs, perf, BPF) into one mm at a time, when the probe is
+ * registered and when the file is mapped later. Who owns @mm is asked
+ * through mm->owner, which memcg keeps pointing at a live user of @mm.
+ *
+ * Return: 0, or -EPERM if the owner of @mm is protected.
+ */
+int aiguard_uprobe_install(struct mm_struct *mm)
+{
+	struct task_struct *owner;
+	int err = 0;
+
+	if (aiguard_task_none_protected())
+		return 0;
+	rcu_read_lock();
+	owner = aiguard_mm_owner(mm);
+	if (owner && aiguard_task_may_be_protected(owner))
+		err = aiguard_uprobe_decide(owner, AIGUARD_UPROBE_INSTALL);
+	rcu_read_unlock();
+	return err;
+}
+
+/**
+ * aiguard_uprobe_hit - a uprobe handler is about to run in current
+ *
+ * For a breakpoint written before current was protected: the handler
+ * would see its registers and read its memory.
+ *
+ * Return: 0, or -EPERM if current is protected.
+ */
+int aiguard_uprobe_hit(void)
+{
+	if (!aiguard_task_may_be_protected(current))
+		return 0;
+	return aiguard_uprobe_decide(current, AIGUARD_UPROBE_HIT);
 }

@@ -8,7 +8,9 @@
 
 #include <linux/security.h>
 #include <linux/types.h>
+#include <linux/aiguard.h>
 
+struct mm_struct;
 struct perf_event;
 struct task_struct;
 
@@ -25,5 +27,8 @@ int aiguard_kprobes_switch(void);
 int aiguard_module_load(bool is_module);
 bool aiguard_coredump(void);
 int aiguard_delete_module(const char __user *name, unsigned int flags);
+int aiguard_bpf_access(struct task_struct *task, enum aiguard_bpf_access what);
+int aiguard_uprobe_install(struct mm_struct *mm);
+int aiguard_uprobe_hit(void);
 
 #endif /* _AIGUARD_LSM_H */

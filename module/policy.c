@@ -71,6 +71,22 @@ enum aiguard_verdict aiguard_policy_traceme(const char *tracee_label,
 EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_traceme);
 
 /**
+ * aiguard_policy_instrument - decide instrumentation running in a process
+ * @target_label: label of the process whose memory or context it is
+ *
+ * BPF programs and uprobe handlers belong to no process: whoever loaded
+ * them, they run for everyone. So they are outside every label, like an
+ * unprotected debugger, and a protected process is closed to them.
+ *
+ * Return: %AIGUARD_DENY if @target_label is set, else %AIGUARD_ALLOW.
+ */
+enum aiguard_verdict aiguard_policy_instrument(const char *target_label)
+{
+	return aiguard_policy_access(NULL, target_label, PTRACE_MODE_ATTACH);
+}
+EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_instrument);
+
+/**
  * aiguard_policy_prctl - decide a prctl() by the calling process
  * @label: label of the caller, NULL if unprotected
  * @option: prctl option

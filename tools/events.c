@@ -34,7 +34,8 @@
 /* Indexed by enum aiguard_hook and enum aiguard_event_type (ABI: fixed). */
 static const char *const hook_names[] = {
 	"ptrace_access", "ptrace_traceme", "perf_event", "task_prctl",
-	"coredump", "exec", "task_alloc", "locked_down", "join",
+	"coredump", "exec", "task_alloc", "locked_down", "join", "bpf",
+	"uprobe",
 };
 /* JSON names; the text form prints them in upper case. */
 static const char *const type_names[] = {

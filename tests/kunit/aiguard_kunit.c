@@ -92,6 +92,13 @@ static void aiguard_policy_traceme_cases(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, aiguard_policy_traceme("a", "b"), AIGUARD_DENY);
 }
 
+static void aiguard_policy_instrument_cases(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, aiguard_policy_instrument(NULL), AIGUARD_ALLOW);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_instrument("a"), AIGUARD_DENY);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_instrument("@7"), AIGUARD_DENY);
+}
+
 static void aiguard_policy_prctl_cases(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, aiguard_policy_prctl("a", PR_SET_DUMPABLE, SUID_DUMP_USER),
@@ -569,6 +576,7 @@ static struct kunit_case aiguard_policy_cases[] = {
 	KUNIT_CASE(aiguard_policy_lockdown_cases),
 	KUNIT_CASE(aiguard_policy_same_domain_cases),
 	KUNIT_CASE(aiguard_policy_traceme_cases),
+	KUNIT_CASE(aiguard_policy_instrument_cases),
 	KUNIT_CASE(aiguard_policy_prctl_cases),
 	KUNIT_CASE(aiguard_policy_coredump_cases),
 	{}

@@ -6,6 +6,7 @@
 #   main                 load order
 #   dev                  /dev/aiguard (may read hooks' counters)
 #   hooks                kprobes, tracepoints, self-test, watchdog
+#   bpf                  BPF helper calls pointed at checking wrappers
 #   lsm, task            handlers (lsm may ask task who is protected)
 #   grant, guard         services that record through audit
 #   audit, stats         services that call nothing
@@ -18,7 +19,7 @@
 set -u
 cd "$(dirname "$0")/../../module" || exit 1
 
-LAYERS=(main dev hooks lsm task grant guard audit stats policy registry)
+LAYERS=(main dev hooks bpf lsm task grant guard audit stats policy registry)
 rank() { local i; for i in "${!LAYERS[@]}"; do [ "${LAYERS[$i]}" = "$1" ] && { echo "$i"; return; }; done; echo -1; }
 
 n=0 bad=0

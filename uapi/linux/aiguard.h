@@ -184,6 +184,11 @@ struct aiguard_list {
  *                            process is protected.
  * @AIGUARD_HOOK_JOIN: a protect request that would add a process to a
  *                     label from outside it (AIGUARD_PROTECT_JOIN).
+ * @AIGUARD_HOOK_BPF: a BPF program reading (or writing) a protected
+ *                    process's user memory or user stack; the record's
+ *                    detail is an enum aiguard_bpf_access.
+ * @AIGUARD_HOOK_UPROBE: a uprobe or uretprobe in a protected process:
+ *                       installing its breakpoint, or running a handler.
  * @AIGUARD_HOOK_NR: number of hooks; counter arrays have
  *                   AIGUARD_HOOK_SLOTS entries so hooks can be added.
  */
@@ -197,8 +202,36 @@ enum aiguard_hook {
 	AIGUARD_HOOK_TASK_ALLOC = 6,
 	AIGUARD_HOOK_LOCKED_DOWN = 7,
 	AIGUARD_HOOK_JOIN = 8,
-	AIGUARD_HOOK_NR = 9,
+	AIGUARD_HOOK_BPF = 9,
+	AIGUARD_HOOK_UPROBE = 10,
+	AIGUARD_HOOK_NR = 11,
 };
+
+/**
+ * enum aiguard_bpf_access - what a BPF program tried, in the detail of an
+ * AIGUARD_HOOK_BPF record
+ * @AIGUARD_BPF_READ: read the memory of the process it runs in
+ *                    (bpf_probe_read_user(_str), bpf_probe_read(_str) of a
+ *                    user address, bpf_copy_from_user, bpf_copy_from_user_str).
+ * @AIGUARD_BPF_READ_TASK: read another task's memory (bpf_copy_from_user_task).
+ * @AIGUARD_BPF_STACK: its user stack (bpf_get_stack, bpf_get_stackid,
+ *                     bpf_get_task_stack with BPF_F_USER_STACK).
+ * @AIGUARD_BPF_WRITE: write its memory (bpf_probe_write_user).
+ * @AIGUARD_BPF_PRINTF: format a string that may read its memory
+ *                      (bpf_trace_printk, bpf_trace_vprintk, bpf_snprintf,
+ *                      bpf_seq_printf: "%s" of a user address).
+ */
+enum aiguard_bpf_access {
+	AIGUARD_BPF_READ = 1,
+	AIGUARD_BPF_READ_TASK = 2,
+	AIGUARD_BPF_STACK = 3,
+	AIGUARD_BPF_WRITE = 4,
+	AIGUARD_BPF_PRINTF = 5,
+};
+
+/* Detail of AIGUARD_HOOK_UPROBE records. */
+#define AIGUARD_UPROBE_INSTALL	1	/* breakpoint into its memory */
+#define AIGUARD_UPROBE_HIT	2	/* a handler, in its context */
 
 #define AIGUARD_HOOK_SLOTS	16
 #define AIGUARD_HOOK_NONE	0xffff	/* in records that are no decision */
