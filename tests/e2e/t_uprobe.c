@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Uprobes and uretprobes never fire inside a protected process.
+ *
+ * A spinner (this binary re-executed as "spin") calls probe_me(canary) in
+ * a loop. Two interfaces put a uprobe on probe_me:
+ *   - tracefs uprobe_events (what perf probe -x writes): an entry probe
+ *     that fetches the string argument, and a return probe;
+ *   - the perf uprobe PMU with a BPF program (what bcc and bpftrace use),
+ *     counting the spinner's hits in a map.
+ * For each, three spinners:
+ *   - control: the probe fires and captures the canary;
+ *   - protected before exec: the breakpoint never goes into its memory,
+ *     nothing fires (uprobe_write_opcode is refused);
+ *   - protected after the breakpoint went in: nothing fires from then on
+ *     (the consumer's handler is refused and the breakpoint removed);
+ * and a second control, started while the protected spinners run, is
+ * still captured.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/perf_event.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib.h"
+
+#define GROUP	"aiguard_e2e"
+
+static char canary[64];
+
+/* The probed function; noinline and used, so it exists and is called. */
+__attribute__((noinline, used)) int probe_me(const char *s)
+{
+	__asm__ volatile("" : : "r"(s) : "memory");
+	return s[0];
+}
+
+static void canary_of(pid_t pid, char *buf, size_t len)
+{
+	snprintf(buf, len, "UPROBE-CANARY-%08d", pid);
+}
+
+static __attribute__((noreturn)) void spin(void)
+{
+	canary_of(getpid(), canary, sizeof(canary));
+	for (;;) {
+		probe_me(canary);
+		usleep(2000);
+	}
+}
+
+/* ---- spinners -------------------------------------------------------------- */
+
+/*
+ * Forks a spinner. With before_exec, the child protects itself and then
+ * executes the spinner image, whose memory is mapped after protection.
+ */
+static pid_t spinner(const char *before_exec)
+{
+	int pfd[2], ret = 0;
+	pid_t pid;
+
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		if (before_exec)
+			ret = ag_protect(AIGUARD_TARGET_SELF, 0, before_exec, NULL);
+		if (write(pfd[1], &ret, sizeof(ret)) != sizeof(ret) || ret)
+			_exit(1);
+		close(pfd[1]);
+		execl(self_exe(), self_exe(), "spin", (char *)NULL);
+		_exit(127);
+	}
+	track_child(pid);
+	close(pfd[1]);
+	if (read(pfd[0], &ret, sizeof(ret)) != sizeof(ret) || ret) {
+		tap_diag("spinner %d did not protect itself", pid);
+		ret = -1;
+	}
+	close(pfd[0]);
+	usleep(100000);		/* let it exec */
+	return ret ? -1 : pid;
+}
+
+static void stop(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+/* File offset of probe_me in this binary, from our own mappings. */
+static long probe_offset(void)
+{
+	unsigned long start, end, pgoff, addr = (unsigned long)probe_me;
+	char line[512], path[256];
+	FILE *f = fopen("/proc/self/maps", "r");
+	long off = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		path[0] = '\0';
+		if (sscanf(line, "%lx-%lx %*s %lx %*s %*s %255s", &start, &end, &pgoff, path) < 3)
+			continue;
+		if (addr >= start && addr < end) {
+			off = (long)(addr - start + pgoff);
+			break;
+		}
+	}
+	fclose(f);
+	return off;
+}
+
+/* ---- tracefs --------------------------------------------------------------- */
+
+static char tf[64];
+
+static int tracefs_find(void)
+{
+	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char path[128];
+	unsigned int i;
+
+	mount("tracefs", dirs[0], "tracefs", 0, NULL);
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/uprobe_events", dirs[i]);
+		if (access(path, W_OK) == 0) {
+			snprintf(tf, sizeof(tf), "%s", dirs[i]);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int tf_write(const char *file, const char *s, int append)
+{
+	char path[128];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "%s/%s", tf, file);
+	fd = open(path, O_WRONLY | (append ? O_APPEND : O_TRUNC));
+	if (fd < 0)
+		return -1;
+	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+static char trace_buf[1 << 20];
+
+static ssize_t trace_read(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/trace", tf);
+	return read_file(path, trace_buf, sizeof(trace_buf));
+}
+
+/* Whether the trace shows the canary of pid (entry) and a return in pid. */
+static int traced(pid_t pid, int *ret_seen)
+{
+	char want[64], task[32];
+	ssize_t n = trace_read();
+
+	canary_of(pid, want, sizeof(want));
+	snprintf(task, sizeof(task), "-%d ", pid);
+	*ret_seen = 0;
+	if (n <= 0)
+		return 0;
+	for (char *l = strtok(trace_buf, "\n"); l; l = strtok(NULL, "\n"))
+		if (strstr(l, task) && strstr(l, "probe_me_ret:"))
+			*ret_seen = 1;
+	n = trace_read();
+	return n > 0 && has(trace_buf, n, want);
+}
+
+/* Polls the trace up to ms for pid's canary; returns whether seen. */
+static int wait_traced(pid_t pid, int ms, int *ret_seen)
+{
+	int i;
+
+	for (i = 0; i < ms / 50; i++) {
+		if (traced(pid, ret_seen))
+			return 1;
+		usleep(50000);
+	}
+	return traced(pid, ret_seen);
+}
+
+static void test_tracefs(long off)
+{
+	char def[512];
+	pid_t ctl, prot, late, ctl2;
+	int seen, ret_seen;
+
+	if (tracefs_find()) {
+		tap_skip("no writable uprobe_events", "tracefs uprobe_events");
+		return;
+	}
+	tf_write("uprobe_events", "-:" GROUP "/probe_me\n", 1);
+	tf_write("uprobe_events", "-:" GROUP "/probe_me_ret\n", 1);
+	snprintf(def, sizeof(def), "p:%s/probe_me %s:0x%lx arg=+0(%%di):string\n",
+		 GROUP, self_exe(), off);
+	if (!tap_ok(tf_write("uprobe_events", def, 1) == 0,
+		    "tracefs: uprobe with a string fetch argument defined (%s)", strerror(errno)))
+		return;
+	snprintf(def, sizeof(def), "r:%s/probe_me_ret %s:0x%lx ret=$retval\n",
+		 GROUP, self_exe(), off);
+	tap_ok(tf_write("uprobe_events", def, 1) == 0, "tracefs: uretprobe defined");
+	tf_write("trace", "", 0);
+	tap_ok(tf_write("events/" GROUP "/enable", "1", 0) == 0, "tracefs: probes enabled");
+
+	ctl = spinner(NULL);
+	seen = wait_traced(ctl, 5000, &ret_seen);
+	tap_ok(seen, "tracefs: control: uprobe captures the canary");
+	tap_ok(ret_seen, "tracefs: control: uretprobe fires");
+
+	prot = spinner("e2e-uprobe");
+	late = spinner(NULL);
+	tap_ok(wait_traced(late, 5000, &ret_seen), "tracefs: late spinner captured before protection");
+	tap_ok(ag_protect(AIGUARD_TARGET_PID, late, "e2e-uprobe-late", NULL) == 0,
+	       "tracefs: late spinner protected while probed");
+	usleep(100000);
+	tf_write("trace", "", 0);
+	ctl2 = spinner(NULL);
+	tap_ok(wait_traced(ctl2, 5000, &ret_seen),
+	       "tracefs: a control beside the protected spinners is still captured");
+	usleep(500000);
+	seen = traced(prot, &ret_seen);
+	tap_ok(!seen && !ret_seen,
+	       "tracefs: protected before exec: neither probe fires (entry %d, return %d)",
+	       seen, ret_seen);
+	seen = traced(late, &ret_seen);
+	tap_ok(!seen && !ret_seen,
+	       "tracefs: protected after the breakpoint went in: neither probe fires (entry %d, return %d)",
+	       seen, ret_seen);
+
+	tf_write("events/" GROUP "/enable", "0", 0);
+	stop(ctl);
+	stop(prot);
+	stop(late);
+	stop(ctl2);
+	tf_write("uprobe_events", "-:" GROUP "/probe_me\n", 1);
+	tf_write("uprobe_events", "-:" GROUP "/probe_me_ret\n", 1);
+}
+
+/* ---- perf uprobe PMU + BPF ------------------------------------------------- */
+
+#define INSN(c, d, s, o, i) \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+
+static long sys_bpf(int cmd, union bpf_attr *a)
+{
+	return syscall(SYS_bpf, cmd, a, sizeof(*a));
+}
+
+/* Map: 1024 u64 counters indexed by tgid % 1024. */
+static int counter_map(void)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_ARRAY;
+	a.key_size = 4;
+	a.value_size = 8;
+	a.max_entries = 1024;
+	return (int)sys_bpf(BPF_MAP_CREATE, &a);
+}
+
+static uint64_t hits(int map, pid_t pid)
+{
+	union bpf_attr a;
+	uint32_t key = pid % 1024;
+	uint64_t v = 0;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = map;
+	a.key = (uintptr_t)&key;
+	a.value = (uintptr_t)&v;
+	sys_bpf(BPF_MAP_LOOKUP_ELEM, &a);
+	return v;
+}
+
+static int count_prog(int map)
+{
+	struct bpf_insn p[] = {
+		INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_current_pid_tgid),
+		INSN(BPF_ALU64 | BPF_RSH | BPF_K, BPF_REG_0, 0, 0, 32),
+		INSN(BPF_ALU64 | BPF_MOD | BPF_K, BPF_REG_0, 0, 0, 1024),
+		INSN(BPF_STX | BPF_MEM | BPF_W, BPF_REG_10, BPF_REG_0, -4, 0),
+		INSN(BPF_LD | BPF_DW | BPF_IMM, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, map),
+		INSN(0, 0, 0, 0, 0),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0),
+		INSN(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -4),
+		INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem),
+		INSN(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 2, 0),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_1, 0, 0, 1),
+		INSN(BPF_STX | BPF_ATOMIC | BPF_DW, BPF_REG_0, BPF_REG_1, 0, BPF_ADD),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0),
+		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+	static char log[16384];
+	union bpf_attr a;
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_KPROBE;
+	a.insns = (uintptr_t)p;
+	a.insn_cnt = sizeof(p) / sizeof(p[0]);
+	a.license = (uintptr_t)"GPL";
+	a.log_buf = (uintptr_t)log;
+	a.log_size = sizeof(log);
+	a.log_level = 1;
+	fd = (int)sys_bpf(BPF_PROG_LOAD, &a);
+	if (fd < 0)
+		tap_diag("BPF_PROG_LOAD: %s\n%.1500s", strerror(errno), log);
+	return fd;
+}
+
+static int read_int(const char *path)
+{
+	char buf[32];
+
+	return read_file(path, buf, sizeof(buf)) > 0 ? atoi(buf) : -1;
+}
+
+static void test_bpf(long off)
+{
+	struct perf_event_attr pa;
+	int map, prog, fds[64], nfds = 0, cpu, ncpu;
+	pid_t ctl, prot, late, ctl2;
+	uint64_t h0, h1;
+
+	map = counter_map();
+	prog = map >= 0 ? count_prog(map) : -1;
+	if (!tap_ok(prog >= 0, "bpf: uprobe counting program loads"))
+		goto out;
+	memset(&pa, 0, sizeof(pa));
+	pa.size = sizeof(pa);
+	pa.type = read_int("/sys/bus/event_source/devices/uprobe/type");
+	pa.config1 = (uintptr_t)self_exe();
+	pa.config2 = off;
+	ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	for (cpu = 0; cpu < ncpu && nfds < 64; cpu++) {
+		int fd = (int)syscall(SYS_perf_event_open, &pa, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+
+		if (fd < 0 || ioctl(fd, PERF_EVENT_IOC_SET_BPF, prog) ||
+		    ioctl(fd, PERF_EVENT_IOC_ENABLE, 0)) {
+			tap_diag("uprobe PMU event on cpu %d: %s", cpu, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+		fds[nfds++] = fd;
+	}
+	if (!tap_ok(nfds == ncpu, "bpf: program attached through the perf uprobe PMU"))
+		goto out;
+
+	ctl = spinner(NULL);
+	prot = spinner("e2e-uprobe-bpf");
+	late = spinner(NULL);
+	usleep(500000);
+	tap_ok(hits(map, ctl) > 0, "bpf: control: the uprobe program runs (%llu hits)",
+	       (unsigned long long)hits(map, ctl));
+	tap_ok(hits(map, late) > 0, "bpf: late spinner hit before protection (%llu hits)",
+	       (unsigned long long)hits(map, late));
+	tap_ok(ag_protect(AIGUARD_TARGET_PID, late, "e2e-uprobe-bpf-late", NULL) == 0,
+	       "bpf: late spinner protected while probed");
+	usleep(100000);
+	h0 = hits(map, late);
+	ctl2 = spinner(NULL);
+	usleep(500000);
+	h1 = hits(map, late);
+	tap_ok(hits(map, ctl2) > 0,
+	       "bpf: a control beside the protected spinners still runs the program (%llu hits)",
+	       (unsigned long long)hits(map, ctl2));
+	tap_ok(hits(map, prot) == 0, "bpf: protected before exec: never fires (%llu hits)",
+	       (unsigned long long)hits(map, prot));
+	tap_ok(h1 == h0, "bpf: protected after the breakpoint went in: no more hits (%llu -> %llu)",
+	       (unsigned long long)h0, (unsigned long long)h1);
+	stop(ctl);
+	stop(prot);
+	stop(late);
+	stop(ctl2);
+out:
+	while (nfds > 0)
+		close(fds[--nfds]);
+	if (prog >= 0)
+		close(prog);
+	if (map >= 0)
+		close(map);
+}
+
+int main(int argc, char **argv)
+{
+	struct aiguard_stats st0, st1;
+	long off;
+	int have;
+
+	if (argc == 2 && !strcmp(argv[1], "spin"))
+		spin();
+	tap_init(argc, argv, 300);
+	off = probe_offset();
+	if (!tap_ok(off > 0, "file offset of probe_me found (%ld)", off))
+		return tap_done();
+	have = ag_stats(&st0) == 0;
+	test_tracefs(off);
+	test_bpf(off);
+	if (have && ag_stats(&st1) == 0)
+		tap_ok(st1.denied[AIGUARD_HOOK_UPROBE] > st0.denied[AIGUARD_HOOK_UPROBE],
+		       "denials are counted under the uprobe hook (%llu -> %llu)",
+		       (unsigned long long)st0.denied[AIGUARD_HOOK_UPROBE],
+		       (unsigned long long)st1.denied[AIGUARD_HOOK_UPROBE]);
+	else
+		tap_ok(0, "aiguard stats readable");
+	return tap_done();
+}
