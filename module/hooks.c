@@ -478,6 +478,70 @@ static int aiguard_pin_ftrace(void)
 	return 0;
 }
 
+/*
+ * Non-faulting reads of user memory: copy_from_user_nofault() and
+ * strncpy_from_user_nofault() are what code running in any context uses
+ * to read the current process's memory: trace events' fetch arguments
+ * (kprobe events, eprobes, fprobe events), BPF helpers, perf. Those run
+ * inside kprobes, where a kprobe of ours would be skipped. So these two
+ * get a plain ftrace_ops, which kprobe nesting does not affect: without
+ * FTRACE_OPS_FL_RECURSION ftrace calls it on every entry, and the
+ * callback calls nothing that reads user memory, so it cannot recurse.
+ * IPMODIFY (which a kprobe on these functions also needs) makes the ops
+ * exclusive: no one can put a kprobe here beside it.
+ *
+ * A refused read returns -EFAULT, as for a bad address: every caller
+ * already handles that (zeroing its buffer, or recording "(fault)").
+ */
+static noinline notrace long aiguard_ret_efault_long(void)
+{
+	return -EFAULT;
+}
+
+static void notrace aiguard_nofault_func(unsigned long ip, unsigned long parent_ip,
+					 struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (likely(!aiguard_task_may_be_protected(current)) || !regs)
+		return;
+	if (aiguard_trace_read())
+		instruction_pointer_set(regs, (unsigned long)aiguard_ret_efault_long);
+}
+
+static struct ftrace_ops aiguard_nofault_ops = {
+	.func = aiguard_nofault_func,
+	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY,
+};
+
+static const char *const aiguard_nofault_symbols[] = {
+	"copy_from_user_nofault", "strncpy_from_user_nofault",
+};
+
+static bool aiguard_nofault_on;
+
+static int aiguard_guard_nofault(void)
+{
+	int i, err = 0;
+
+	for (i = 0; i < ARRAY_SIZE(aiguard_nofault_symbols) && !err; i++) {
+		const char *sym = aiguard_nofault_symbols[i];
+
+		err = ftrace_set_filter(&aiguard_nofault_ops, (unsigned char *)sym,
+					strlen(sym), 0);
+	}
+	if (!err)
+		err = register_ftrace_function(&aiguard_nofault_ops);
+	if (err) {
+		ftrace_free_filter(&aiguard_nofault_ops);
+		pr_err("refusing to load: cannot guard non-faulting user reads (ftrace error %d; a kprobe or livepatch on copy_from_user_nofault?)\n",
+		       err);
+		return err;
+	}
+	aiguard_nofault_on = true;
+	return 0;
+}
+
 static void aiguard_tp_fork(void *data, struct task_struct *parent,
 			    struct task_struct *child)
 {
@@ -548,6 +612,11 @@ static void aiguard_detach_all(void)
 		unregister_ftrace_function(&aiguard_pin_ops);
 		ftrace_free_filter(&aiguard_pin_ops);
 		aiguard_pinned = false;
+	}
+	if (aiguard_nofault_on) {
+		unregister_ftrace_function(&aiguard_nofault_ops);
+		ftrace_free_filter(&aiguard_nofault_ops);
+		aiguard_nofault_on = false;
 	}
 	aiguard_detach_probe(&aiguard_probe_delete_module32);
 	aiguard_detach_probe(&aiguard_canary_probe);
@@ -782,6 +851,8 @@ int aiguard_hooks_attach(void)
 		err = aiguard_bpf_check();
 	if (!err)
 		err = aiguard_pin_ftrace();
+	if (!err)
+		err = aiguard_guard_nofault();
 	if (!err && !aiguard_hooks_alive()) {
 		pr_err("refusing to load: kprobes are registered but do not fire (disabled through debugfs?)\n");
 		err = -EIO;

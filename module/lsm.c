@@ -627,3 +627,37 @@ int aiguard_uprobe_hit(void)
 		return 0;
 	return aiguard_uprobe_decide(current, AIGUARD_UPROBE_HIT);
 }
+
+/* Fetch arguments fire on every event: record a burst, count them all. */
+static DEFINE_RATELIMIT_STATE(aiguard_trace_rs, 5 * HZ, 10);
+
+static noinline int aiguard_trace_read_slow(void)
+{
+	struct aiguard_request req = {
+		.hook = AIGUARD_HOOK_TRACE_READ, .what = "traced read of user memory",
+		.target = current, .err = -EFAULT,
+	};
+
+	req.quiet = in_nmi() || !__ratelimit(&aiguard_trace_rs);
+	if (!aiguard_snapshot(&req, NULL))
+		return 0;
+	return aiguard_enforce(&req, aiguard_policy_instrument(req.label));
+}
+
+/**
+ * aiguard_trace_read - a non-faulting read of current's user memory
+ *
+ * copy_from_user_nofault() and strncpy_from_user_nofault() are how code
+ * that runs in any context (trace events' fetch arguments, BPF helpers,
+ * perf) reads the memory of whatever process is current. The kernel's
+ * own system calls use the faulting copies. Any context, NMI included.
+ *
+ * Return: 0, or -EFAULT (what the copy returns for a bad address) if
+ * current is protected.
+ */
+int aiguard_trace_read(void)
+{
+	if (!aiguard_task_may_be_protected(current))
+		return 0;
+	return aiguard_trace_read_slow();
+}

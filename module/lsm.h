@@ -30,5 +30,6 @@ int aiguard_delete_module(const char __user *name, unsigned int flags);
 int aiguard_bpf_access(struct task_struct *task, enum aiguard_bpf_access what);
 int aiguard_uprobe_install(struct mm_struct *mm);
 int aiguard_uprobe_hit(void);
+int aiguard_trace_read(void);
 
 #endif /* _AIGUARD_LSM_H */

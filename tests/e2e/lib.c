@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/random.h>
@@ -884,4 +885,51 @@ int tap_done(void)
 	}
 	tap_finish();
 	return 0;
+}
+
+const char *tracefs_dir(void)
+{
+	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char path[128];
+	unsigned int i;
+
+	mount("tracefs", dirs[0], "tracefs", 0, NULL);
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/events", dirs[i]);
+		if (access(path, F_OK) == 0)
+			return dirs[i];
+	}
+	return NULL;
+}
+
+int tracefs_write(const char *file, const char *s, int append)
+{
+	const char *dir = tracefs_dir();
+	char path[256];
+	int fd, ok, e;
+
+	if (!dir) {
+		errno = ENOENT;
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | (append ? O_APPEND : O_TRUNC));
+	if (fd < 0)
+		return -1;
+	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	e = errno;
+	close(fd);
+	errno = e;
+	return ok ? 0 : -1;
+}
+
+ssize_t tracefs_read(const char *file, char *buf, size_t size)
+{
+	const char *dir = tracefs_dir();
+	char path[256];
+
+	if (!dir)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	return read_file(path, buf, size);
 }

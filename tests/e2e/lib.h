@@ -213,4 +213,11 @@ void track_child(pid_t pid);
 const char *self_exe(void);
 int host_mode(void);	/* AIGUARD_E2E_HOST=1 */
 
+/* tracefs: mounted on demand; the directory, or NULL without one. */
+const char *tracefs_dir(void);
+/* Writes s to a tracefs file (appending or truncating); 0 or -1 (errno). */
+int tracefs_write(const char *file, const char *s, int append);
+/* Reads a tracefs file into buf (NUL-terminated); bytes or -1. */
+ssize_t tracefs_read(const char *file, char *buf, size_t size);
+
 #endif

@@ -28,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -265,21 +264,6 @@ static int read_int(const char *path)
 	return atoi(buf);
 }
 
-static const char *tracefs(void)
-{
-	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
-	static char path[128];
-	unsigned int i;
-
-	mount("tracefs", dirs[0], "tracefs", 0, NULL);
-	for (i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/events", dirs[i]);
-		if (access(path, F_OK) == 0)
-			return dirs[i];
-	}
-	return NULL;
-}
-
 /* One CPU-wide event per CPU, each running the program. */
 static int attach_perf(struct attach *at, struct perf_event_attr *pa, int prog)
 {
@@ -326,7 +310,7 @@ static int attach(struct attach *at, int prog)
 		pa.config1 = (uintptr_t)"__x64_sys_getppid";
 		return attach_perf(at, &pa, prog);
 	case BPF_PROG_TYPE_TRACEPOINT:
-		tf = tracefs();
+		tf = tracefs_dir();
 		if (!tf) {
 			tap_diag("no tracefs");
 			return -1;

@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -127,47 +126,13 @@ static long probe_offset(void)
 
 /* ---- tracefs --------------------------------------------------------------- */
 
-static char tf[64];
-
-static int tracefs_find(void)
-{
-	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
-	char path[128];
-	unsigned int i;
-
-	mount("tracefs", dirs[0], "tracefs", 0, NULL);
-	for (i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/uprobe_events", dirs[i]);
-		if (access(path, W_OK) == 0) {
-			snprintf(tf, sizeof(tf), "%s", dirs[i]);
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static int tf_write(const char *file, const char *s, int append)
-{
-	char path[128];
-	int fd, ok;
-
-	snprintf(path, sizeof(path), "%s/%s", tf, file);
-	fd = open(path, O_WRONLY | (append ? O_APPEND : O_TRUNC));
-	if (fd < 0)
-		return -1;
-	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
-	close(fd);
-	return ok ? 0 : -1;
-}
+#define tf_write tracefs_write
 
 static char trace_buf[1 << 20];
 
 static ssize_t trace_read(void)
 {
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/trace", tf);
-	return read_file(path, trace_buf, sizeof(trace_buf));
+	return tracefs_read("trace", trace_buf, sizeof(trace_buf));
 }
 
 /* Whether the trace shows the canary of pid (entry) and a return in pid. */
@@ -207,8 +172,8 @@ static void test_tracefs(long off)
 	pid_t ctl, prot, late, ctl2;
 	int seen, ret_seen;
 
-	if (tracefs_find()) {
-		tap_skip("no writable uprobe_events", "tracefs uprobe_events");
+	if (!tracefs_dir()) {
+		tap_skip("no tracefs", "tracefs uprobe_events");
 		return;
 	}
 	tf_write("uprobe_events", "-:" GROUP "/probe_me\n", 1);

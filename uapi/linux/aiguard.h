@@ -189,6 +189,12 @@ struct aiguard_list {
  *                    detail is an enum aiguard_bpf_access.
  * @AIGUARD_HOOK_UPROBE: a uprobe or uretprobe in a protected process:
  *                       installing its breakpoint, or running a handler.
+ * @AIGUARD_HOOK_TRACE_READ: tracing code running in a protected process
+ *                           reading its memory without faulting
+ *                           (copy_from_user_nofault(),
+ *                           strncpy_from_user_nofault()): fetch arguments
+ *                           of tracefs kprobe events, eprobes and fprobe
+ *                           events, and any other kernel tracer.
  * @AIGUARD_HOOK_NR: number of hooks; counter arrays have
  *                   AIGUARD_HOOK_SLOTS entries so hooks can be added.
  */
@@ -204,7 +210,8 @@ enum aiguard_hook {
 	AIGUARD_HOOK_JOIN = 8,
 	AIGUARD_HOOK_BPF = 9,
 	AIGUARD_HOOK_UPROBE = 10,
-	AIGUARD_HOOK_NR = 11,
+	AIGUARD_HOOK_TRACE_READ = 11,
+	AIGUARD_HOOK_NR = 12,
 };
 
 /**
