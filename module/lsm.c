@@ -49,8 +49,8 @@ static DEFINE_RATELIMIT_STATE(aiguard_log_rs, 5 * HZ, 10);
  * @caller_protected: whether current is protected
  * @target_protected: whether @target is protected
  * @target_permissive: whether @target is protected in audit-only mode
- * @quiet: count only, no log line or record (in NMI, where the audit
- *         ring's lock could be held by the code the NMI interrupted)
+ * @quiet: count only, no log line or record (always in NMI, where the
+ *         audit ring's lock could be held by the code the NMI interrupted)
  */
 struct aiguard_request {
 	enum aiguard_hook hook;
@@ -132,6 +132,13 @@ static int aiguard_enforce(struct aiguard_request *req,
 	bool permissive = !aiguard_locked() &&
 			  (aiguard_permissive() || req->target_permissive);
 	u64 grant = 0;
+
+	/*
+	 * NMI, and breakpoint kprobes, which run as NMI: the audit ring's
+	 * lock and clock may be held by the code we interrupted.
+	 */
+	if (in_nmi())
+		req->quiet = true;
 
 	if (verdict == AIGUARD_DENY && req->grantable && req->target)
 		grant = aiguard_grant_check(req->target);
@@ -537,7 +544,7 @@ static noinline int aiguard_bpf_access_slow(struct task_struct *task,
 {
 	struct aiguard_request req = {
 		.hook = AIGUARD_HOOK_BPF, .what = aiguard_bpf_what[what],
-		.detail = what, .target = task, .err = -EPERM, .quiet = in_nmi(),
+		.detail = what, .target = task, .err = -EPERM,
 	};
 
 	if (!aiguard_snapshot(&req, NULL))
@@ -569,7 +576,8 @@ int aiguard_bpf_access(struct task_struct *task, enum aiguard_bpf_access what)
  * re-check the consumers' filters before removing it (6.12), and a hot
  * function hits it thousands of times a second: every hit is refused and
  * counted, but only a burst of them is recorded, or the audit ring would
- * hold nothing else.
+ * hold nothing else. (The consumers sit in kernel/trace/, probed by
+ * breakpoint kprobes, which run as NMI: their hits are only counted.)
  */
 static DEFINE_RATELIMIT_STATE(aiguard_uprobe_rs, 5 * HZ, 10);
 
@@ -638,7 +646,7 @@ static noinline int aiguard_trace_read_slow(void)
 		.target = current, .err = -EFAULT,
 	};
 
-	req.quiet = in_nmi() || !__ratelimit(&aiguard_trace_rs);
+	req.quiet = !__ratelimit(&aiguard_trace_rs);
 	if (!aiguard_snapshot(&req, NULL))
 		return 0;
 	return aiguard_enforce(&req, aiguard_policy_instrument(req.label));
