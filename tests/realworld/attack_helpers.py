@@ -4,6 +4,9 @@
   attack_helpers.py vmread PID ADDR LEN OUT      process_vm_readv(2) via ctypes
   attack_helpers.py getfd PID FD OUT             pidfd_open(2) + pidfd_getfd(2), then read the fd
   attack_helpers.py request SOCK [N]             send N prompts, print the replies
+  attack_helpers.py https PORT CAFILE PROMPT [N] POST PROMPT N times over TLS to
+                                                 127.0.0.1:PORT, print the replies
+                                                 (never the prompt)
   attack_helpers.py load SOCK SECONDS            send prompts for SECONDS (profiling load)
   attack_helpers.py vars JSON                    print the server's info file as shell variables
 
@@ -14,6 +17,7 @@ import errno
 import json
 import os
 import socket
+import ssl
 import sys
 import time
 
@@ -74,6 +78,25 @@ def request(path, prompt):
     return data.decode().strip()
 
 
+def https(port, cafile, prompt):
+    """POST /v1/completions over TLS (certificate checked against CAFILE)."""
+    ctx = ssl.create_default_context(cafile=cafile)
+    ctx.check_hostname = False
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as raw:
+        with ctx.wrap_socket(raw) as s:
+            s.sendall(b"POST /v1/completions HTTP/1.0\r\nHost: localhost\r\n"
+                      b"Content-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % len(prompt) + prompt)
+            data = b""
+            while True:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status = head.split(b"\r\n", 1)[0].decode("latin-1")
+    return "%s | %s" % (status, body.decode().strip())
+
+
 def main():
     cmd = sys.argv[1]
     a = sys.argv[2:]
@@ -85,6 +108,14 @@ def main():
         n = int(a[1]) if len(a) > 1 else 1
         for i in range(n):
             print(request(a[0], b"what is the capital of France? #%d" % i))
+    elif cmd == "https":
+        n = int(a[3]) if len(a) > 3 else 1
+        for i in range(n):
+            try:
+                print(https(int(a[0]), a[1], b"%s what is the capital of France? #%d" % (a[2].encode(), i)))
+            except (OSError, ssl.SSLError) as e:
+                print("https: %s: %s" % (type(e).__name__, e), file=sys.stderr)
+                sys.exit(1)
     elif cmd == "load":
         end = time.time() + float(a[1])
         i = 0
