@@ -8,6 +8,9 @@ exec </dev/null >/dev/console 2>&1
 R=/dev/ttyS1
 stty -F "$R" raw -echo 2>/dev/null
 hostname aiguard-guest
+# uprobe/kprobe events and bpftrace want tracefs (and debugfs)
+mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
+mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
 echo "# guest kernel $(uname -r)" >"$R"
 if [ -f /overlay/aiguard.ko ]; then
 	if out=$(insmod /overlay/aiguard.ko 2>&1); then
