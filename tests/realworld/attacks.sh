@@ -208,8 +208,7 @@ a_worker_child() {
 # (the clients are root processes holding the same prompts in plaintext);
 # BY_PID is the unprotected bystander in the protected run, empty otherwise.
 pids_or() { # field: "field == PID || field == BY_PID"
-	printf '%s == %s' "$1" "$PID"
-	[ -z "$BY_PID" ] || printf ' || %s == %s' "$1" "$BY_PID"
+	echo "$1 == $PID${BY_PID:+ || $1 == $BY_PID}"
 }
 drive_args() { # ROUNDS: attack_helpers.py drive arguments for both servers
 	echo "$CERT $1 $PORT ${CP[$T]}${BY_PID:+ $BY_PORT ${CP[bystander]}}"
@@ -235,7 +234,9 @@ obs_drive() {
 # BEGIN line (probes attached), drives requests, stops it with SIGINT.
 bpftrace_run() {
 	local f=$1 prog=$2 bt i
-	BPFTRACE_STRLEN=128 timeout -s INT 400 bpftrace -B line -e "$prog" >"$f" 2>bpftrace.err &
+	# str() reads BPFTRACE_STRLEN bytes (at most 200 in bpftrace 0.17): the
+	# prompt comes after ~100 bytes of HTTP headers in SSL_read_ex's buffer
+	BPFTRACE_STRLEN=200 timeout -s INT 400 bpftrace -B line -e "$prog" >"$f" 2>bpftrace.err &
 	bt=$!
 	for ((i = 0; i < 1200; i++)); do # bpftrace compiles with LLVM: slow under TCG
 		grep -q AIG-READY "$f" 2>/dev/null && break
@@ -247,6 +248,11 @@ bpftrace_run() {
 	kill -INT "$bt" 2>/dev/null
 	wait "$bt"
 	cat bpftrace.err >&2
+	obs_detail "bpftrace printed $(grep -c ' pid [0-9]*' "$f") captures"
+}
+# obs_detail WHAT: the blocked cell's text (used only if nothing leaked)
+obs_detail() {
+	echo "$1, none with the prompt sent to pid $PID" >detail
 }
 a_sslsniff() { # what sslsniff hooks in libssl, for the calls Python 3.11 makes
 	bpftrace_run capture.txt "
@@ -265,12 +271,13 @@ uprobe:$LIBC:write /$(pids_or pid)/ { printf(\"write pid %d fd %d: %s\\n\", pid,
 }
 a_perf_probe() {
 	perf probe -q -d 'probe_libc:*' >/dev/null 2>&1
-	perf probe -x "$LIBC" --add 'write buf=+0(%si):string' || return
+	# named: perf record's event parser rejects "probe_libc:write"
+	perf probe -x "$LIBC" --add 'libc_write=write buf=+0(%si):string' || return
 	# shellcheck disable=SC2046,SC2086
-	timeout -s INT 300 perf record -e probe_libc:write --filter "$(pids_or common_pid)" -a -o perf.data \
+	timeout -s INT 300 perf record -e probe_libc:libc_write --filter "$(pids_or common_pid)" -a -o perf.data \
 		-- $H drive $(drive_args 6) >requests.txt
 	timeout 300 perf script -i perf.data >perf-script.txt
-	grep -m3 -a 'probe_libc:write' perf-script.txt | cut -c1-200
+	obs_detail "perf script: $(grep -c 'probe_libc:libc_write' perf-script.txt) probe_libc:libc_write samples"
 	perf probe -q -d 'probe_libc:*'
 }
 tracefs_run() { # EVENT DEFINITION FILE: define EVENT, filter it on the servers, drive, read
@@ -278,14 +285,23 @@ tracefs_run() { # EVENT DEFINITION FILE: define EVENT, filter it on the servers,
 	echo "-:$ev" >>"$TRACING/$file" 2>/dev/null
 	echo "$def" >>"$TRACING/$file" || return
 	cat "$TRACING/$file"
-	pids_or common_pid >"$TRACING/events/$ev/filter"
+	# one write(2): the filter must hold before the event is enabled, or the
+	# trace also catches this script's own writes
+	local filter
+	filter=$(pids_or common_pid)
+	echo "$filter" >"$TRACING/events/$ev/filter"
+	if [ "$(cat "$TRACING/events/$ev/filter")" != "$filter" ]; then
+		echo "cannot filter $ev on the servers: $(cat "$TRACING/events/$ev/filter") $(tail -n 2 "$TRACING/error_log")" >&2
+		echo "-:$ev" >>"$TRACING/$file"
+		return 1
+	fi
 	echo >"$TRACING/trace"
 	echo 1 >"$TRACING/events/$ev/enable"
 	# shellcheck disable=SC2046
 	$H drive $(drive_args 5) >requests.txt
 	echo 0 >"$TRACING/events/$ev/enable"
 	cat "$TRACING/trace" >trace.txt
-	grep -v '^#' trace.txt | head -n3 | cut -c1-200
+	obs_detail "trace: $(grep -c " ${ev#*/}: " trace.txt) ${ev} events"
 	echo "-:$ev" >>"$TRACING/$file"
 }
 # regs->si of the syscall's user pt_regs (x86-64: di 112, si 104, dx 96):
