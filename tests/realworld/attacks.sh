@@ -274,9 +274,9 @@ a_perf_probe() {
 	# named: perf record's event parser rejects "probe_libc:write"
 	perf probe -x "$LIBC" --add 'libc_write=write buf=+0(%si):string' || return
 	# shellcheck disable=SC2046,SC2086
-	timeout -s INT 300 perf record -e probe_libc:libc_write --filter "$(pids_or common_pid)" -a -o perf.data \
+	timeout -s INT 300 perf record -e probe_libc:libc_write --filter "$(pids_or common_pid)" -a -B -o perf.data \
 		-- $H drive $(drive_args 6) >requests.txt
-	timeout 300 perf script -i perf.data >perf-script.txt
+	timeout 300 perf script -i perf.data -F comm,pid,event,trace >perf-script.txt
 	obs_detail "perf script: $(grep -c 'probe_libc:libc_write' perf-script.txt) probe_libc:libc_write samples"
 	perf probe -q -d 'probe_libc:*'
 }
