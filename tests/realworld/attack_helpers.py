@@ -4,7 +4,14 @@
   attack_helpers.py vmread PID ADDR LEN OUT      process_vm_readv(2) via ctypes
   attack_helpers.py getfd PID FD OUT             pidfd_open(2) + pidfd_getfd(2), then read the fd
   attack_helpers.py request SOCK [N]             send N prompts, print the replies
+  attack_helpers.py https PORT CAFILE PROMPT [N] POST PROMPT N times over TLS to
+                                                 127.0.0.1:PORT, print the replies
+                                                 (never the prompt)
   attack_helpers.py load SOCK SECONDS            send prompts for SECONDS (profiling load)
+  attack_helpers.py drive CAFILE ROUNDS PORT PROMPT [PORT PROMPT...]
+                                                 ROUNDS times one HTTPS prompt to each PORT,
+                                                 a second apart (a tool's workload)
+  attack_helpers.py elfoff LIB SYMBOL            file offset of SYMBOL in LIB (for uprobe_events)
   attack_helpers.py vars JSON                    print the server's info file as shell variables
 
 Failures print "errno N (NAME): message" on stderr and exit 1.
@@ -14,6 +21,8 @@ import errno
 import json
 import os
 import socket
+import struct
+import ssl
 import sys
 import time
 
@@ -74,6 +83,55 @@ def request(path, prompt):
     return data.decode().strip()
 
 
+def https(port, cafile, prompt):
+    """POST /v1/completions over TLS (certificate checked against CAFILE)."""
+    ctx = ssl.create_default_context(cafile=cafile)
+    ctx.check_hostname = False
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as raw:
+        with ctx.wrap_socket(raw) as s:
+            s.sendall(b"POST /v1/completions HTTP/1.0\r\nHost: localhost\r\n"
+                      b"Content-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % len(prompt) + prompt)
+            data = b""
+            while True:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status = head.split(b"\r\n", 1)[0].decode("latin-1")
+    return "%s | %s" % (status, body.decode().strip())
+
+
+def elfoff(path, name):
+    """File offset of a dynamic symbol in a 64-bit little-endian ELF (what
+    uprobe_events wants: there is no readelf in the guest)."""
+    with open(path, "rb") as f:
+        elf = f.read()
+    if elf[:4] != b"\x7fELF" or elf[4] != 2 or elf[5] != 1:
+        sys.exit("%s: not a 64-bit little-endian ELF" % path)
+    phoff, shoff = struct.unpack_from("<QQ", elf, 0x20)
+    phentsize, phnum, shentsize, shnum = struct.unpack_from("<HHHH", elf, 0x36)
+    secs = [struct.unpack_from("<IIQQQQIIQQ", elf, shoff + i * shentsize) for i in range(shnum)]
+    value = None
+    for sh in secs:
+        if sh[1] != 11:  # SHT_DYNSYM
+            continue
+        strtab = secs[sh[6]]
+        for off in range(sh[4], sh[4] + sh[5], sh[9]):
+            st_name, st_info, _, st_shndx, st_value, _ = struct.unpack_from("<IBBHQQ", elf, off)
+            end = elf.index(b"\0", strtab[4] + st_name)
+            if st_shndx and st_info & 0xf == 2 and elf[strtab[4] + st_name:end] == name.encode():
+                value = st_value
+                break
+    if value is None:
+        sys.exit("%s: no function %s" % (path, name))
+    for i in range(phnum):
+        p_type, _, p_offset, p_vaddr, _, p_filesz = struct.unpack_from("<IIQQQQ", elf, phoff + i * phentsize)
+        if p_type == 1 and p_vaddr <= value < p_vaddr + p_filesz:  # PT_LOAD
+            return value - p_vaddr + p_offset
+    sys.exit("%s: %s at 0x%x is in no PT_LOAD segment" % (path, name, value))
+
+
 def main():
     cmd = sys.argv[1]
     a = sys.argv[2:]
@@ -85,6 +143,25 @@ def main():
         n = int(a[1]) if len(a) > 1 else 1
         for i in range(n):
             print(request(a[0], b"what is the capital of France? #%d" % i))
+    elif cmd == "https":
+        n = int(a[3]) if len(a) > 3 else 1
+        for i in range(n):
+            try:
+                print(https(int(a[0]), a[1], b"%s what is the capital of France? #%d" % (a[2].encode(), i)))
+            except (OSError, ssl.SSLError) as e:
+                print("https: %s: %s" % (type(e).__name__, e), file=sys.stderr)
+                sys.exit(1)
+    elif cmd == "drive":
+        targets = list(zip(a[2::2], a[3::2]))
+        for i in range(int(a[1])):
+            for port, prompt in targets:
+                try:
+                    print(https(int(port), a[0], b"%s what is the capital of France? #%d" % (prompt.encode(), i)))
+                except (OSError, ssl.SSLError) as e:
+                    print("https: %s: %s" % (type(e).__name__, e), file=sys.stderr)
+            time.sleep(1)
+    elif cmd == "elfoff":
+        print("0x%x" % elfoff(a[0], a[1]))
     elif cmd == "load":
         end = time.time() + float(a[1])
         i = 0

@@ -5,7 +5,14 @@
 # user: "control" (plain setpriv) and "protected" (aiguard exec --label demo),
 # runs every attack of attacks.list against both and greps everything an
 # attack produced (stdout, stderr, files, core files, perf.data) for the
-# server's canaries: the weights canary, the API key and the model id.
+# server's canaries: the weights canary, the API key, the model id and the
+# prompt canary that the monitoring rows send over HTTPS.
+#
+# Rows marked "bystander" in attacks.list (tools that watch the whole
+# machine: uprobes, BPF, trace events) run against the protected server
+# with a second, unprotected server beside it (same program, same user,
+# its own canaries): the tool must still capture that one
+# (C|<attack>_unprotected_still_traced|protected|...).
 #
 # stdout carries machine-readable lines for the host (report.sh):
 #   R|<attack>|<control|protected>|<leaked|blocked>|<canaries found>|<detail>
@@ -22,6 +29,10 @@ H="python3 $RW/attack_helpers.py"
 TARGETS=${RW_TARGETS:-control protected}
 ATTACKS=${RW_ATTACKS:-$(grep -v '^#' "$RW/attacks.list" | cut -d'|' -f1)}
 TARGETS=${TARGETS//,/ } ATTACKS=${ATTACKS//,/ }
+BYSTANDER_ROWS=" $(awk -F'|' '!/^#/ && $3 == "bystander" {print $1}' "$RW/attacks.list" | xargs) "
+TRACING=/sys/kernel/tracing
+LIBC=/lib/x86_64-linux-gnu/libc.so.6
+LIBSSL=/usr/lib/x86_64-linux-gnu/libssl.so.3
 
 log() { echo "attacks: $*" >&2; }
 clean() { tr -d '|\r' | tr '\n\t' '  ' | cut -c1-150; }
@@ -32,13 +43,24 @@ mkdir -p "$STATE" "$OUT" /var/crash
 chown "$SVC:$SVC" "$STATE"
 chmod 1777 /var/crash
 mountpoint -q /var/crash || mount -t tmpfs -o mode=1777 tmpfs /var/crash
+[ -d "$TRACING/events" ] || mount -t tracefs tracefs "$TRACING" 2>/dev/null ||
+	log "cannot mount tracefs on $TRACING"
+
+# the servers' TLS certificate (self-signed, made per run; clients check it)
+CERT=$STATE/tls-cert.pem KEY=$STATE/tls-key.pem
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+	-subj /CN=localhost -keyout "$KEY" -out "$CERT" >"$STATE/openssl.log" 2>&1 ||
+	log "openssl req failed: $(tail -n 3 "$STATE/openssl.log" | tr '\n' ' ')"
+chown "$SVC:$SVC" "$KEY" "$CERT"
+chmod 600 "$KEY"
 
 rnd() { head -c 10 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
-declare -A CW CK CM
-for t in control protected; do
+declare -A CW CK CM CP
+for t in control protected bystander; do
 	CW[$t]=AIGUARD-WEIGHTS-CANARY-$(rnd)
 	CK[$t]=AIGUARD-APIKEY-CANARY-$(rnd)
 	CM[$t]=AIGUARD-MODEL-$(rnd)
+	CP[$t]=AIGUARD-PROMPT-CANARY-$(rnd)  # sent by the clients, over TLS
 done
 
 alive() { # pid: running (not gone, not a zombie)
@@ -56,17 +78,19 @@ wait_gone() { # pid seconds
 	return 1
 }
 
-SERVER_JOB=
-start_server() { # target
+# spawn_server TARGET: starts serve.py as user svc, under "aiguard exec
+# --label demo" for the target "protected", plainly otherwise; waits for its
+# info file. Sets SJOB (the job) and S_* (the info file, see serve.py).
+spawn_server() {
 	local t=$1 d=/srv/svc/$1 info=$STATE/$1.json
-	stop_server
 	mkdir -p "$d"
 	chown "$SVC:$SVC" "$d"
 	rm -f "$info" "$STATE/$t.sock"
 	python3 "$RW/serve.py" --make-weights "$d/${CM[$t]}.bin" --canary "${CW[$t]}" --model-id "${CM[$t]}"
 	chown "$SVC:$SVC" "$d/${CM[$t]}.bin"
 	local env=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/srv/svc LANG=C.UTF-8 "AIGUARD_API_KEY=${CK[$t]}")
-	local srv=(python3 "$RW/serve.py" --weights "$d/${CM[$t]}.bin" --socket "$STATE/$t.sock" --info "$info" --unlink)
+	local srv=(python3 "$RW/serve.py" --weights "$d/${CM[$t]}.bin" --socket "$STATE/$t.sock" --info "$info" --unlink
+		--tls-cert "$CERT" --tls-key "$KEY")
 	(
 		cd /srv/svc || exit 1
 		ulimit -c unlimited
@@ -76,11 +100,11 @@ start_server() { # target
 			exec "${env[@]}" setpriv --reuid="$SVC" --regid="$SVC" --init-groups -- "${srv[@]}"
 		fi
 	) >>"$STATE/$t.log" 2>&1 &
-	SERVER_JOB=$!
+	SJOB=$!
 	local i
 	for ((i = 0; i < 300; i++)); do
 		[ -s "$info" ] && break
-		if ! kill -0 "$SERVER_JOB" 2>/dev/null; then
+		if ! kill -0 "$SJOB" 2>/dev/null; then
 			log "$t server exited at start: $(tail -n 3 "$STATE/$t.log" | tr '\n' ' ')"
 			return 1
 		fi
@@ -88,9 +112,36 @@ start_server() { # target
 	done
 	[ -s "$info" ] || { log "$t server did not come up"; return 1; }
 	eval "$($H vars "$info")"
-	PID=$S_PID CHILD=$S_CHILD ADDR=$S_ADDR SIZE=$S_SIZE WFD=$S_WEIGHTS_FD MFD=$S_MEMFD SOCK=$S_SOCKET
-	log "$t server: pid $PID worker $CHILD weights at $(printf 0x%x "$ADDR") fds $WFD/$MFD"
 	return 0
+}
+
+SERVER_JOB=
+start_server() { # target
+	stop_server
+	spawn_server "$1" || return 1
+	SERVER_JOB=$SJOB
+	PID=$S_PID CHILD=$S_CHILD ADDR=$S_ADDR SIZE=$S_SIZE WFD=$S_WEIGHTS_FD MFD=$S_MEMFD SOCK=$S_SOCKET PORT=$S_HTTPS_PORT
+	log "$1 server: pid $PID worker $CHILD weights at $(printf 0x%x "$ADDR") fds $WFD/$MFD https port $PORT"
+	return 0
+}
+
+# the unprotected server beside the protected one (rows marked bystander)
+BY_JOB='' BY_PID='' BY_PORT=''
+start_bystander() {
+	[ -n "$BY_JOB" ] && alive "$BY_PID" && return 0
+	stop_bystander
+	spawn_server bystander || return 1
+	BY_JOB=$SJOB BY_PID=$S_PID BY_PORT=$S_HTTPS_PORT
+	log "bystander server (unprotected): pid $BY_PID https port $BY_PORT"
+}
+stop_bystander() {
+	[ -n "$BY_JOB" ] || return 0
+	if alive "$BY_PID"; then
+		kill -TERM "$BY_PID" 2>/dev/null
+		wait_gone "$BY_PID" 10 || kill -KILL "$BY_PID" 2>/dev/null
+	fi
+	wait "$BY_JOB" 2>/dev/null
+	BY_JOB='' BY_PID='' BY_PORT=''
 }
 
 stop_server() {
@@ -152,6 +203,118 @@ a_worker_child() {
 	dd if="/proc/$CHILD/mem" of=child-mem.bin bs=64K iflag=skip_bytes,count_bytes skip="$ADDR" count="$SIZE"
 	cat "/proc/$CHILD/environ"
 }
+# --- monitoring tools: uprobes, BPF, trace events -------------------------
+# They watch the whole machine, so each is aimed at the server(s) by pid
+# (the clients are root processes holding the same prompts in plaintext);
+# BY_PID is the unprotected bystander in the protected run, empty otherwise.
+pids_or() { # field: "field == PID || field == BY_PID"
+	echo "$1 == $PID${BY_PID:+ || $1 == $BY_PID}"
+}
+drive_args() { # ROUNDS: attack_helpers.py drive arguments for both servers
+	echo "$CERT $1 $PORT ${CP[$T]}${BY_PID:+ $BY_PORT ${CP[bystander]}}"
+}
+# obs_drive FILE: HTTPS prompts to the server(s), a second apart, until the
+# tool's live output FILE shows the target's prompt (captured), or shows
+# the bystander's and 3 more rounds went by (the tool works, the target
+# stayed dark); at most 20 rounds.
+obs_drive() {
+	local f=$1 i after=0
+	for ((i = 0; i < 20; i++)); do
+		# shellcheck disable=SC2046
+		$H drive $(drive_args 1) >>requests.txt 2>&1
+		grep -qaF -- "${CP[$T]}" "$f" 2>/dev/null && return 0
+		if [ -n "$BY_PID" ] && grep -qaF -- "${CP[bystander]}" "$f" 2>/dev/null; then
+			after=$((after + 1))
+			[ "$after" -gt 3 ] && return 0
+		fi
+	done
+	echo "obs_drive: 20 rounds, nothing captured in $f" >&2
+}
+# bpftrace_run FILE PROGRAM: runs bpftrace in the background, waits for its
+# BEGIN line (probes attached), drives requests, stops it with SIGINT.
+bpftrace_run() {
+	local f=$1 prog=$2 bt i
+	# str() reads BPFTRACE_STRLEN bytes (at most 200 in bpftrace 0.17): the
+	# prompt comes after ~100 bytes of HTTP headers in SSL_read_ex's buffer
+	BPFTRACE_STRLEN=200 timeout -s INT 400 bpftrace -B line -e "$prog" >"$f" 2>bpftrace.err &
+	bt=$!
+	for ((i = 0; i < 1200; i++)); do # bpftrace compiles with LLVM: slow under TCG
+		grep -q AIG-READY "$f" 2>/dev/null && break
+		kill -0 "$bt" 2>/dev/null || break
+		sleep 0.2
+	done
+	echo "bpftrace ready after $((i / 5)) s"
+	if grep -q AIG-READY "$f"; then obs_drive "$f"; fi
+	kill -INT "$bt" 2>/dev/null
+	wait "$bt"
+	cat bpftrace.err >&2
+	obs_detail "bpftrace printed $(grep -c ' pid [0-9]*' "$f") captures"
+}
+# obs_detail WHAT: the blocked cell's text (used only if nothing leaked)
+obs_detail() {
+	echo "$1, none with the prompt sent to pid $PID" >detail
+}
+a_sslsniff() { # what sslsniff hooks in libssl, for the calls Python 3.11 makes
+	bpftrace_run capture.txt "
+BEGIN { printf(\"AIG-READY\\n\"); }
+uprobe:$LIBSSL:SSL_read_ex /$(pids_or pid)/ { @buf[tid] = arg1; }
+uretprobe:$LIBSSL:SSL_read_ex /@buf[tid]/ {
+	if (retval == 1) { printf(\"SSL_read_ex pid %d: %s\\n\", pid, str(@buf[tid])); }
+	delete(@buf[tid]);
+}
+uprobe:$LIBSSL:SSL_write_ex /$(pids_or pid)/ { printf(\"SSL_write_ex pid %d: %s\\n\", pid, str(arg1, arg2)); }
+END { clear(@buf); }"
+}
+a_bpftrace_write() {
+	bpftrace_run capture.txt "BEGIN { printf(\"AIG-READY\\n\"); }
+uprobe:$LIBC:write /$(pids_or pid)/ { printf(\"write pid %d fd %d: %s\\n\", pid, arg0, str(arg1)); }"
+}
+a_perf_probe() {
+	perf probe -q -d 'probe_libc:*' >/dev/null 2>&1
+	# named: perf record's event parser rejects "probe_libc:write"
+	perf probe -x "$LIBC" --add 'libc_write=write buf=+0(%si):string' || return
+	# shellcheck disable=SC2046,SC2086
+	timeout -s INT 300 perf record -e probe_libc:libc_write --filter "$(pids_or common_pid)" -a -B -o perf.data \
+		-- $H drive $(drive_args 6) >requests.txt
+	timeout 300 perf script -i perf.data -F comm,pid,event,trace >perf-script.txt
+	obs_detail "perf script: $(grep -c 'probe_libc:libc_write' perf-script.txt) probe_libc:libc_write samples"
+	perf probe -q -d 'probe_libc:*'
+}
+tracefs_run() { # EVENT DEFINITION FILE: define EVENT, filter it on the servers, drive, read
+	local ev=$1 def=$2 file=$3
+	echo "-:$ev" >>"$TRACING/$file" 2>/dev/null
+	echo "$def" >>"$TRACING/$file" || return
+	cat "$TRACING/$file"
+	# one write(2): the filter must hold before the event is enabled, or the
+	# trace also catches this script's own writes
+	local filter
+	filter=$(pids_or common_pid)
+	echo "$filter" >"$TRACING/events/$ev/filter"
+	if [ "$(cat "$TRACING/events/$ev/filter")" != "$filter" ]; then
+		echo "cannot filter $ev on the servers: $(cat "$TRACING/events/$ev/filter") $(tail -n 2 "$TRACING/error_log")" >&2
+		echo "-:$ev" >>"$TRACING/$file"
+		return 1
+	fi
+	echo >"$TRACING/trace"
+	echo 1 >"$TRACING/events/$ev/enable"
+	# shellcheck disable=SC2046
+	$H drive $(drive_args 5) >requests.txt
+	echo 0 >"$TRACING/events/$ev/enable"
+	cat "$TRACING/trace" >trace.txt
+	obs_detail "trace: $(grep -c " ${ev#*/}: " trace.txt) ${ev} events"
+	echo "-:$ev" >>"$TRACING/$file"
+}
+# regs->si of the syscall's user pt_regs (x86-64: di 112, si 104, dx 96):
+# write(2)'s buffer, read as a user string
+a_tracefs_kprobe() {
+	tracefs_run aig/w 'p:aig/w __x64_sys_write fd=+112(%di):s32 buf=+0(+104(%di)):ustring' kprobe_events
+}
+a_uprobe_events() { # the same probe perf probe makes, written to tracefs by hand
+	local off
+	off=$($H elfoff "$LIBC" write) || return
+	tracefs_run aig/u "p:aig/u $LIBC:$off fd=%di:s32 buf=+0(%si):string" uprobe_events
+}
+
 core_attack() { # signal pattern
 	local sig=$1 pattern=$2 pid=$PID i prev=-1 cur
 	rm -rf /var/crash/*
@@ -196,19 +359,33 @@ run_attack() { # attack target
 		log "$t server not running before $a: restarting"
 		start_server "$t" || { emit_r "$a" "$t" error "" "server did not start"; return; }
 	fi
+	local by=
+	if [ "$t" = protected ] && [[ $BYSTANDER_ROWS == *" $a "* ]]; then
+		by=1
+		start_bystander || emit_c "${a}_unprotected_still_traced" "$t" fail "bystander server did not start"
+	fi
 	log "$t: $a"
 	local t0=$SECONDS
+	T=$t
 	(cd "$d" && "a_$a") >"$d/stdout" 2>"$d/stderr"
 	rc=$?
-	for c in weights:"${CW[$t]}" apikey:"${CK[$t]}" model-id:"${CM[$t]}"; do
+	for c in weights:"${CW[$t]}" apikey:"${CK[$t]}" model-id:"${CM[$t]}" prompt:"${CP[$t]}"; do
 		grep -rqaF -- "${c#*:}" "$d" && found="$found${found:+,}${c%%:*}"
 	done
 	local where
-	where=$(grep -rlaF -e "${CW[$t]}" -e "${CK[$t]}" -e "${CM[$t]}" "$d" | sed "s|$d/||" | head -n3 | xargs)
+	where=$(grep -rlaF -e "${CW[$t]}" -e "${CK[$t]}" -e "${CM[$t]}" -e "${CP[$t]}" "$d" | sed "s|$d/||" | head -n3 | xargs)
 	if [ -n "$found" ]; then
 		emit_r "$a" "$t" leaked "$found" "in $where"
 	else
 		emit_r "$a" "$t" blocked "" "$(detail_of "$d" "$rc")"
+	fi
+	if [ -n "$by" ] && [ -n "$BY_PID" ]; then
+		where=$(grep -rlaF -e "${CP[bystander]}" "$d" | sed "s|$d/||" | head -n3 | xargs)
+		if [ -n "$where" ]; then
+			emit_c "${a}_unprotected_still_traced" "$t" ok "bystander pid $BY_PID: prompt captured in $where"
+		else
+			emit_c "${a}_unprotected_still_traced" "$t" fail "bystander pid $BY_PID: prompt not captured: $(detail_of "$d" "$rc")"
+		fi
 	fi
 	log "$t: $a done in $((SECONDS - t0)) s (${found:-nothing leaked}); stderr: $(head -c 300 "$d/stderr" | tr '\n' ' ')"
 }
@@ -220,6 +397,12 @@ checks() { # target: what must keep working
 		emit_c serves_requests "$t" ok "2 inference replies"
 	else
 		emit_c serves_requests "$t" fail "$out"
+	fi
+	out=$($H https "$PORT" "$CERT" plain-prompt 1 2>&1)
+	if grep -q '^HTTP/1.0 200 OK' <<<"$out"; then
+		emit_c serves_https "$t" ok "$out"
+	else
+		emit_c serves_https "$t" fail "$out"
 	fi
 	out=$(ps -o pid=,user=,comm= -p "$PID" 2>&1)
 	if grep -q "python3" <<<"$out"; then emit_c ps_lists_it "$t" ok "$out"; else emit_c ps_lists_it "$t" fail "$out"; fi
@@ -282,6 +465,7 @@ for t in $TARGETS; do
 			;;
 		esac
 	done
+	stop_bystander
 	start_server "$t" && check_term "$t"
 	log "$t: server log: $(tr '\n' ' ' <"$STATE/$t.log" | cut -c1-300)"
 done

@@ -25,6 +25,14 @@ the core-dump path (the process stays non-dumpable and do_coredump is
 refused: no core, to a file or a |pipe, even with suid_dumpable=2). The
 worker child inherited the label at fork. Inside the domain access stays
 allowed (same_label_reads_it), and ps/top/kill keep working.
+
+The monitoring rows (sslsniff, bpftrace_write, perf_probe, tracefs_kprobe,
+uprobe_events) are what observability agents do: uprobes on libssl and
+libc, BPF programs and trace events with user-string fetch arguments, all
+reading the prompt a client sent over HTTPS after the server decrypted it.
+None of them goes through the ptrace check. In the protected run the same
+tool also watches an unprotected copy of the server (the list above): it
+must still capture that one.
 TXT
 echo
 echo "(logs: $logdir; total $(($(date +%s) - t0)) s)"

@@ -8,6 +8,15 @@ exec </dev/null >/dev/console 2>&1
 R=/dev/ttyS1
 stty -F "$R" raw -echo 2>/dev/null
 hostname aiguard-guest
+# the loopback interface (HTTPS on 127.0.0.1): no iproute2 in the image
+python3 -c 'import fcntl, socket, struct
+s = socket.socket()
+f = struct.unpack("16sH", fcntl.ioctl(s, 0x8913, struct.pack("16sH", b"lo", 0)))[1]  # SIOCGIFFLAGS
+fcntl.ioctl(s, 0x8914, struct.pack("16sH", b"lo", f | 1))  # SIOCSIFFLAGS |= IFF_UP' ||
+	echo "# cannot bring lo up" >"$R"
+# uprobe/kprobe events and bpftrace want tracefs (and debugfs)
+mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
+mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
 echo "# guest kernel $(uname -r)" >"$R"
 if [ -f /overlay/aiguard.ko ]; then
 	if out=$(insmod /overlay/aiguard.ko 2>&1); then

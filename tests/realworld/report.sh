@@ -6,11 +6,11 @@ set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mode=$1 results=$2 kernel=$3
 [ -f "$results" ] || : >"${results:=/dev/null}"
-CHECKS="serves_requests ps_lists_it top_lists_it outsider_join_refused same_label_reads_it sigterm_stops_it"
+CHECKS="serves_requests serves_https ps_lists_it top_lists_it outsider_join_refused same_label_reads_it sigterm_stops_it"
 
 awk -F'|' -v mode="$mode" -v kernel="$kernel" -v checks="$CHECKS" '
 FNR == NR {
-	if ($0 !~ /^#/ && NF >= 2) { n++; id[n] = $1; what[$1] = $2 }
+	if ($0 !~ /^#/ && NF >= 2) { n++; id[n] = $1; what[$1] = $2; by[$1] = ($3 == "bystander") }
 	next
 }
 /^R\|/ { v[$2, $3] = $4; f[$2, $3] = $5; d[$2, $3] = $6; next }
@@ -23,6 +23,11 @@ function cell(a, t,   s) {
 	if (v[a, t] == "blocked") return "✓ blocked: " d[a, t]
 	return "? " v[a, t] ": " d[a, t]
 }
+function traced(a,   c) { # the bystander check of a monitoring row
+	c = a "_unprotected_still_traced"
+	if (!((c, "protected") in cv)) return "no result"
+	return cv[c, "protected"] ": " cd[c, "protected"]
+}
 function vlen(s) { gsub(/✗|✓|…/, "x", s); return length(s) }
 function trunc(s, w) { return vlen(s) > w ? substr(s, 1, w - 1 + length(s) - vlen(s)) "…" : s }
 function pad(s, w,   k) { k = w - vlen(s); while (k-- > 0) s = s " "; return s }
@@ -30,8 +35,9 @@ END {
 	nch = split(checks, ch, " ")
 	if (mode == "table") {
 		printf "aiguard realworld demo on Linux %s (stock Debian kernel, QEMU)\n", kernel
-		printf "Every attack runs as root; \"leaked\" = a canary (weights, API key, model id) was\n"
-		printf "found in what the attack produced: stdout, stderr, files, cores, perf.data.\n\n"
+		printf "Every attack runs as root; \"leaked\" = a canary (weights, API key, model id, or\n"
+		printf "the prompt a client sent over HTTPS) was found in what the attack produced:\n"
+		printf "stdout, stderr, files, cores, perf.data, trace and BPF output.\n\n"
 		printf "%s | %s | %s\n", pad("attack", 18), pad("unprotected (control)", 44), "protected (aiguard exec --label demo)"
 		printf "%s-+-%s-+-%s\n", "------------------", "--------------------------------------------", "----------------------------------------------"
 		for (i = 1; i <= n; i++)
@@ -41,6 +47,13 @@ END {
 			c = ch[i]
 			s = ((c, "protected") in cv) ? (cv[c, "protected"] == "ok" ? "✓ " : "✗ ") cd[c, "protected"] : "? no result"
 			printf "  %s %s\n", pad(c, 20), trunc(s, 90)
+		}
+		nby = 0
+		for (i = 1; i <= n; i++) if (by[id[i]]) {
+			if (!nby++) printf "\nthe same tool, in the protected run, on an unprotected server running beside it:\n"
+			s = traced(id[i])
+			s = s ~ /^ok: / ? "✓ still traced: " substr(s, 5) : "✗ " s
+			printf "  %s %s\n", pad(id[i], 18), trunc(s, 90)
 		}
 		printf "\nattacks:\n"
 		for (i = 1; i <= n; i++) printf "  %s %s\n", pad(id[i], 18), what[id[i]]
@@ -58,6 +71,11 @@ END {
 		printf "%s %d - realworld/%s/%s_control_leaks # %s\n", cc ~ /^✗ leaked/ ? "ok" : "not ok", t, kernel, a, cc
 		t++
 		printf "%s %d - realworld/%s/%s_protected_blocked # %s\n", cp ~ /^✓ blocked/ ? "ok" : "not ok", t, kernel, a, cp
+		if (by[a]) {
+			t++
+			s = traced(a)
+			printf "%s %d - realworld/%s/%s_unprotected_still_traced # %s\n", s ~ /^ok:/ ? "ok" : "not ok", t, kernel, a, s
+		}
 	}
 	for (i = 1; i <= nch; i++) {
 		c = ch[i]

@@ -12,14 +12,22 @@ It is the workload of the realworld attack suite (tests/realworld/):
   one "layer" pread from the weights file, the memfd copy and a slice of the
   in-memory weights (a little CPU work, so that profilers have something
   to sample);
-* forks one worker child that keeps its inherited copy of the weights hot.
+* with --tls-cert/--tls-key also answers HTTPS on 127.0.0.1 (Python's ssl,
+  i.e. libssl): POST /v1/completions with the prompt as the body. The
+  decrypted prompt is handed to the worker over a pipe (os.write, i.e.
+  libc write(2)), the way a front end hands requests to an inference
+  engine, and the reply is the checksum above plus the worker's answer;
+* forks one worker child that keeps its inherited copy of the weights hot
+  and answers the front end's pipe.
 
 It prints (and writes to --info, as JSON) its pid, the worker's pid, the
-address and size of the weights buffer and the numbers of the weights and
-memfd descriptors, so that the attacks know where to look.
+address and size of the weights buffer, the numbers of the weights and
+memfd descriptors and the HTTPS port, so that the attacks know where to
+look. Replies never contain a canary: what a client receives is not a leak.
 
   serve.py --make-weights PATH --canary C --model-id M [--mib N]
   serve.py --weights PATH --socket SOCK --info JSON [--unlink]
+           [--tls-cert CERT --tls-key KEY]
 """
 import argparse
 import ctypes
@@ -27,8 +35,10 @@ import hashlib
 import json
 import mmap
 import os
+import selectors
 import signal
 import socket
+import ssl
 import sys
 import time
 
@@ -96,19 +106,39 @@ class Server:
         return h.hexdigest()
 
     def fork_worker(self):
+        req_r, self.req_w = os.pipe()
+        self.resp_r, resp_w = os.pipe()
         pid = os.fork()
         if pid:
             self.child = pid
+            os.close(req_r)
+            os.close(resp_w)
             return
-        # worker: dies with its parent, keeps its copy of the weights hot
+        # worker: dies with its parent, keeps its copy of the weights hot and
+        # answers the front end: one prompt per write on req_r (at most
+        # PIPE_BUF bytes, so one read), one answer line on resp_w
+        os.close(self.req_w)
+        os.close(self.resp_r)
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
         if os.getppid() == 1:
             os._exit(0)
+        sel = selectors.DefaultSelector()
+        sel.register(req_r, selectors.EVENT_READ)
         while True:
-            hashlib.sha256(self.weights[:65536]).digest()
-            time.sleep(0.5)
+            if sel.select(0.5):
+                prompt = os.read(req_r, 4096)
+                if not prompt:
+                    os._exit(0)
+                out = hashlib.sha256(prompt + self.weights[:65536]).hexdigest()
+                os.write(resp_w, ("%d tokens %s\n" % (len(prompt.split()), out[:16])).encode())
+            else:
+                hashlib.sha256(self.weights[:65536]).digest()
+
+    def ask_worker(self, prompt):
+        os.write(self.req_w, prompt[:512])
+        return os.read(self.resp_r, 4096).decode().strip()
 
     def serve(self):
         path = self.args.socket
@@ -120,6 +150,18 @@ class Server:
         self.sock.bind(path)
         os.chmod(path, 0o666)
         self.sock.listen(16)
+        sel = selectors.DefaultSelector()
+        sel.register(self.sock, selectors.EVENT_READ, self.serve_unix)
+        port = 0
+        if self.args.tls_cert:
+            self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls.load_cert_chain(self.args.tls_cert, self.args.tls_key)
+            self.https = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.https.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.https.bind(("127.0.0.1", 0))
+            self.https.listen(16)
+            port = self.https.getsockname()[1]
+            sel.register(self.https, selectors.EVENT_READ, self.serve_https)
         self.fork_worker()
         info = {
             "pid": os.getpid(),
@@ -129,33 +171,76 @@ class Server:
             "weights_fd": self.wfd,
             "memfd": self.mfd,
             "socket": path,
+            "https_port": port,
         }
         tmp = self.args.info + ".tmp"
         with open(tmp, "w") as f:
             json.dump(info, f)
         os.rename(tmp, self.args.info)
-        print("serve.py: pid %d worker %d weights at 0x%x (%d bytes) fd %d memfd %d"
-              % (info["pid"], self.child, self.addr, len(self.weights), self.wfd, self.mfd),
+        print("serve.py: pid %d worker %d weights at 0x%x (%d bytes) fd %d memfd %d https port %d"
+              % (info["pid"], self.child, self.addr, len(self.weights), self.wfd, self.mfd, port),
               flush=True)
         signal.signal(signal.SIGTERM, self.stop)
         while self.running:
             try:
-                conn, _ = self.sock.accept()
+                events = sel.select()
             except InterruptedError:
                 continue
-            except OSError:
-                if not self.running:
-                    break
-                raise
-            with conn:
-                data = b""
-                while not data.endswith(b"\n"):
-                    chunk = conn.recv(4096)
-                    if not chunk:
+            for key, _ in events:
+                try:
+                    conn, _ = key.fileobj.accept()
+                except InterruptedError:
+                    continue
+                except OSError:
+                    if not self.running:
                         break
-                    data += chunk
-                conn.sendall(("%s\n" % self.infer(data.strip())).encode())
+                    raise
+                with conn:
+                    conn.settimeout(30)
+                    try:
+                        key.data(conn)
+                    except (OSError, ValueError) as e:  # one bad client must not stop the server
+                        print("serve.py: request failed: %s" % type(e).__name__, flush=True)
         self.cleanup()
+
+    def serve_unix(self, conn):
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        conn.sendall(("%s\n" % self.infer(data.strip())).encode())
+
+    def serve_https(self, raw):
+        """One HTTP/1.0-style exchange over TLS: POST /v1/completions."""
+        with self.tls.wrap_socket(raw, server_side=True) as conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                data += chunk
+            head, body = data.split(b"\r\n\r\n", 1)
+            lines = head.decode("latin-1").split("\r\n")
+            length = 0
+            for line in lines[1:]:
+                k, _, v = line.partition(":")
+                if k.strip().lower() == "content-length":
+                    length = int(v)
+            while len(body) < length:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                body += chunk
+            if not lines[0].startswith("POST /v1/completions "):
+                reply, status = b"not found\n", "404 Not Found"
+            else:
+                answer = self.ask_worker(body)
+                reply = ("%s %s\n" % (self.infer(body), answer)).encode()
+                status = "200 OK"
+            conn.sendall(("HTTP/1.0 %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
+                          "Connection: close\r\n\r\n" % (status, len(reply))).encode() + reply)
 
     def stop(self, *_):
         self.running = False
@@ -187,6 +272,8 @@ def main():
     ap.add_argument("--socket")
     ap.add_argument("--info")
     ap.add_argument("--unlink", action="store_true")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
     args = ap.parse_args()
     if args.make_weights:
         make_weights(args.make_weights, args.canary, args.model_id, args.mib)
