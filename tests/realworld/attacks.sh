@@ -273,9 +273,15 @@ a_perf_probe() {
 	perf probe -q -d 'probe_libc:*' >/dev/null 2>&1
 	# named: perf record's event parser rejects "probe_libc:write"
 	perf probe -x "$LIBC" --add 'libc_write=write buf=+0(%si):string' || return
-	# shellcheck disable=SC2046,SC2086
+	# perf.data's header keeps perf's command line: the workload gets the
+	# prompts through the environment, or the file would hold the canary
+	# whatever the probe caught
+	DRIVE_H=$H DRIVE_ARGS=$(drive_args 6)
+	export DRIVE_H DRIVE_ARGS
+	# shellcheck disable=SC2016
 	timeout -s INT 300 perf record -e probe_libc:libc_write --filter "$(pids_or common_pid)" -a -B -o perf.data \
-		-- $H drive $(drive_args 6) >requests.txt
+		-- sh -c '$DRIVE_H drive $DRIVE_ARGS' >requests.txt
+	unset DRIVE_H DRIVE_ARGS
 	timeout 300 perf script -i perf.data -F comm,pid,event,trace >perf-script.txt
 	obs_detail "perf script: $(grep -c 'probe_libc:libc_write' perf-script.txt) probe_libc:libc_write samples"
 	perf probe -q -d 'probe_libc:*'
