@@ -461,6 +461,25 @@ out:
 	       at->name, module_refcnt());
 }
 
+/*
+ * "t_bpf hold": load a program that calls the user-memory helpers and keep
+ * it until killed (t_bpf_module.sh). Prints "held <prog fd>" when loaded.
+ */
+static int hold(void)
+{
+	int map = map_create();
+	int prog = map >= 0 ? prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, map) : -1;
+
+	if (prog < 0) {
+		printf("hold: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("held %d\n", prog);
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
 	struct attach ats[] = {
@@ -473,6 +492,8 @@ int main(int argc, char **argv)
 	unsigned int i;
 	int map, have_stats;
 
+	if (argc == 2 && !strcmp(argv[1], "hold"))
+		return hold();
 	tap_init(argc, argv, 600);
 	map = map_create();
 	if (!tap_ok(map >= 0, "BPF array map created (%s)", map < 0 ? strerror(errno) : "ok"))
