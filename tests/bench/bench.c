@@ -15,6 +15,11 @@
  *   deny: module loaded, one protected target; pairs of
  *     - memok:    open+close of /proc/U/mem, U unprotected (allowed)
  *     - memdeny:  open of /proc/P/mem, P protected (EACCES) + audit record
+ *   observe: module unloaded (A) / loaded (B), nothing protected:
+ *     - uprobe:   a call of a function with an enabled tracefs uprobe
+ *                 event (a breakpoint hit: aiguard's check runs per hit)
+ *     - bpfread:  getppid() with a raw_tp sys_enter BPF program that calls
+ *                 bpf_probe_read_user() (through aiguard's wrapper in B)
  *   memory: Slab/MemFree/slabinfo before and after protecting N processes
  *   registry: loads aiguard_bench.ko and relays its lines
  *
@@ -40,13 +45,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <linux/aiguard.h>
+#include <linux/bpf.h>
 
 #include "pid1.h"
 
@@ -597,6 +605,191 @@ static void deny_phase(int pairs)
 	aiguard_down();
 }
 
+/* ---- observability: uprobe hits and BPF helper calls --------------------- */
+
+#define TRACEFS "/sys/kernel/tracing"
+
+/* The probed function: a uprobe event on it is enabled for the phase. */
+__attribute__((noinline, used)) int bench_probed(int x)
+{
+	__asm__ volatile("" : "+r"(x));
+	return x + 1;
+}
+
+static int tracefs_put(const char *file, const char *text, int flags)
+{
+	char path[128];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), TRACEFS "/%s", file);
+	fd = open(path, O_WRONLY | flags);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* File offset of bench_probed in /init, from our own mappings. */
+static long probed_offset(void)
+{
+	unsigned long start, end, pgoff, addr = (unsigned long)bench_probed;
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	long off = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %*s %lx", &start, &end, &pgoff) == 3 &&
+		    addr >= start && addr < end) {
+			off = (long)(addr - start + pgoff);
+			break;
+		}
+	fclose(f);
+	return off;
+}
+
+static int uprobe_setup(void)
+{
+	char def[256];
+	long off = probed_offset();
+
+	mount("tracefs", TRACEFS, "tracefs", 0, NULL);
+	if (off <= 0)
+		return -1;
+	snprintf(def, sizeof(def), "p:bench/probed /init:0x%lx\n", off);
+	if (tracefs_put("uprobe_events", def, O_APPEND) ||
+	    tracefs_put("events/bench/probed/enable", "1", O_TRUNC)) {
+		result("E uprobe event on /init:0x%lx: %s", off, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static double m_uprobe(int n)
+{
+	volatile int sink = 0;
+	uint64_t t0;
+	int i;
+
+	bench_probed(0);
+	t0 = now_ns();
+	for (i = 0; i < n; i++)
+		sink += bench_probed(i);
+	return (double)(now_ns() - t0) / n;
+}
+
+static long sys_bpf(int cmd, union bpf_attr *a)
+{
+	return syscall(SYS_bpf, cmd, a, sizeof(*a));
+}
+
+static uint64_t bpf_word = 0x5ca1ab1e;
+
+/* raw_tp sys_enter: bpf_probe_read_user(stack, 8, &bpf_word), exit 0. */
+static int bpf_attach_reader(int *prog_out)
+{
+#define I(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), \
+					      .src_reg = (s), .off = (o), .imm = (i) })
+	uint64_t addr = (uintptr_t)&bpf_word;
+	struct bpf_insn p[] = {
+		I(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_10, 0, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_1, 0, 0, -8),
+		I(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, 8),
+		I(BPF_LD | BPF_DW | BPF_IMM, BPF_REG_3, 0, 0, (int32_t)addr),
+		I(0, 0, 0, 0, (int32_t)(addr >> 32)),
+		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_probe_read_user),
+		I(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0),
+		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+#undef I
+	union bpf_attr a;
+	int prog, link;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT;
+	a.insns = (uintptr_t)p;
+	a.insn_cnt = sizeof(p) / sizeof(p[0]);
+	a.license = (uintptr_t)"GPL";
+	prog = (int)sys_bpf(BPF_PROG_LOAD, &a);
+	if (prog < 0) {
+		result("E BPF_PROG_LOAD: %s", strerror(errno));
+		return -1;
+	}
+	memset(&a, 0, sizeof(a));
+	a.raw_tracepoint.name = (uintptr_t)"sys_enter";
+	a.raw_tracepoint.prog_fd = prog;
+	link = (int)sys_bpf(BPF_RAW_TRACEPOINT_OPEN, &a);
+	if (link < 0) {
+		result("E BPF_RAW_TRACEPOINT_OPEN: %s", strerror(errno));
+		close(prog);
+		return -1;
+	}
+	*prog_out = prog;
+	return link;
+}
+
+static double m_bpfread(int n)
+{
+	uint64_t t0;
+	int i, prog, link = bpf_attach_reader(&prog);
+
+	if (link < 0)
+		return -1;
+	syscall(SYS_getppid);
+	t0 = now_ns();
+	for (i = 0; i < n; i++)
+		syscall(SYS_getppid);
+	t0 = now_ns() - t0;
+	close(link);
+	close(prog);
+	return (double)t0 / n;
+}
+
+/* A program that called our wrappers holds the module until it is freed. */
+static void wait_bpf_freed(void)
+{
+	char buf[32];
+	int i, fd;
+
+	for (i = 0; i < 500; i++) {
+		fd = open("/sys/module/aiguard/refcnt", O_RDONLY);
+		if (fd < 0)
+			return;
+		buf[0] = '\0';
+		if (read(fd, buf, sizeof(buf) - 1) > 0 && atoi(buf) == 0) {
+			close(fd);
+			return;
+		}
+		close(fd);
+		usleep(10 * 1000);
+	}
+}
+
+static void observe_phase(int pairs)
+{
+	int pair;
+
+	if (uprobe_setup())
+		return;
+	pid1_say("phase: observability, %d pairs", pairs);
+	for (pair = 0; pair < pairs; pair++) {
+		settle();
+		result("S observe %d A uprobe %.1f", pair, m_uprobe(iters(20000)));
+		result("S observe %d A bpfread %.1f", pair, m_bpfread(iters(20000)));
+		if (aiguard_up())
+			return;
+		settle();
+		result("S observe %d B uprobe %.1f", pair, m_uprobe(iters(20000)));
+		result("S observe %d B bpfread %.1f", pair, m_bpfread(iters(20000)));
+		wait_bpf_freed();
+		aiguard_down();
+	}
+	tracefs_put("events/bench/probed/enable", "0", O_TRUNC);
+	tracefs_put("uprobe_events", "-:bench/probed\n", O_APPEND);
+}
+
 static void registry_phase(void)
 {
 	pid1_say("registry benchmark (aiguard_bench.ko)");
@@ -670,6 +863,7 @@ int main(void)
 
 	phase(0, pairs, 1);
 	deny_phase(pairs);
+	observe_phase(pairs);
 	if (big >= 1000) {
 		if (spawn_sleepers(1000))
 			goto out;

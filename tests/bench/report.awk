@@ -70,12 +70,15 @@ END {
 	metric_name["forkexec"] = "fork+exec+wait of static true"
 	metric_name["thread"] = "pthread create+join"
 	metric_name["mem"] = "/proc/PID/mem open"
+	metric_name["uprobe"] = "call of a function with an enabled uprobe"
+	metric_name["bpfread"] = "getppid() with a BPF raw_tp calling probe_read_user"
 
 	printf "### Kernel %s\n\n", kernel
 	printf "A = module unloaded, B = module loaded, with that many processes protected.\n"
 	printf "Ratio = median over pairs of B/A, with the min-max of the pairwise ratios.\n\n"
 	printf "Rows \"deny\" and \"audit\" (module loaded): A = open+close of an unprotected /proc/PID/mem; B = open of a protected one\n"
-	printf "(deny: EACCES; audit: permissive protection, same decision and audit record, open allowed).\n\n"
+	printf "(deny: EACCES; audit: permissive protection, same decision and audit record, open allowed).\n"
+	printf "Rows \"observe\": nothing protected, A = module unloaded, B = loaded: the cost of aiguard's checks to observability tools.\n\n"
 	printf "| protected | measurement | pairs | median A | median B | ratio B/A | ratio min-max |\n"
 	printf "|---|---|---|---|---|---|---|\n"
 	worst_allow = 0
@@ -103,7 +106,12 @@ END {
 		printf "| %s | %s | %d | %s | %s | %.3f | %.3f-%.3f |\n", pm[1],
 			metric_name[pm[2]] ? metric_name[pm[2]] : pm[2], n,
 			fmt_ns(median(a, n)), fmt_ns(median(b, n)), mr, lo, hi
-		if (pm[1] != "deny" && pm[1] != "audit" && pm[2] != "ps_per_proc") {
+		if (pm[1] == "observe") {
+			delete d
+			for (i = 1; i <= n; i++)
+				d[i] = b[i] - a[i]
+			obs[++nobs] = sprintf("INFO observe %s ratio %.3f, B-A %s per operation", pm[2], mr, fmt_ns(median(d, n)))
+		} else if (pm[1] != "deny" && pm[1] != "audit" && pm[2] != "ps_per_proc") {
 			if (pm[2] == "forkexec" || pm[2] == "thread") {
 				if (mr > worst_life) { worst_life = mr; worst_life_what = pm[1] " " pm[2] }
 			} else if (mr > worst_allow) {
@@ -188,5 +196,7 @@ END {
 	}
 	if (deny_ratio)
 		printf "INFO deny/allowed-open ratio %.3f\n", deny_ratio
+	for (i = 1; i <= nobs; i++)
+		print obs[i]
 	printf "ERRORS %d\n", nerr
 }

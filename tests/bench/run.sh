@@ -160,7 +160,7 @@ main() {
 	cat "$OUT/report.md"
 	echo
 	echo "summary:"
-	grep -h '^### \|^VERDICT\|^ERRORS\|FAILED' "$OUT/report.md" | sed 's/^/  /'
+	grep -h '^### \|^VERDICT\|^INFO\|^ERRORS\|FAILED' "$OUT/report.md" | sed 's/^/  /'
 	echo "  total: $((SECONDS - start)) s"
 	return $failed
 }
