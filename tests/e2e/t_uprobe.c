@@ -7,7 +7,9 @@
  *   - tracefs uprobe_events (what perf probe -x writes): an entry probe
  *     that fetches the string argument, and a return probe;
  *   - the perf uprobe PMU with a BPF program (what bcc and bpftrace use),
- *     counting the spinner's hits in a map.
+ *     counting the spinner's hits in a map;
+ *   - a BPF uprobe_multi link (6.6+; what newer bpftrace and libbpf use),
+ *     with the same program.
  * For each, three spinners:
  *   - control: the probe fires and captures the canary;
  *   - protected before exec: the breakpoint never goes into its memory,
@@ -260,7 +262,10 @@ static uint64_t hits(int map, pid_t pid)
 	return v;
 }
 
-static int count_prog(int map)
+/* 6.6+ uapi, absent from the 6.1 headers this test is built against. */
+#define AG_BPF_TRACE_UPROBE_MULTI	48
+
+static int count_prog(int map, __u32 expected_attach_type)
 {
 	struct bpf_insn p[] = {
 		INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_current_pid_tgid),
@@ -284,6 +289,7 @@ static int count_prog(int map)
 
 	memset(&a, 0, sizeof(a));
 	a.prog_type = BPF_PROG_TYPE_KPROBE;
+	a.expected_attach_type = expected_attach_type;
 	a.insns = (uintptr_t)p;
 	a.insn_cnt = sizeof(p) / sizeof(p[0]);
 	a.license = (uintptr_t)"GPL";
@@ -303,15 +309,49 @@ static int read_int(const char *path)
 	return read_file(path, buf, sizeof(buf)) > 0 ? atoi(buf) : -1;
 }
 
+/* The three spinners and the bystander against a counting program. */
+static void check_counts(const char *what, int map, const char *label)
+{
+	char late_label[64];
+	pid_t ctl, prot, late, ctl2;
+	uint64_t h0, h1;
+
+	snprintf(late_label, sizeof(late_label), "%s-late", label);
+	ctl = spinner(NULL);
+	prot = spinner(label);
+	late = spinner(NULL);
+	usleep(500000);
+	tap_ok(hits(map, ctl) > 0, "%s: control: the uprobe program runs (%llu hits)", what,
+	       (unsigned long long)hits(map, ctl));
+	tap_ok(hits(map, late) > 0, "%s: late spinner hit before protection (%llu hits)", what,
+	       (unsigned long long)hits(map, late));
+	tap_ok(ag_protect(AIGUARD_TARGET_PID, late, late_label, NULL) == 0,
+	       "%s: late spinner protected while probed", what);
+	usleep(100000);
+	h0 = hits(map, late);
+	ctl2 = spinner(NULL);
+	usleep(500000);
+	h1 = hits(map, late);
+	tap_ok(hits(map, ctl2) > 0,
+	       "%s: a control beside the protected spinners still runs the program (%llu hits)",
+	       what, (unsigned long long)hits(map, ctl2));
+	tap_ok(hits(map, prot) == 0, "%s: protected before exec: never fires (%llu hits)", what,
+	       (unsigned long long)hits(map, prot));
+	tap_ok(h1 == h0, "%s: protected after the breakpoint went in: no more hits (%llu -> %llu)",
+	       what, (unsigned long long)h0, (unsigned long long)h1);
+	stop(ctl);
+	stop(prot);
+	stop(late);
+	stop(ctl2);
+}
+
 static void test_bpf(long off)
 {
 	struct perf_event_attr pa;
 	int map, prog, fds[64], nfds = 0, cpu, ncpu;
-	pid_t ctl, prot, late, ctl2;
-	uint64_t h0, h1;
 
 	map = counter_map();
-	prog = map >= 0 ? count_prog(map) : -1;
+	prog = map >= 0 ? count_prog(map, 0) : -1;
 	if (!tap_ok(prog >= 0, "bpf: uprobe counting program loads"))
 		goto out;
 	memset(&pa, 0, sizeof(pa));
@@ -335,35 +375,71 @@ static void test_bpf(long off)
 	if (!tap_ok(nfds == ncpu, "bpf: program attached through the perf uprobe PMU"))
 		goto out;
 
-	ctl = spinner(NULL);
-	prot = spinner("e2e-uprobe-bpf");
-	late = spinner(NULL);
-	usleep(500000);
-	tap_ok(hits(map, ctl) > 0, "bpf: control: the uprobe program runs (%llu hits)",
-	       (unsigned long long)hits(map, ctl));
-	tap_ok(hits(map, late) > 0, "bpf: late spinner hit before protection (%llu hits)",
-	       (unsigned long long)hits(map, late));
-	tap_ok(ag_protect(AIGUARD_TARGET_PID, late, "e2e-uprobe-bpf-late", NULL) == 0,
-	       "bpf: late spinner protected while probed");
-	usleep(100000);
-	h0 = hits(map, late);
-	ctl2 = spinner(NULL);
-	usleep(500000);
-	h1 = hits(map, late);
-	tap_ok(hits(map, ctl2) > 0,
-	       "bpf: a control beside the protected spinners still runs the program (%llu hits)",
-	       (unsigned long long)hits(map, ctl2));
-	tap_ok(hits(map, prot) == 0, "bpf: protected before exec: never fires (%llu hits)",
-	       (unsigned long long)hits(map, prot));
-	tap_ok(h1 == h0, "bpf: protected after the breakpoint went in: no more hits (%llu -> %llu)",
-	       (unsigned long long)h0, (unsigned long long)h1);
-	stop(ctl);
-	stop(prot);
-	stop(late);
-	stop(ctl2);
+	check_counts("bpf", map, "e2e-uprobe-bpf");
 out:
 	while (nfds > 0)
 		close(fds[--nfds]);
+	if (prog >= 0)
+		close(prog);
+	if (map >= 0)
+		close(map);
+}
+
+/*
+ * BPF_LINK_CREATE of a uprobe_multi link, laid out by hand: link_create's
+ * prog_fd, target_fd, attach_type, flags, then the uprobe_multi struct.
+ */
+struct uprobe_multi_attr {
+	__u32 prog_fd, target_fd, attach_type, flags;
+	__aligned_u64 path, offsets, ref_ctr_offsets, cookies;
+	__u32 cnt, multi_flags, pid;
+};
+
+/* Whether the kernel has a function, from /proc/kallsyms (names only). */
+static int kernel_has(const char *sym)
+{
+	char line[256], name[128];
+	FILE *f = fopen("/proc/kallsyms", "r");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%*s %*s %127s", name) == 1 && !strcmp(name, sym);
+	fclose(f);
+	return found;
+}
+
+static void test_multi(long off)
+{
+	union {
+		union bpf_attr attr;
+		struct uprobe_multi_attr m;
+	} a;
+	unsigned long offs[1] = { (unsigned long)off };
+	int map, prog, link = -1;
+
+	if (!kernel_has("bpf_uprobe_multi_link_attach")) {
+		tap_skip("no BPF uprobe_multi links on this kernel (6.6+)", "uprobe_multi");
+		return;
+	}
+	map = counter_map();
+	prog = map >= 0 ? count_prog(map, AG_BPF_TRACE_UPROBE_MULTI) : -1;
+	if (!tap_ok(prog >= 0, "uprobe_multi: program loads"))
+		goto out;
+	memset(&a, 0, sizeof(a));
+	a.m.prog_fd = prog;
+	a.m.attach_type = AG_BPF_TRACE_UPROBE_MULTI;
+	a.m.path = (uintptr_t)self_exe();
+	a.m.offsets = (uintptr_t)offs;
+	a.m.cnt = 1;
+	link = (int)sys_bpf(BPF_LINK_CREATE, &a.attr);
+	if (!tap_ok(link >= 0, "uprobe_multi: link created (%s)", link < 0 ? strerror(errno) : "ok"))
+		goto out;
+	check_counts("uprobe_multi", map, "e2e-uprobe-multi");
+out:
+	if (link >= 0)
+		close(link);
 	if (prog >= 0)
 		close(prog);
 	if (map >= 0)
@@ -385,6 +461,7 @@ int main(int argc, char **argv)
 	have = ag_stats(&st0) == 0;
 	test_tracefs(off);
 	test_bpf(off);
+	test_multi(off);
 	if (have && ag_stats(&st1) == 0)
 		tap_ok(st1.denied[AIGUARD_HOOK_UPROBE] > st0.denied[AIGUARD_HOOK_UPROBE],
 		       "denials are counted under the uprobe hook (%llu -> %llu)",
