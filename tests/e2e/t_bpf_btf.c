@@ -264,6 +264,7 @@ struct spec {
 	/* resolved */
 	int btf_id;
 	int prog, link;
+	int plain;		/* iterator: not sleepable */
 };
 
 static long sys_bpf(int cmd, union bpf_attr *attr)
@@ -416,7 +417,7 @@ static int prog_load(const struct spec *s, int map)
 	case K_ITER:
 		a.prog_type = BPF_PROG_TYPE_TRACING;
 		a.expected_attach_type = BPF_TRACE_ITER;
-		a.prog_flags = BPF_F_SLEEPABLE;
+		a.prog_flags = s->plain ? 0 : BPF_F_SLEEPABLE;
 		break;
 	case K_LSM:
 		a.prog_type = BPF_PROG_TYPE_LSM;
@@ -478,6 +479,7 @@ static int iter_run(int link)
 /* ---- the busy children ------------------------------------------------------- */
 
 static char canary[64] __attribute__((aligned(64)));
+static int task_stack_sleepable;	/* the kernel has a sleepable variant */
 static int child_iter_link = -1;	/* the child runs this iterator itself */
 
 struct child {
@@ -731,29 +733,32 @@ int main(int argc, char **argv)
 {
 	static const char *const names[] = {
 		"fentry", "fexit", "iter.s/task read by the test",
-		"iter.s/task read by the target", "lsm.s/file_ioctl",
+		"iter.s/task read by the target", "iter/task read by the target",
+		"lsm.s/file_ioctl",
 	};
 	struct spec specs[] = {
 		{ "fentry", K_FENTRY, "getname_flags", 0,
 		  { { "probe_read_user", H_CUR, BPF_FUNC_probe_read_user },
 		    { "probe_read_user_str", H_CUR, BPF_FUNC_probe_read_user_str },
-		    { "get_stack(user)", H_CUR_STACK, 0 } }, 3, 0, -1, -1 },
+		    { "get_stack(user)", H_CUR_STACK, 0 } }, 3, 0, -1, -1, 0 },
 		{ "fexit", K_FEXIT, "getname_flags", 0,
 		  { { "probe_read_user", H_CUR, BPF_FUNC_probe_read_user },
 		    { "probe_read_user_str", H_CUR, BPF_FUNC_probe_read_user_str },
-		    { "get_stack(user)", H_CUR_STACK, 0 } }, 3, 0, -1, -1 },
+		    { "get_stack(user)", H_CUR_STACK, 0 } }, 3, 0, -1, -1, 0 },
 		{ "iter.s/task read by the test", K_ITER, "bpf_iter_task", 0,
 		  { { "copy_from_user_task", H_TASK, 0 },
-		    { "get_task_stack(user)", H_TASK_STACK, 0 } }, 2, 0, -1, -1 },
+		    { "get_task_stack(user)", H_TASK_STACK, 0 } }, 2, 0, -1, -1, 0 },
 		{ "iter.s/task read by the target", K_ITER, "bpf_iter_task", 1,
 		  { { "copy_from_user_task", H_TASK, 0 },
 		    { "get_task_stack(user)", H_TASK_STACK, 0 },
 		    { "copy_from_user", H_CUR, BPF_FUNC_copy_from_user },
-		    { "copy_from_user_str(kfunc)", H_KFUNC_STR, 0 } }, 4, 0, -1, -1 },
+		    { "copy_from_user_str(kfunc)", H_KFUNC_STR, 0 } }, 4, 0, -1, -1, 0 },
+		{ "iter/task read by the target", K_ITER, "bpf_iter_task", 1,
+		  { { "get_task_stack(user)", H_TASK_STACK, 0 } }, 1, 0, -1, -1, 1 },
 		{ "lsm.s/file_ioctl", K_LSM, "bpf_lsm_file_ioctl", 0,
 		  { { "copy_from_user", H_CUR, BPF_FUNC_copy_from_user },
 		    { "get_stack(user)", H_CUR_STACK, 0 },
-		    { "copy_from_user_str(kfunc)", H_KFUNC_STR, 0 } }, 3, 0, -1, -1 },
+		    { "copy_from_user_str(kfunc)", H_KFUNC_STR, 0 } }, 3, 0, -1, -1, 0 },
 	};
 	struct aiguard_stats st0, st1;
 	const char *why;
@@ -778,6 +783,8 @@ int main(int argc, char **argv)
 	task = btf_find(&vmlinux, BTF_KIND_STRUCT, "task_struct");
 	tgid_off = task > 0 ? btf_member_off(&vmlinux, task, "tgid", 0) : -1;
 	kfunc_str_id = btf_find(&vmlinux, BTF_KIND_FUNC, "bpf_copy_from_user_str");
+	task_stack_sleepable = btf_find(&vmlinux, BTF_KIND_FUNC,
+					"bpf_get_task_stack_sleepable") > 0;
 	tap_ok(vmlinux.n > 1000 && tgid_off > 0 && tgid_off < 0x7fff,
 	       "kernel BTF parsed: %u types, task_struct id %d, tgid at offset %ld",
 	       vmlinux.n - 1, task, tgid_off);
@@ -805,6 +812,19 @@ int main(int argc, char **argv)
 		for (j = 0; j < s->nh; j++)
 			if (s->h[j].how == H_KFUNC_STR && kfunc_str_id < 0)
 				s->nh = j;
+		/*
+		 * Before 6.9 bpf_get_task_stack() is not safe in a sleepable
+		 * program (it takes the callchain buffers under RCU-tasks-trace
+		 * only: lockdep's "suspicious RCU usage" in get_callchain_entry).
+		 * There the plain iterator above covers it.
+		 */
+		for (j = 0; !s->plain && !task_stack_sleepable && j < s->nh; j++)
+			if (s->h[j].how == H_TASK_STACK) {
+				memmove(&s->h[j], &s->h[j + 1], (s->nh - j - 1) * sizeof(s->h[0]));
+				s->nh--;
+				tap_diag("%s: get_task_stack left to the plain iterator on this kernel",
+					 s->name);
+			}
 		s->btf_id = btf_find(&vmlinux, BTF_KIND_FUNC, s->target);
 		if (!tap_ok(s->btf_id > 0, "%s: %s found in kernel BTF (id %d)", s->name,
 			    s->target, s->btf_id))
