@@ -246,6 +246,19 @@ bpftrace_run() {
 	echo "bpftrace ready after $((i / 5)) s"
 	if grep -q AIG-READY "$f"; then obs_drive "$f"; fi
 	kill -INT "$bt" 2>/dev/null
+	# bpftrace should exit within seconds of SIGINT; on 6.12 it sometimes
+	# lingers until its timeout: say where its threads wait in the kernel
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$bt" 2>/dev/null || break
+		sleep 0.2
+	done
+	if kill -0 "$bt" 2>/dev/null; then
+		local t
+		for t in /proc/$(pgrep -n -x bpftrace)/task/*; do
+			echo "bpftrace still running 20 s after SIGINT: $t: $(cat "$t/wchan" 2>/dev/null)" >&2
+			cat "$t/stack" >&2 2>/dev/null
+		done
+	fi
 	wait "$bt"
 	cat bpftrace.err >&2
 	obs_detail "bpftrace printed $(grep -c ' pid [0-9]*' "$f") captures"
