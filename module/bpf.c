@@ -328,14 +328,12 @@ int aiguard_bpf_select(struct bpf_prog *prog)
 	return try_module_get(THIS_MODULE) ? 0 : -EBUSY;
 }
 
-/**
- * aiguard_bpf_free - a program is being freed
- * @prog: the program, still whole
- *
- * Called at entry of bpf_prog_free_deferred() (a workqueue, process
- * context): drops the reference aiguard_bpf_select() took, if it took one.
+/*
+ * The first helper of the table that @prog calls, through the kernel's
+ * function (@wrapped false) or through our wrapper (@wrapped true).
  */
-void aiguard_bpf_free(struct bpf_prog *prog)
+static const struct aiguard_bpf_helper *
+aiguard_bpf_called(const struct bpf_prog *prog, bool wrapped)
 {
 	unsigned int i, j;
 
@@ -345,12 +343,27 @@ void aiguard_bpf_free(struct bpf_prog *prog)
 		if (!aiguard_bpf_is_call(insn))
 			continue;
 		for (j = 0; j < ARRAY_SIZE(aiguard_bpf_helpers); j++) {
-			if (aiguard_bpf_target(insn) == (unsigned long)aiguard_bpf_wrappers[j]) {
-				module_put(THIS_MODULE);
-				return;
-			}
+			const struct aiguard_bpf_helper *h = &aiguard_bpf_helpers[j];
+			aiguard_bpf_fn fn = wrapped ? h->wrapper : h->orig;
+
+			if (fn && aiguard_bpf_target(insn) == (unsigned long)fn)
+				return h;
 		}
 	}
+	return NULL;
+}
+
+/**
+ * aiguard_bpf_free - a program is being freed
+ * @prog: the program, still whole
+ *
+ * Called at entry of bpf_prog_free_deferred() (a workqueue, process
+ * context): drops the reference aiguard_bpf_select() took, if it took one.
+ */
+void aiguard_bpf_free(struct bpf_prog *prog)
+{
+	if (aiguard_bpf_called(prog, true))
+		module_put(THIS_MODULE);
 }
 
 /*
@@ -416,26 +429,6 @@ static int aiguard_bpf_resolve(void)
 	return 0;
 }
 
-/* Returns the first guarded helper @prog calls unguarded, or NULL. */
-static const char *aiguard_bpf_unguarded(const struct bpf_prog *prog)
-{
-	unsigned int i, j;
-
-	for (i = 0; i < prog->len; i++) {
-		const struct bpf_insn *insn = &prog->insnsi[i];
-
-		if (!aiguard_bpf_is_call(insn))
-			continue;
-		for (j = 0; j < ARRAY_SIZE(aiguard_bpf_helpers); j++) {
-			const struct aiguard_bpf_helper *h = &aiguard_bpf_helpers[j];
-
-			if (h->orig && aiguard_bpf_target(insn) == (unsigned long)h->orig)
-				return h->name;
-		}
-	}
-	return NULL;
-}
-
 /*
  * Programs loaded before aiguard were never rewritten: a tracer started
  * earlier would keep reading protected memory. Refuse to load beside one.
@@ -443,8 +436,8 @@ static const char *aiguard_bpf_unguarded(const struct bpf_prog *prog)
 static int aiguard_bpf_check_loaded(void)
 {
 	struct bpf_prog *(*next)(u32 *id);
+	const struct aiguard_bpf_helper *helper;
 	struct bpf_prog *prog;
-	const char *helper;
 	u32 id = 0;
 	int err = 0;
 
@@ -456,10 +449,10 @@ static int aiguard_bpf_check_loaded(void)
 		return -ENOENT;
 	}
 	while ((prog = next(&id))) {
-		helper = aiguard_bpf_unguarded(prog);
+		helper = aiguard_bpf_called(prog, false);
 		if (helper) {
 			pr_err("refusing to load: BPF program %u (%s), loaded before aiguard, calls %s; unload it, or load aiguard first\n",
-			       id, prog->aux->name, helper);
+			       id, prog->aux->name, helper->name);
 			err = -EBUSY;
 		}
 		bpf_prog_put(prog);
