@@ -56,6 +56,7 @@
 #include <linux/aiguard.h>
 #include <linux/bpf.h>
 
+#include "bpf_asm.h"
 #include "pid1.h"
 
 #define TRUE_BIN "/bin/true"
@@ -680,39 +681,28 @@ static double m_uprobe(int n)
 	return (double)(now_ns() - t0) / n;
 }
 
-static long sys_bpf(int cmd, union bpf_attr *a)
-{
-	return syscall(SYS_bpf, cmd, a, sizeof(*a));
-}
-
 static uint64_t bpf_word = 0x5ca1ab1e;
 
 /* raw_tp sys_enter: bpf_probe_read_user(stack, 8, &bpf_word), exit 0. */
 static int bpf_attach_reader(int *prog_out)
 {
-#define I(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), \
-					      .src_reg = (s), .off = (o), .imm = (i) })
 	uint64_t addr = (uintptr_t)&bpf_word;
 	struct bpf_insn p[] = {
-		I(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_10, 0, 0),
-		I(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_1, 0, 0, -8),
-		I(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, 8),
-		I(BPF_LD | BPF_DW | BPF_IMM, BPF_REG_3, 0, 0, (int32_t)addr),
-		I(0, 0, 0, 0, (int32_t)(addr >> 32)),
-		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_probe_read_user),
-		I(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0),
-		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+		MOV64_REG(BPF_REG_1, BPF_REG_10),
+		ADD64_IMM(BPF_REG_1, -8),
+		MOV64_IMM(BPF_REG_2, 8),
+		LD_IMM64_LO(BPF_REG_3, addr),
+		LD_IMM64_HI_OF(addr),
+		CALL(BPF_FUNC_probe_read_user),
+		MOV64_IMM(BPF_REG_0, 0),
+		EXIT(),
 	};
-#undef I
 	union bpf_attr a;
 	int prog, link;
 
 	memset(&a, 0, sizeof(a));
 	a.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT;
-	a.insns = (uintptr_t)p;
-	a.insn_cnt = sizeof(p) / sizeof(p[0]);
-	a.license = (uintptr_t)"GPL";
-	prog = (int)sys_bpf(BPF_PROG_LOAD, &a);
+	prog = bpf_load(&a, p, sizeof(p) / sizeof(p[0]), NULL, 0);
 	if (prog < 0) {
 		result("E BPF_PROG_LOAD: %s", strerror(errno));
 		return -1;

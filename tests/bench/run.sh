@@ -52,7 +52,7 @@ CFLAGS=(-static -O2 -Wall -Wextra -Werror)
 # init (tests/vm/pid1.c).
 build_userland() {
 	mkdir -p "$USERLAND"
-	gcc "${CFLAGS[@]}" -I"$AG_ROOT/uapi" -I"$AG_ROOT/tests/vm" -o "$USERLAND/bench" \
+	gcc "${CFLAGS[@]}" -I"$AG_ROOT/uapi" -I"$AG_ROOT/tests/vm" -I"$AG_ROOT/tests/e2e" -o "$USERLAND/bench" \
 		"$BENCH_DIR/bench.c" "$AG_ROOT/tests/vm/pid1.c" -lpthread &&
 	gcc "${CFLAGS[@]}" -o "$USERLAND/true" "$BENCH_DIR/true.c"
 }

@@ -57,6 +57,53 @@ void track_child(pid_t pid)
 		children[nr_children++] = pid;
 }
 
+pid_t fork_protected(const char *label, void (*body)(void *arg), void *arg)
+{
+	int pfd[2], ret = -1;
+	pid_t pid;
+
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		ret = label ? ag_protect(AIGUARD_TARGET_SELF, 0, label, NULL) : 0;
+		if (ret)
+			ret = errno;
+		if (write(pfd[1], &ret, sizeof(ret)) != sizeof(ret) || ret)
+			_exit(1);
+		close(pfd[1]);
+		body(arg);
+		_exit(127);
+	}
+	track_child(pid);
+	close(pfd[1]);
+	if (read(pfd[0], &ret, sizeof(ret)) != sizeof(ret))
+		ret = EPIPE;
+	close(pfd[0]);
+	if (ret) {
+		tap_diag("child %d could not protect itself as '%s': %s", pid, label,
+			 strerror(ret));
+		child_kill(pid);
+		errno = ret;
+		return -1;
+	}
+	return pid;
+}
+
+void child_kill(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
 static void kill_children(void)
 {
 	for (int i = 0; i < nr_children; i++) {
@@ -265,6 +312,20 @@ int ag_stats(struct aiguard_stats *st)
 }
 
 /* ---- misc ----------------------------------------------------------------- */
+
+int read_int(const char *path)
+{
+	char buf[64];
+
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	return atoi(buf);
+}
+
+int ag_module_refcnt(void)
+{
+	return read_int("/sys/module/aiguard/refcnt");
+}
 
 ssize_t read_file(const char *path, char *buf, size_t size)
 {

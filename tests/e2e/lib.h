@@ -202,6 +202,10 @@ struct victim victim_of(struct target *t);
 /* Whole file into buf (NUL-terminated); returns bytes or -1 (errno). */
 ssize_t read_file(const char *path, char *buf, size_t size);
 int write_file(const char *path, const char *s);
+/* The integer a sysfs-style file holds, or -1. */
+int read_int(const char *path);
+/* aiguard.ko's module reference count, or -1 when it is not loaded. */
+int ag_module_refcnt(void);
 /* Scans buf for any canary of t. */
 int leaks(const struct target *t, const void *buf, size_t len);
 int has(const void *buf, size_t len, const char *needle);
@@ -209,6 +213,15 @@ int has(const void *buf, size_t len, const char *needle);
 pid_t wait_timeout(pid_t pid, int *status, int options, int timeout_ms);
 /* Child reaped by tap_done when still running. */
 void track_child(pid_t pid);
+/*
+ * Forks a child that protects itself under label (unless NULL), tells us
+ * how that went, and runs body(arg), which must not return. Returns the
+ * child's pid (tracked), or -1 with errno when fork or the protection
+ * failed (then the child is gone).
+ */
+pid_t fork_protected(const char *label, void (*body)(void *arg), void *arg);
+/* SIGKILL and reap a child of fork_protected; pid <= 0 is a no-op. */
+void child_kill(pid_t pid);
 /* Path of this binary. */
 const char *self_exe(void);
 int host_mode(void);	/* AIGUARD_E2E_HOST=1 */

@@ -34,26 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bpf_asm.h"
 #include "lib.h"
-
-/* ---- a tiny BPF assembler -------------------------------------------------- */
-
-#define INSN(c, d, s, o, i) \
-	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
-#define MOV64_REG(d, s)		INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
-#define MOV64_IMM(d, i)		INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
-#define ADD64_IMM(d, i)		INSN(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
-#define RSH64_IMM(d, i)		INSN(BPF_ALU64 | BPF_RSH | BPF_K, d, 0, 0, i)
-#define LDX(sz, d, s, o)	INSN(BPF_LDX | BPF_MEM | (sz), d, s, o, 0)
-#define STX(sz, d, s, o)	INSN(BPF_STX | BPF_MEM | (sz), d, s, o, 0)
-#define ST_IMM(sz, d, o, i)	INSN(BPF_ST | BPF_MEM | (sz), d, 0, o, i)
-#define JNE_REG(d, s, o)	INSN(BPF_JMP | BPF_JNE | BPF_X, d, s, o, 0)
-#define JEQ_IMM(d, i, o)	INSN(BPF_JMP | BPF_JEQ | BPF_K, d, 0, o, i)
-#define CALL(f)			INSN(BPF_JMP | BPF_CALL, 0, 0, 0, f)
-#define EXIT()			INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
-/* Two instructions: the second carries the upper 32 bits (none). */
-#define LD_MAP_FD(d, fd)	INSN(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, 0, fd)
-#define LD_IMM64_HI()		INSN(0, 0, 0, 0, 0)
 
 #define NREAD		5	/* helpers called per hit */
 #define READ_LEN	32
@@ -73,45 +55,14 @@ static const char *const helper_names[NREAD] = {
 	"get_stack(user)",
 };
 
-static long sys_bpf(int cmd, union bpf_attr *attr)
-{
-	return syscall(SYS_bpf, cmd, attr, sizeof(*attr));
-}
-
-static int map_create(void)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_type = BPF_MAP_TYPE_ARRAY;
-	a.key_size = 4;
-	a.value_size = sizeof(struct result);
-	a.max_entries = 1;
-	return (int)sys_bpf(BPF_MAP_CREATE, &a);
-}
-
 static int map_get(int map, struct result *r)
 {
-	union bpf_attr a;
-	uint32_t key = 0;
-
-	memset(&a, 0, sizeof(a));
-	a.map_fd = map;
-	a.key = (uintptr_t)&key;
-	a.value = (uintptr_t)r;
-	return (int)sys_bpf(BPF_MAP_LOOKUP_ELEM, &a);
+	return bpf_elem(BPF_MAP_LOOKUP_ELEM, map, 0, r);
 }
 
 static int map_set(int map, const struct result *r)
 {
-	union bpf_attr a;
-	uint32_t key = 0;
-
-	memset(&a, 0, sizeof(a));
-	a.map_fd = map;
-	a.key = (uintptr_t)&key;
-	a.value = (uintptr_t)r;
-	return (int)sys_bpf(BPF_MAP_UPDATE_ELEM, &a);
+	return bpf_elem(BPF_MAP_UPDATE_ELEM, map, 0, (void *)r);
 }
 
 static char verifier_log[65536];
@@ -170,13 +121,7 @@ static int prog_load(enum bpf_prog_type type, int map)
 
 	memset(&a, 0, sizeof(a));
 	a.prog_type = type;
-	a.insns = (uintptr_t)p;
-	a.insn_cnt = n;
-	a.license = (uintptr_t)"GPL";
-	a.log_buf = (uintptr_t)verifier_log;
-	a.log_size = sizeof(verifier_log);
-	a.log_level = 1;
-	fd = (int)sys_bpf(BPF_PROG_LOAD, &a);
+	fd = bpf_load(&a, p, n, verifier_log, sizeof(verifier_log));
 	if (fd < 0) {
 		int e = errno;
 
@@ -191,52 +136,23 @@ static int prog_load(enum bpf_prog_type type, int map)
 
 static char canary[64] __attribute__((aligned(64)));
 
-struct child {
-	pid_t pid;
-	int protect_ret;
-};
-
-/* Forks a child that (optionally protects itself and) makes syscalls. */
-static int child_start(struct child *c, const char *label)
+/* The child: makes a syscall every few microseconds of CPU time. */
+static void busy(void *label)
 {
-	int pfd[2];
-	int ret = -1;
+	snprintf(canary, sizeof(canary), "BPF-CANARY-%08d-%s", getpid(),
+		 label ? "protected" : "control");
+	for (;;) {
+		volatile unsigned long spin;
 
-	if (pipe(pfd))
-		return -1;
-	c->pid = fork();
-	if (c->pid < 0)
-		return -1;
-	if (c->pid == 0) {
-		close(pfd[0]);
-		snprintf(canary, sizeof(canary), "BPF-CANARY-%08d-%s", getpid(),
-			 label ? "protected" : "control");
-		ret = label ? ag_protect(AIGUARD_TARGET_SELF, 0, label, NULL) : 0;
-		if (write(pfd[1], &ret, sizeof(ret)) != sizeof(ret))
-			_exit(1);
-		for (;;) {
-			volatile unsigned long spin;
-
-			syscall(SYS_getppid);
-			for (spin = 0; spin < 20000; spin++)
-				;
-		}
+		syscall(SYS_getppid);
+		for (spin = 0; spin < 20000; spin++)
+			;
 	}
-	track_child(c->pid);
-	close(pfd[1]);
-	if (read(pfd[0], &c->protect_ret, sizeof(c->protect_ret)) != sizeof(c->protect_ret))
-		c->protect_ret = -1;
-	close(pfd[0]);
-	return 0;
 }
 
-static void child_stop(struct child *c)
+static pid_t child_start(const char *label)
 {
-	if (c->pid > 0) {
-		kill(c->pid, SIGKILL);
-		waitpid(c->pid, NULL, 0);
-	}
-	c->pid = 0;
+	return fork_protected(label, busy, (void *)label);
 }
 
 /* ---- attaching ------------------------------------------------------------- */
@@ -253,15 +169,6 @@ struct attach {
 static long perf_open(struct perf_event_attr *pa, int cpu)
 {
 	return syscall(SYS_perf_event_open, pa, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-}
-
-static int read_int(const char *path)
-{
-	char buf[64];
-
-	if (read_file(path, buf, sizeof(buf)) <= 0)
-		return -1;
-	return atoi(buf);
 }
 
 /* One CPU-wide event per CPU, each running the program. */
@@ -350,12 +257,12 @@ static void detach(struct attach *at)
 /* ---- the checks ------------------------------------------------------------ */
 
 /* Points the program at c and waits for a few hits (10 s at most). */
-static int watch(int map, const struct child *c, struct result *r)
+static int watch(int map, pid_t c, struct result *r)
 {
 	int i;
 
 	memset(r, 0, sizeof(*r));
-	r->tgid = c->pid;
+	r->tgid = c;
 	r->addr = (uintptr_t)canary;
 	for (i = 0; i < NREAD; i++)
 		r->ret[i] = 1;	/* no helper returns 1 */
@@ -410,55 +317,51 @@ static void check_denied(const struct attach *at, const struct result *r)
 		       at->name, helper_names[i], (long long)r->ret[i]);
 }
 
-static int module_refcnt(void)
-{
-	return read_int("/sys/module/aiguard/refcnt");
-}
-
 static void run(struct attach *at, int map)
 {
-	struct child ctl = { 0 }, prot = { 0 }, ctl2 = { 0 };
+	pid_t ctl = 0, prot = 0, ctl2 = 0;
 	struct result r;
 	int prog, ref0, ref1, i;
 
-	ref0 = module_refcnt();
+	ref0 = ag_module_refcnt();
 	prog = prog_load(at->type, map);
 	if (!tap_ok(prog >= 0, "%s: program with user-memory helpers loads", at->name))
 		return;
-	ref1 = module_refcnt();
+	ref1 = ag_module_refcnt();
 	tap_ok(ref1 == ref0 + 1, "%s: the rewritten program holds aiguard.ko (refcnt %d -> %d)",
 	       at->name, ref0, ref1);
 	if (!tap_ok(attach(at, prog) == 0, "%s: program attached", at->name))
 		goto out;
 
-	child_start(&ctl, NULL);
-	if (tap_ok(watch(map, &ctl, &r) == 0, "%s: program runs in the control", at->name))
-		check_reads("control", at, &r, ctl.pid);
-	child_stop(&ctl);
+	ctl = child_start(NULL);
+	if (tap_ok(watch(map, ctl, &r) == 0, "%s: program runs in the control", at->name))
+		check_reads("control", at, &r, ctl);
+	child_kill(ctl);
+	ctl = 0;
 
-	child_start(&prot, "e2e-bpf");
-	if (!tap_ok(prot.protect_ret == 0, "%s: child protected itself", at->name))
+	prot = child_start("e2e-bpf");
+	if (!tap_ok(prot > 0, "%s: child protected itself", at->name))
 		goto out;
-	if (tap_ok(watch(map, &prot, &r) == 0, "%s: program runs in the protected child",
+	if (tap_ok(watch(map, prot, &r) == 0, "%s: program runs in the protected child",
 		   at->name))
 		check_denied(at, &r);
 
 	/* The protected child keeps running: others stay observable. */
-	child_start(&ctl2, NULL);
-	if (tap_ok(watch(map, &ctl2, &r) == 0,
+	ctl2 = child_start(NULL);
+	if (tap_ok(watch(map, ctl2, &r) == 0,
 		   "%s: program runs in a control beside the protected child", at->name))
-		check_reads("control beside the protected child", at, &r, ctl2.pid);
+		check_reads("control beside the protected child", at, &r, ctl2);
 out:
-	child_stop(&ctl2);
-	child_stop(&prot);
-	child_stop(&ctl);
+	child_kill(ctl2);
+	child_kill(prot);
+	child_kill(ctl);
 	detach(at);
 	close(prog);
 	/* Programs are freed after an RCU grace period and a work item. */
-	for (i = 0; i < 500 && module_refcnt() != ref0; i++)
+	for (i = 0; i < 500 && ag_module_refcnt() != ref0; i++)
 		usleep(10000);
-	tap_ok(module_refcnt() == ref0, "%s: freeing the program releases aiguard.ko (refcnt %d)",
-	       at->name, module_refcnt());
+	tap_ok(ag_module_refcnt() == ref0, "%s: freeing the program releases aiguard.ko (refcnt %d)",
+	       at->name, ag_module_refcnt());
 }
 
 /*
@@ -467,7 +370,7 @@ out:
  */
 static int hold(void)
 {
-	int map = map_create();
+	int map = bpf_array(sizeof(struct result), 1);
 	int prog = map >= 0 ? prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, map) : -1;
 
 	if (prog < 0) {
@@ -495,7 +398,7 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "hold"))
 		return hold();
 	tap_init(argc, argv, 600);
-	map = map_create();
+	map = bpf_array(sizeof(struct result), 1);
 	if (!tap_ok(map >= 0, "BPF array map created (%s)", map < 0 ? strerror(errno) : "ok"))
 		return tap_done();
 	have_stats = ag_stats(&st0) == 0;

@@ -39,6 +39,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bpf_asm.h"
 #include "lib.h"
 
 #define BTF_PATH	"/sys/kernel/btf/vmlinux"
@@ -203,26 +204,7 @@ static long btf_member_off(const struct btf *b, uint32_t id, const char *name, i
 	return -1;
 }
 
-/* ---- a tiny BPF assembler (as t_bpf.c) --------------------------------------- */
-
-#define INSN(c, d, s, o, i) \
-	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
-#define MOV64_REG(d, s)		INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
-#define MOV64_IMM(d, i)		INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
-#define ADD64_IMM(d, i)		INSN(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
-#define RSH64_IMM(d, i)		INSN(BPF_ALU64 | BPF_RSH | BPF_K, d, 0, 0, i)
-#define LSH64_IMM(d, i)		INSN(BPF_ALU64 | BPF_LSH | BPF_K, d, 0, 0, i)
-#define ARSH64_IMM(d, i)	INSN(BPF_ALU64 | BPF_ARSH | BPF_K, d, 0, 0, i)
-#define LDX(sz, d, s, o)	INSN(BPF_LDX | BPF_MEM | (sz), d, s, o, 0)
-#define STX(sz, d, s, o)	INSN(BPF_STX | BPF_MEM | (sz), d, s, o, 0)
-#define ST_IMM(sz, d, o, i)	INSN(BPF_ST | BPF_MEM | (sz), d, 0, o, i)
-#define JNE_REG(d, s, o)	INSN(BPF_JMP | BPF_JNE | BPF_X, d, s, o, 0)
-#define JEQ_IMM(d, i, o)	INSN(BPF_JMP | BPF_JEQ | BPF_K, d, 0, o, i)
-#define CALL(f)			INSN(BPF_JMP | BPF_CALL, 0, 0, 0, f)
-#define KFUNC_CALL(id)		INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, id)
-#define EXIT()			INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
-#define LD_MAP_FD(d, fd)	INSN(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, 0, fd)
-#define LD_IMM64_HI()		INSN(0, 0, 0, 0, 0)
+/* ---- the program ------------------------------------------------------------ */
 
 #define NREAD		4	/* helpers called per hit, at most */
 #define READ_LEN	32
@@ -267,33 +249,9 @@ struct spec {
 	int plain;		/* iterator: not sleepable */
 };
 
-static long sys_bpf(int cmd, union bpf_attr *attr)
-{
-	return syscall(SYS_bpf, cmd, attr, sizeof(*attr));
-}
-
-static int map_create(void)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_type = BPF_MAP_TYPE_ARRAY;
-	a.key_size = 4;
-	a.value_size = sizeof(struct result);
-	a.max_entries = 1;
-	return (int)sys_bpf(BPF_MAP_CREATE, &a);
-}
-
 static int map_rw(int map, struct result *r, int cmd)
 {
-	union bpf_attr a;
-	uint32_t key = 0;
-
-	memset(&a, 0, sizeof(a));
-	a.map_fd = map;
-	a.key = (uintptr_t)&key;
-	a.value = (uintptr_t)r;
-	return (int)sys_bpf(cmd, &a);
+	return bpf_elem(cmd, map, 0, r);
 }
 
 static char verifier_log[65536];
@@ -398,12 +356,6 @@ static int prog_load(const struct spec *s, int map)
 	p[n++] = EXIT();
 
 	memset(&a, 0, sizeof(a));
-	a.insns = (uintptr_t)p;
-	a.insn_cnt = n;
-	a.license = (uintptr_t)"GPL";
-	a.log_buf = (uintptr_t)verifier_log;
-	a.log_size = sizeof(verifier_log);
-	a.log_level = 1;
 	a.attach_btf_id = s->btf_id;
 	switch (s->kind) {
 	case K_FENTRY:
@@ -425,8 +377,7 @@ static int prog_load(const struct spec *s, int map)
 		a.prog_flags = BPF_F_SLEEPABLE;
 		break;
 	}
-	verifier_log[0] = '\0';
-	fd = (int)sys_bpf(BPF_PROG_LOAD, &a);
+	fd = bpf_load(&a, p, n, verifier_log, sizeof(verifier_log));
 	if (fd < 0) {
 		int e = errno;
 
@@ -482,57 +433,31 @@ static char canary[64] __attribute__((aligned(64)));
 static int task_stack_sleepable;	/* the kernel has a sleepable variant */
 static int child_iter_link = -1;	/* the child runs this iterator itself */
 
-struct child {
-	pid_t pid;
-	int protect_ret;
-};
-
 /*
- * Forks a child that (optionally protects itself and) loops: access(2) on
- * its canary (getname_flags), an ioctl (the file_ioctl LSM hook) and, when
- * child_iter_link is set, a pass of that iterator.
+ * The child loops: access(2) on its canary (getname_flags), an ioctl on a
+ * pipe (the file_ioctl LSM hook) and, when child_iter_link is set, a pass
+ * of that iterator.
  */
-static int child_start(struct child *c, const char *label)
+static void busy(void *label)
 {
-	int pfd[2], ret;
+	int pfd[2], avail;
 
+	snprintf(canary, sizeof(canary), "BPF-CANARY-%08d-%s", getpid(),
+		 label ? "protected" : "control");
 	if (pipe(pfd))
-		return -1;
-	c->pid = fork();
-	if (c->pid < 0)
-		return -1;
-	if (c->pid == 0) {
-		int avail;
-
-		close(pfd[0]);
-		snprintf(canary, sizeof(canary), "BPF-CANARY-%08d-%s", getpid(),
-			 label ? "protected" : "control");
-		ret = label ? ag_protect(AIGUARD_TARGET_SELF, 0, label, NULL) : 0;
-		if (write(pfd[1], &ret, sizeof(ret)) != sizeof(ret))
-			_exit(1);
-		for (;;) {
-			syscall(SYS_access, canary, F_OK);
-			ioctl(pfd[1], FIONREAD, &avail);
-			if (child_iter_link >= 0)
-				iter_run(child_iter_link);
-			usleep(1000);
-		}
+		_exit(1);
+	for (;;) {
+		syscall(SYS_access, canary, F_OK);
+		ioctl(pfd[1], FIONREAD, &avail);
+		if (child_iter_link >= 0)
+			iter_run(child_iter_link);
+		usleep(1000);
 	}
-	track_child(c->pid);
-	close(pfd[1]);
-	if (read(pfd[0], &c->protect_ret, sizeof(c->protect_ret)) != sizeof(c->protect_ret))
-		c->protect_ret = -1;
-	close(pfd[0]);
-	return 0;
 }
 
-static void child_stop(struct child *c)
+static pid_t child_start(const char *label)
 {
-	if (c->pid > 0) {
-		kill(c->pid, SIGKILL);
-		waitpid(c->pid, NULL, 0);
-	}
-	c->pid = 0;
+	return fork_protected(label, busy, (void *)label);
 }
 
 /* ---- the checks ------------------------------------------------------------ */
@@ -541,12 +466,12 @@ static void child_stop(struct child *c)
  * Points the program at c and waits for a few hits (10 s at most). For an
  * iterator read by this test, the test reads it here.
  */
-static int watch(const struct spec *s, int map, const struct child *c, struct result *r)
+static int watch(const struct spec *s, int map, pid_t c, struct result *r)
 {
 	int i;
 
 	memset(r, 0, sizeof(*r));
-	r->tgid = c->pid;
+	r->tgid = c;
 	r->addr = (uintptr_t)canary;
 	for (i = 0; i < NREAD; i++)
 		r->ret[i] = 1;	/* no helper returns 1 for 32 bytes */
@@ -628,64 +553,56 @@ static void check_denied(const struct spec *s, const struct result *r)
 		       s->name, s->h[i].name, (long long)r->ret[i]);
 }
 
-static int module_refcnt(void)
-{
-	char buf[64];
-
-	if (read_file("/sys/module/aiguard/refcnt", buf, sizeof(buf)) <= 0)
-		return -1;
-	return atoi(buf);
-}
-
 static void run(struct spec *s, int map)
 {
-	struct child ctl = { 0 }, prot = { 0 }, ctl2 = { 0 };
+	pid_t ctl = 0, prot = 0, ctl2 = 0;
 	struct result r;
 	int ref0, ref1, i;
 
-	ref0 = module_refcnt();
+	ref0 = ag_module_refcnt();
 	s->link = -1;
 	s->prog = prog_load(s, map);
 	if (!tap_ok(s->prog >= 0, "%s: program with user-memory helpers loads (attach BTF id %d)",
 		    s->name, s->btf_id))
 		return;
-	ref1 = module_refcnt();
+	ref1 = ag_module_refcnt();
 	tap_ok(ref1 == ref0 + 1, "%s: the rewritten program holds aiguard.ko (refcnt %d -> %d)",
 	       s->name, ref0, ref1);
 	if (!tap_ok(attach(s) >= 0, "%s: program attached", s->name))
 		goto out;
 	child_iter_link = s->kind == K_ITER && s->self_read ? s->link : -1;
 
-	child_start(&ctl, NULL);
-	if (tap_ok(watch(s, map, &ctl, &r) == 0, "%s: program runs for the control", s->name))
-		check_reads(s, "control", &r, ctl.pid);
-	child_stop(&ctl);
+	ctl = child_start(NULL);
+	if (tap_ok(watch(s, map, ctl, &r) == 0, "%s: program runs for the control", s->name))
+		check_reads(s, "control", &r, ctl);
+	child_kill(ctl);
+	ctl = 0;
 
-	child_start(&prot, "e2e-bpf-btf");
-	if (!tap_ok(prot.protect_ret == 0, "%s: child protected itself", s->name))
+	prot = child_start("e2e-bpf-btf");
+	if (!tap_ok(prot > 0, "%s: child protected itself", s->name))
 		goto out;
-	if (tap_ok(watch(s, map, &prot, &r) == 0, "%s: program runs for the protected child",
+	if (tap_ok(watch(s, map, prot, &r) == 0, "%s: program runs for the protected child",
 		   s->name))
 		check_denied(s, &r);
 
 	/* The protected child keeps running: others stay observable. */
-	child_start(&ctl2, NULL);
-	if (tap_ok(watch(s, map, &ctl2, &r) == 0,
+	ctl2 = child_start(NULL);
+	if (tap_ok(watch(s, map, ctl2, &r) == 0,
 		   "%s: program runs for a control beside the protected child", s->name))
-		check_reads(s, "control beside the protected child", &r, ctl2.pid);
+		check_reads(s, "control beside the protected child", &r, ctl2);
 out:
-	child_stop(&ctl2);
-	child_stop(&prot);
-	child_stop(&ctl);
+	child_kill(ctl2);
+	child_kill(prot);
+	child_kill(ctl);
 	child_iter_link = -1;
 	if (s->link >= 0)
 		close(s->link);
 	close(s->prog);
 	/* Programs are freed after an RCU grace period and a work item. */
-	for (i = 0; i < 500 && module_refcnt() != ref0; i++)
+	for (i = 0; i < 500 && ag_module_refcnt() != ref0; i++)
 		usleep(10000);
-	tap_ok(module_refcnt() == ref0, "%s: freeing the program releases aiguard.ko (refcnt %d)",
-	       s->name, module_refcnt());
+	tap_ok(ag_module_refcnt() == ref0, "%s: freeing the program releases aiguard.ko (refcnt %d)",
+	       s->name, ag_module_refcnt());
 }
 
 /* Whether the BPF LSM is active (lsm.s programs run); NULL or why not. */
@@ -794,7 +711,7 @@ int main(int argc, char **argv)
 	else
 		tap_diag("bpf_copy_from_user_str: BTF id %d", kfunc_str_id);
 
-	map = map_create();
+	map = bpf_array(sizeof(struct result), 1);
 	if (!tap_ok(map >= 0, "BPF array map created (%s)", map < 0 ? strerror(errno) : "ok"))
 		return tap_done();
 	have_stats = ag_stats(&st0) == 0;

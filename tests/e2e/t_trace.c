@@ -29,47 +29,25 @@ static void canary_of(pid_t pid, char *buf, size_t len)
 	snprintf(buf, len, "TRACE-CANARY-%08d", pid);
 }
 
+/* The child: writes its canary to /dev/null every 2 ms. */
+static void write_loop(void *unused)
+{
+	int fd = open("/dev/null", O_WRONLY);
+	char c[64];
+
+	(void)unused;
+	canary_of(getpid(), c, sizeof(c));
+	for (;;) {
+		if (write(fd, c, strlen(c) + 1) < 0)
+			_exit(2);
+		usleep(2000);
+	}
+}
+
 /* Forks a writer; protected first when label is set. */
 static pid_t writer(const char *label)
 {
-	int pfd[2], ret = 0;
-	pid_t pid;
-
-	if (pipe(pfd))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		char c[64];
-		int fd = open("/dev/null", O_WRONLY);
-
-		close(pfd[0]);
-		canary_of(getpid(), c, sizeof(c));
-		if (label)
-			ret = ag_protect(AIGUARD_TARGET_SELF, 0, label, NULL);
-		if (write(pfd[1], &ret, sizeof(ret)) != sizeof(ret) || ret)
-			_exit(1);
-		for (;;) {
-			if (write(fd, c, strlen(c) + 1) < 0)
-				_exit(2);
-			usleep(2000);
-		}
-	}
-	track_child(pid);
-	close(pfd[1]);
-	if (read(pfd[0], &ret, sizeof(ret)) != sizeof(ret) || ret) {
-		tap_diag("writer %d did not protect itself", pid);
-		ret = -1;
-	}
-	close(pfd[0]);
-	return ret ? -1 : pid;
-}
-
-static void stop(pid_t pid)
-{
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
+	return fork_protected(label, write_loop, NULL);
 }
 
 static char buf[1 << 20];
@@ -135,9 +113,9 @@ static void one(const char *name, const char *def, const char *file)
 	tap_ok(!captured(prot, 0), "%s: protected: the event does not capture the canary", name);
 
 	tracefs_write(enable, "0", 0);
-	stop(ctl);
-	stop(prot);
-	stop(ctl2);
+	child_kill(ctl);
+	child_kill(prot);
+	child_kill(ctl2);
 	tracefs_write(file, del, 1);
 }
 

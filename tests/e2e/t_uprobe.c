@@ -33,6 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bpf_asm.h"
 #include "lib.h"
 
 #define GROUP	"aiguard_e2e"
@@ -66,41 +67,19 @@ static __attribute__((noreturn)) void spin(void)
  * Forks a spinner. With before_exec, the child protects itself and then
  * executes the spinner image, whose memory is mapped after protection.
  */
-static pid_t spinner(const char *before_exec)
+static void exec_spin(void *unused)
 {
-	int pfd[2], ret = 0;
-	pid_t pid;
-
-	if (pipe(pfd))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		close(pfd[0]);
-		if (before_exec)
-			ret = ag_protect(AIGUARD_TARGET_SELF, 0, before_exec, NULL);
-		if (write(pfd[1], &ret, sizeof(ret)) != sizeof(ret) || ret)
-			_exit(1);
-		close(pfd[1]);
-		execl(self_exe(), self_exe(), "spin", (char *)NULL);
-		_exit(127);
-	}
-	track_child(pid);
-	close(pfd[1]);
-	if (read(pfd[0], &ret, sizeof(ret)) != sizeof(ret) || ret) {
-		tap_diag("spinner %d did not protect itself", pid);
-		ret = -1;
-	}
-	close(pfd[0]);
-	usleep(100000);		/* let it exec */
-	return ret ? -1 : pid;
+	(void)unused;
+	execl(self_exe(), self_exe(), "spin", (char *)NULL);
+	_exit(127);
 }
 
-static void stop(pid_t pid)
+static pid_t spinner(const char *before_exec)
 {
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
+	pid_t pid = fork_protected(before_exec, exec_spin, NULL);
+
+	usleep(100000);		/* let it exec */
+	return pid;
 }
 
 /* File offset of probe_me in this binary, from our own mappings. */
@@ -217,48 +196,27 @@ static void test_tracefs(long off)
 	       seen, ret_seen);
 
 	tf_write("events/" GROUP "/enable", "0", 0);
-	stop(ctl);
-	stop(prot);
-	stop(late);
-	stop(ctl2);
+	child_kill(ctl);
+	child_kill(prot);
+	child_kill(late);
+	child_kill(ctl2);
 	tf_write("uprobe_events", "-:" GROUP "/probe_me\n", 1);
 	tf_write("uprobe_events", "-:" GROUP "/probe_me_ret\n", 1);
 }
 
 /* ---- perf uprobe PMU + BPF ------------------------------------------------- */
 
-#define INSN(c, d, s, o, i) \
-	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
-
-static long sys_bpf(int cmd, union bpf_attr *a)
-{
-	return syscall(SYS_bpf, cmd, a, sizeof(*a));
-}
-
 /* Map: 1024 u64 counters indexed by tgid % 1024. */
 static int counter_map(void)
 {
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_type = BPF_MAP_TYPE_ARRAY;
-	a.key_size = 4;
-	a.value_size = 8;
-	a.max_entries = 1024;
-	return (int)sys_bpf(BPF_MAP_CREATE, &a);
+	return bpf_array(sizeof(uint64_t), 1024);
 }
 
 static uint64_t hits(int map, pid_t pid)
 {
-	union bpf_attr a;
-	uint32_t key = pid % 1024;
 	uint64_t v = 0;
 
-	memset(&a, 0, sizeof(a));
-	a.map_fd = map;
-	a.key = (uintptr_t)&key;
-	a.value = (uintptr_t)&v;
-	sys_bpf(BPF_MAP_LOOKUP_ELEM, &a);
+	bpf_elem(BPF_MAP_LOOKUP_ELEM, map, pid % 1024, &v);
 	return v;
 }
 
@@ -268,20 +226,20 @@ static uint64_t hits(int map, pid_t pid)
 static int count_prog(int map, __u32 expected_attach_type)
 {
 	struct bpf_insn p[] = {
-		INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_current_pid_tgid),
-		INSN(BPF_ALU64 | BPF_RSH | BPF_K, BPF_REG_0, 0, 0, 32),
-		INSN(BPF_ALU64 | BPF_MOD | BPF_K, BPF_REG_0, 0, 0, 1024),
-		INSN(BPF_STX | BPF_MEM | BPF_W, BPF_REG_10, BPF_REG_0, -4, 0),
-		INSN(BPF_LD | BPF_DW | BPF_IMM, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, map),
-		INSN(0, 0, 0, 0, 0),
-		INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0),
-		INSN(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -4),
-		INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem),
-		INSN(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 2, 0),
-		INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_1, 0, 0, 1),
-		INSN(BPF_STX | BPF_ATOMIC | BPF_DW, BPF_REG_0, BPF_REG_1, 0, BPF_ADD),
-		INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0),
-		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+		CALL(BPF_FUNC_get_current_pid_tgid),
+		RSH64_IMM(BPF_REG_0, 32),
+		MOD64_IMM(BPF_REG_0, 1024),
+		STX(BPF_W, BPF_REG_10, BPF_REG_0, -4),
+		LD_MAP_FD(BPF_REG_1, map),
+		LD_IMM64_HI(),
+		MOV64_REG(BPF_REG_2, BPF_REG_10),
+		ADD64_IMM(BPF_REG_2, -4),
+		CALL(BPF_FUNC_map_lookup_elem),
+		JEQ_IMM(BPF_REG_0, 0, 2),
+		MOV64_IMM(BPF_REG_1, 1),
+		ATOMIC_ADD64(BPF_REG_0, BPF_REG_1, 0),
+		MOV64_IMM(BPF_REG_0, 0),
+		EXIT(),
 	};
 	static char log[16384];
 	union bpf_attr a;
@@ -290,23 +248,10 @@ static int count_prog(int map, __u32 expected_attach_type)
 	memset(&a, 0, sizeof(a));
 	a.prog_type = BPF_PROG_TYPE_KPROBE;
 	a.expected_attach_type = expected_attach_type;
-	a.insns = (uintptr_t)p;
-	a.insn_cnt = sizeof(p) / sizeof(p[0]);
-	a.license = (uintptr_t)"GPL";
-	a.log_buf = (uintptr_t)log;
-	a.log_size = sizeof(log);
-	a.log_level = 1;
-	fd = (int)sys_bpf(BPF_PROG_LOAD, &a);
+	fd = bpf_load(&a, p, sizeof(p) / sizeof(p[0]), log, sizeof(log));
 	if (fd < 0)
 		tap_diag("BPF_PROG_LOAD: %s\n%.1500s", strerror(errno), log);
 	return fd;
-}
-
-static int read_int(const char *path)
-{
-	char buf[32];
-
-	return read_file(path, buf, sizeof(buf)) > 0 ? atoi(buf) : -1;
 }
 
 /* The three spinners and the bystander against a counting program. */
@@ -339,10 +284,10 @@ static void check_counts(const char *what, int map, const char *label)
 	       (unsigned long long)hits(map, prot));
 	tap_ok(h1 == h0, "%s: protected after the breakpoint went in: no more hits (%llu -> %llu)",
 	       what, (unsigned long long)h0, (unsigned long long)h1);
-	stop(ctl);
-	stop(prot);
-	stop(late);
-	stop(ctl2);
+	child_kill(ctl);
+	child_kill(prot);
+	child_kill(late);
+	child_kill(ctl2);
 }
 
 static void test_bpf(long off)
