@@ -253,11 +253,16 @@ bpftrace_run() {
 		sleep 0.2
 	done
 	if kill -0 "$bt" 2>/dev/null; then
-		local t
-		for t in /proc/$(pgrep -n -x bpftrace)/task/*; do
+		local t btpid
+		btpid=$(pgrep -n -x bpftrace)
+		for t in /proc/$btpid/task/*; do
 			echo "bpftrace still running 20 s after SIGINT: $t: $(cat "$t/wchan" 2>/dev/null)" >&2
 			cat "$t/stack" >&2 2>/dev/null
 		done
+		# what it captured is already in $f (-B line): the verdict does
+		# not need its exit, and the row must not wait out the timeout
+		echo "bpftrace: SIGKILL after 20 s" >&2
+		kill -KILL "$btpid" 2>/dev/null
 	fi
 	wait "$bt"
 	cat bpftrace.err >&2
