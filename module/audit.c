@@ -302,6 +302,29 @@ void aiguard_audit_grant(u16 type, u64 id, struct pid *tracer, struct pid *targe
 }
 
 /**
+ * aiguard_audit_evict - record a tracer killed for lost permission
+ * @tracer: the tracing task, killed
+ * @tracer_label: its label, or NULL
+ * @target: the protected task it traced
+ * @target_label: its label
+ */
+void aiguard_audit_evict(struct task_struct *tracer, const char *tracer_label,
+			 struct task_struct *target, const char *target_label)
+{
+	struct aiguard_event ev = { .type = AIGUARD_EVENT_EVICT,
+				    .hook = AIGUARD_HOOK_PTRACE_ACCESS };
+
+	ev.caller_pid = task_pid_nr(tracer);
+	ev.caller_tgid = task_tgid_nr(tracer);
+	ev.caller_uid = from_kuid(&init_user_ns, task_uid(tracer));
+	aiguard_comm(ev.caller_comm, tracer);
+	if (tracer_label)
+		strscpy(ev.caller_label, tracer_label, sizeof(ev.caller_label));
+	aiguard_event_target(&ev, target, target_label);
+	aiguard_ring_push(&aiguard_audit_ring, &ev);
+}
+
+/**
  * aiguard_audit_state - record a change of the module's state
  * @type: LOCK, MODE or TAMPER
  * @detail: AIGUARD_STATE_* or AIGUARD_MODE_* bits now in force

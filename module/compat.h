@@ -26,11 +26,12 @@
 #endif
 
 /*
- * A uprobe breakpoint is written into an mm, not a task: without memcg's
- * mm->owner aiguard could not tell whose memory it is, and would let it in.
+ * A uprobe breakpoint is written into an mm, and reclaim unmaps a folio
+ * from an mm, not from a task: without memcg's mm->owner aiguard could not
+ * tell whose memory it is, and would let it go.
  */
-#if IS_ENABLED(CONFIG_UPROBES) && !IS_ENABLED(CONFIG_MEMCG)
-#error "aiguard needs CONFIG_MEMCG on kernels with CONFIG_UPROBES"
+#if (IS_ENABLED(CONFIG_UPROBES) || IS_ENABLED(CONFIG_SWAP)) && !IS_ENABLED(CONFIG_MEMCG)
+#error "aiguard needs CONFIG_MEMCG on kernels with CONFIG_UPROBES or CONFIG_SWAP"
 #endif
 
 /**
@@ -171,5 +172,13 @@ static inline struct task_struct *aiguard_mm_owner(struct mm_struct *mm)
 #define AIGUARD_URETPROBE_MULTI_SYMBOL	"uprobe_multi_link_ret_handler"
 /* Where the kernel has BPF uprobe_multi links (6.6+), it has those two. */
 #define AIGUARD_UPROBE_MULTI_FEATURE	"bpf_uprobe_multi_link_attach"
+
+/*
+ * Reclaim (mm/vmscan.c) writes an anonymous or shmem folio to swap only
+ * once try_to_unmap() has taken it out of every page table; the rmap walk
+ * calls this, by pointer, once per mapping vma. Its fourth argument is the
+ * enum ttu_flags. Same name and arguments in 6.1 and 6.12.
+ */
+#define AIGUARD_SWAP_UNMAP_SYMBOL	"try_to_unmap_one"
 
 #endif /* _AIGUARD_COMPAT_H */

@@ -30,6 +30,7 @@
 #include "grant.h"
 #include "guard.h"
 #include "hooks.h"
+#include "lsm.h"
 #include "policy.h"
 #include "stats.h"
 #include "task.h"
@@ -282,10 +283,14 @@ static long aiguard_ioc_status(void *arg)
 static long aiguard_ioc_set_mode(void *arg)
 {
 	struct aiguard_mode *req = arg;
+	long err;
 
 	if ((req->flags & ~AIGUARD_MODE_PERMISSIVE) || req->reserved)
 		return -EINVAL;
-	return aiguard_set_permissive(req->flags & AIGUARD_MODE_PERMISSIVE);
+	err = aiguard_set_permissive(req->flags & AIGUARD_MODE_PERMISSIVE);
+	if (!err)
+		aiguard_evict_tracers();
+	return err;
 }
 
 static long aiguard_grant_one(struct pid *tracer, void *arg)
@@ -315,10 +320,14 @@ static long aiguard_ioc_grant(void *arg)
 static long aiguard_ioc_revoke(void *arg)
 {
 	struct aiguard_revoke *req = arg;
+	long err;
 
 	if (req->flags || req->reserved)
 		return -EINVAL;
-	return aiguard_grant_revoke(req->id);
+	err = aiguard_grant_revoke(req->id);
+	if (!err)
+		aiguard_evict_tracers();
+	return err;
 }
 
 static long aiguard_ioc_list_grants(void *arg)
@@ -348,8 +357,10 @@ static long aiguard_ioc_lock(void *arg)
 	if (req->flags || req->reserved)
 		return -EINVAL;
 	err = aiguard_lock();
-	if (!err)
+	if (!err) {
 		aiguard_grant_end_all();
+		aiguard_evict_tracers();
+	}
 	return err;
 }
 

@@ -50,6 +50,7 @@ static LIST_HEAD(aiguard_grants);
 static DEFINE_SPINLOCK(aiguard_grants_lock);
 static atomic_t aiguard_nr_grants = ATOMIC_INIT(0);
 static atomic64_t aiguard_grant_ids = ATOMIC64_INIT(0);
+static atomic_t aiguard_grants_ended = ATOMIC_INIT(0);
 
 static void aiguard_grant_reap(struct work_struct *work);
 static DECLARE_DELAYED_WORK(aiguard_grant_reaper, aiguard_grant_reap);
@@ -68,6 +69,7 @@ static void aiguard_grant_end(struct aiguard_grant_entry *g)
 	lockdep_assert_held(&aiguard_grants_lock);
 	list_del_rcu(&g->node);
 	atomic_dec(&aiguard_nr_grants);
+	atomic_inc(&aiguard_grants_ended);
 	aiguard_audit_grant(AIGUARD_EVENT_GRANT_END, g->id, g->tracer, g->target);
 	call_rcu(&g->rcu, aiguard_grant_free);
 }
@@ -169,6 +171,42 @@ u64 aiguard_grant_check(struct task_struct *target)
 	}
 	rcu_read_unlock();
 	return id;
+}
+
+/**
+ * aiguard_grant_covers - whether a live grant lets @tracer access @target
+ * @tracer: any task
+ * @target: the protected task
+ *
+ * Like aiguard_grant_check(), for a tracer other than current, and
+ * without counting a use. Call under rcu_read_lock().
+ *
+ * Return: true if a grant not yet expired names both processes.
+ */
+bool aiguard_grant_covers(struct task_struct *tracer, struct task_struct *target)
+{
+	struct aiguard_grant_entry *g;
+	u64 now = get_jiffies_64();
+
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "grant lookup outside RCU");
+	if (!atomic_read(&aiguard_nr_grants))
+		return false;
+	list_for_each_entry_rcu(g, &aiguard_grants, node)
+		if (aiguard_policy_grant_match(g->tracer, g->target, g->expires,
+					       task_tgid(tracer), task_tgid(target), now))
+			return true;
+	return false;
+}
+
+/**
+ * aiguard_grant_ends - how many grants have ended since load
+ *
+ * Return: a count that changes whenever a grant ends, for whoever must
+ * re-check what grants let in.
+ */
+unsigned int aiguard_grant_ends(void)
+{
+	return atomic_read(&aiguard_grants_ended);
 }
 
 static bool aiguard_pid_gone(struct pid *pid)

@@ -27,6 +27,7 @@ static bool aiguard_is_locked;
 static bool aiguard_is_permissive;
 static bool aiguard_hooks_dead;
 static bool aiguard_guard_ready;
+static atomic_t aiguard_guard_narrowed = ATOMIC_INIT(0);
 static DEFINE_MUTEX(aiguard_guard_mutex);
 
 /**
@@ -47,6 +48,17 @@ bool aiguard_locked(void)
 bool aiguard_permissive(void)
 {
 	return READ_ONCE(aiguard_is_permissive);
+}
+
+/**
+ * aiguard_guard_narrowings - how often permissions shrank since load
+ *
+ * Return: a count that changes when permissive mode goes off or the
+ * policy is locked: what was let in before may no longer be.
+ */
+unsigned int aiguard_guard_narrowings(void)
+{
+	return atomic_read(&aiguard_guard_narrowed);
 }
 
 /**
@@ -82,6 +94,8 @@ int aiguard_set_permissive(bool on)
 					AIGUARD_OP_PERMISSIVE_OFF, aiguard_locked());
 	if (!err && on != aiguard_is_permissive) {
 		WRITE_ONCE(aiguard_is_permissive, on);
+		if (!on)
+			atomic_inc(&aiguard_guard_narrowed);
 		if (aiguard_guard_ready)
 			aiguard_audit_state(AIGUARD_EVENT_MODE,
 					    on ? AIGUARD_MODE_PERMISSIVE : 0);
@@ -124,6 +138,7 @@ int aiguard_lock(void)
 		/* Permissive mode would leave a sealed policy unenforced. */
 		WRITE_ONCE(aiguard_is_permissive, false);
 		WRITE_ONCE(aiguard_is_locked, true);
+		atomic_inc(&aiguard_guard_narrowed);
 		__module_get(THIS_MODULE);
 		aiguard_audit_state(AIGUARD_EVENT_LOCK, aiguard_state());
 		pr_notice("policy locked until reboot; the module can no longer be unloaded, and the kernel is sealed as lockdown=integrity would\n");

@@ -11,6 +11,7 @@
 bool aiguard_locked(void);
 int aiguard_lock(void);
 bool aiguard_permissive(void);
+unsigned int aiguard_guard_narrowings(void);
 int aiguard_set_permissive(bool on);
 void aiguard_guard_set_hooks_dead(bool dead);
 void aiguard_guard_kprobes_switched(void);

@@ -18,10 +18,11 @@
  * A kprobe is skipped (only counted as missed, which status reports) when
  * it is hit while another kprobe's handler runs on the same CPU. Handlers
  * run with preemption off and never sleep, so only code that can run in
- * that window is at risk. The BPF and uprobe probes are placed where it
- * cannot: bpf_prog_select_runtime(), bpf_int_jit_compile() and
- * uprobe_write_opcode() may sleep, bpf_prog_free_deferred() is a work
- * item, and uprobe consumers run on the way back to user space.
+ * that window is at risk. The BPF, uprobe and swap probes are placed
+ * where it cannot: bpf_prog_select_runtime(), bpf_int_jit_compile(),
+ * uprobe_write_opcode() and reclaim's try_to_unmap_one() may sleep,
+ * bpf_prog_free_deferred() is a work item, and uprobe consumers run on
+ * the way back to user space.
  *
  * After attaching, a self-test proves that a denial really reaches a
  * caller on this kernel; any failure detaches everything and fails the load.
@@ -42,7 +43,9 @@
 #include <linux/kernel_read_file.h>
 #include <linux/kprobes.h>
 #include <linux/kthread.h>
+#include <linux/mm.h>
 #include <linux/pid.h>
+#include <linux/rmap.h>
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
@@ -310,6 +313,48 @@ static int aiguard_kp_uretprobe_hit(struct kprobe *p, struct pt_regs *regs)
 }
 
 /*
+ * try_to_unmap_one(folio, vma, address, flags): reclaim takes a
+ * swap-backed (anonymous or shmem) folio out of a protected mm's page
+ * tables before writing it to swap. Skipping the call answers "still
+ * mapped", exactly what the function itself answers for an mlock()ed vma:
+ * the rmap walk stops, try_to_unmap() leaves the folio mapped and
+ * shrink_folio_list() puts it back on the active list, unwritten. Callers
+ * that unmap for another reason (memory failure, hot-unplug, THP split
+ * and collapse) pass TTU_IGNORE_MLOCK and go through, as do file pages,
+ * which reclaim drops rather than writes, and migration, which uses
+ * try_to_migrate_one().
+ */
+static int aiguard_kp_swap_unmap(struct kprobe *p, struct pt_regs *regs)
+{
+	struct folio *folio = (struct folio *)aiguard_kprobe_arg(regs, 0);
+	struct vm_area_struct *vma = (struct vm_area_struct *)aiguard_kprobe_arg(regs, 1);
+	unsigned long flags = aiguard_kprobe_arg(regs, 3);
+
+	if ((flags & TTU_IGNORE_MLOCK) || !folio_test_swapbacked(folio) ||
+	    !aiguard_swap_out(vma->vm_mm))
+		return 0;
+	aiguard_kprobe_return(regs, aiguard_ret_zero);
+	return 1;
+}
+
+/* mem_read()/mem_write() and environ_read() of fs/proc/base.c */
+static int aiguard_kp_proc_mem(struct kprobe *p, struct pt_regs *regs)
+{
+	struct file *file = (struct file *)aiguard_kprobe_arg(regs, 0);
+
+	return aiguard_deny_long(regs, aiguard_proc_mem_access(file->private_data,
+							       PTRACE_MODE_ATTACH));
+}
+
+static int aiguard_kp_proc_environ(struct kprobe *p, struct pt_regs *regs)
+{
+	struct file *file = (struct file *)aiguard_kprobe_arg(regs, 0);
+
+	return aiguard_deny_long(regs, aiguard_proc_mem_access(file->private_data,
+							       PTRACE_MODE_READ));
+}
+
+/*
  * The watchdog's canary: returns 0 when called directly, -EPERM when its
  * kprobe fires. If the call returns 0, no kprobe of ours is firing.
  */
@@ -340,6 +385,7 @@ static bool aiguard_hooks_alive(void)
  * @int3: may be a breakpoint kprobe: the function is in kernel/trace/,
  *        which the kernel never builds with ftrace call sites
  * @feature: if set, @kp is attached only where the kernel has this symbol
+ * @name: what error messages call a probe placed by address
  */
 struct aiguard_probe {
 	struct kprobe kp;
@@ -347,6 +393,7 @@ struct aiguard_probe {
 	bool registered;
 	bool int3;
 	const char *feature;
+	const char *name;
 };
 
 #define AIGUARD_PROBE(sym, handler, slot) \
@@ -423,7 +470,61 @@ static struct aiguard_probe aiguard_probes[] = {
 	AIGUARD_PROBE_INT3(AIGUARD_URETPROBE_MULTI_SYMBOL, aiguard_kp_uretprobe_hit,
 			   AIGUARD_HOOK_UPROBE, AIGUARD_UPROBE_MULTI_FEATURE),
 #endif
+	/*
+	 * Reclaim runs in kswapd or in an allocating task, may sleep, and
+	 * is never entered from a kprobe handler (those allocate nothing
+	 * that reclaims), so this probe cannot be skipped.
+	 */
+#if IS_ENABLED(CONFIG_SWAP)
+	AIGUARD_PROBE(AIGUARD_SWAP_UNMAP_SYMBOL, aiguard_kp_swap_unmap, AIGUARD_HOOK_SWAP),
+#endif
 };
+
+/*
+ * Reads and writes through an open /proc/PID/mem or environ (fs/proc/
+ * base.c). The functions are static and their names common (mem_read),
+ * so they are found where the kernel finds them: in the file_operations
+ * of the same files opened on /proc/self (aiguard_find_proc_fops()).
+ * Reached from read()/write() only, never inside another kprobe.
+ */
+static struct aiguard_probe aiguard_probes_proc[] = {
+	{ .kp = { .pre_handler = aiguard_kp_proc_mem },
+	  .hook = AIGUARD_HOOK_PTRACE_ACCESS, .name = "/proc/PID/mem read" },
+	{ .kp = { .pre_handler = aiguard_kp_proc_mem },
+	  .hook = AIGUARD_HOOK_PTRACE_ACCESS, .name = "/proc/PID/mem write" },
+	{ .kp = { .pre_handler = aiguard_kp_proc_environ },
+	  .hook = AIGUARD_HOOK_PTRACE_ACCESS, .name = "/proc/PID/environ read" },
+};
+
+static int aiguard_find_proc_fops(void)
+{
+	static const char *const paths[] = { "/proc/self/mem", "/proc/self/environ" };
+	const struct file_operations *fops[ARRAY_SIZE(paths)];
+	struct file *f;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(paths); i++) {
+		f = filp_open(paths[i], O_RDONLY, 0);
+		if (IS_ERR(f)) {
+			pr_err("refusing to load: cannot open %s to find its read function (error %ld)\n",
+			       paths[i], PTR_ERR(f));
+			return PTR_ERR(f);
+		}
+		fops[i] = f->f_op;
+		filp_close(f, NULL);
+	}
+	aiguard_probes_proc[0].kp.addr = (kprobe_opcode_t *)fops[0]->read;
+	aiguard_probes_proc[1].kp.addr = (kprobe_opcode_t *)fops[0]->write;
+	aiguard_probes_proc[2].kp.addr = (kprobe_opcode_t *)fops[1]->read;
+	for (i = 0; i < ARRAY_SIZE(aiguard_probes_proc); i++) {
+		if (!aiguard_probes_proc[i].kp.addr) {
+			pr_err("refusing to load: %s has no function\n",
+			       aiguard_probes_proc[i].name);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
 
 static struct aiguard_probe aiguard_canary_probe = {
 	.kp = { .addr = (kprobe_opcode_t *)aiguard_canary,
@@ -595,6 +696,9 @@ void aiguard_hooks_missed(u64 missed[AIGUARD_HOOK_SLOTS])
 	for (i = 0; i < ARRAY_SIZE(aiguard_probes); i++)
 		if (aiguard_probes[i].hook >= 0 && aiguard_probes[i].registered)
 			missed[aiguard_probes[i].hook] += aiguard_probes[i].kp.nmissed;
+	for (i = 0; i < ARRAY_SIZE(aiguard_probes_proc); i++)
+		if (aiguard_probes_proc[i].registered)
+			missed[aiguard_probes_proc[i].hook] += aiguard_probes_proc[i].kp.nmissed;
 }
 
 static void aiguard_detach_probe(struct aiguard_probe *probe)
@@ -620,6 +724,8 @@ static void aiguard_detach_all(void)
 	}
 	aiguard_detach_probe(&aiguard_probe_delete_module32);
 	aiguard_detach_probe(&aiguard_canary_probe);
+	for (i = 0; i < ARRAY_SIZE(aiguard_probes_proc); i++)
+		aiguard_detach_probe(&aiguard_probes_proc[i]);
 	for (i = 0; i < ARRAY_SIZE(aiguard_probes_unsigned); i++)
 		aiguard_detach_probe(&aiguard_probes_unsigned[i]);
 
@@ -650,7 +756,7 @@ static bool aiguard_kernel_has(const char *symbol)
 static int aiguard_attach_probe(struct aiguard_probe *probe)
 {
 	struct kprobe *kp = &probe->kp;
-	const char *name = kp->symbol_name ?: "aiguard_canary";
+	const char *name = probe->name ?: kp->symbol_name ?: "aiguard_canary";
 	int err;
 
 	err = register_kprobe(kp);
@@ -686,7 +792,11 @@ static int aiguard_attach_probes(void)
 		if (err)
 			return err;
 	}
-	err = aiguard_attach_probe(&aiguard_canary_probe);
+	err = aiguard_find_proc_fops();
+	for (i = 0; !err && i < ARRAY_SIZE(aiguard_probes_proc); i++)
+		err = aiguard_attach_probe(&aiguard_probes_proc[i]);
+	if (!err)
+		err = aiguard_attach_probe(&aiguard_canary_probe);
 	if (err)
 		return err;
 	for (i = 0; i < ARRAY_SIZE(aiguard_probes_unsigned); i++) {
@@ -817,6 +927,8 @@ static int aiguard_selftest(void)
 static void aiguard_watchdog(struct work_struct *work)
 {
 	aiguard_guard_set_hooks_dead(!aiguard_hooks_alive());
+	/* grants also end by expiring, with no ioctl to follow up */
+	aiguard_evict_tracers();
 	schedule_delayed_work(to_delayed_work(work), HZ);
 }
 

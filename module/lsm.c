@@ -15,12 +15,14 @@
 #include <linux/atomic.h>
 #include <linux/cred.h>
 #include <linux/fcntl.h>
+#include <linux/mutex.h>
 #include <linux/perf_event.h>
 #include <linux/prctl.h>
 #include <linux/ptrace.h>
 #include <linux/ratelimit.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -174,6 +176,85 @@ static int aiguard_enforce(struct aiguard_request *req,
 	}
 }
 
+/*
+ * Whether @tracer may still access @t with @mode, as if it asked now:
+ * the policy, permissive mode, or a live grant. Uses no grant and writes
+ * no record. For accesses checked once and then kept: a ptrace link, an
+ * open /proc/PID/mem.
+ */
+static bool aiguard_tracer_entitled(struct task_struct *tracer, struct task_struct *t,
+				    unsigned int mode)
+{
+	struct aiguard_request req = { .target = t };
+	const char *caller;
+
+	if (!aiguard_snapshot(&req, tracer))
+		return true;
+	caller = aiguard_opt(req.caller_protected, req.caller);
+	if (aiguard_policy_access(caller, req.label, mode) == AIGUARD_ALLOW)
+		return true;
+	if (!aiguard_locked() && (aiguard_permissive() || req.target_permissive))
+		return true;
+	return aiguard_grant_covers(tracer, t);
+}
+
+/*
+ * ptrace is checked at attach only: a tracer let in by a grant or by
+ * permissive mode stays attached when that permission ends. So whenever
+ * permissions shrink (a grant ends, permissive mode goes off, the lock),
+ * every tracer of a protected thread is judged again; one that would be
+ * refused is killed (there is no detaching another process's tracee from
+ * outside ptrace), and an EVICT record says so.
+ */
+static DEFINE_MUTEX(aiguard_evict_mutex);
+static unsigned int aiguard_evict_epoch;
+
+/**
+ * aiguard_evict_tracers - end tracers whose permission has ended
+ *
+ * Called after a revoke, permissive mode off or the lock, and once a
+ * second by the watchdog (grants also end by expiry); it walks the
+ * threads only when some permission has shrunk since its last walk.
+ */
+void aiguard_evict_tracers(void)
+{
+	struct task_struct *p, *t, *tracer;
+	struct aiguard_request req;
+	unsigned int epoch;
+
+	might_sleep();
+	mutex_lock(&aiguard_evict_mutex);
+	epoch = aiguard_grant_ends() + aiguard_guard_narrowings();
+	if (epoch == aiguard_evict_epoch) {
+		mutex_unlock(&aiguard_evict_mutex);
+		return;
+	}
+	aiguard_evict_epoch = epoch;
+	rcu_read_lock();
+	for_each_process_thread(p, t) {
+		if (aiguard_task_none_protected())
+			break;
+		if (!aiguard_task_may_be_protected(t))
+			continue;
+		tracer = ptrace_parent(t);
+		/* killed already (one tracer, many threads); never init */
+		if (!tracer || __fatal_signal_pending(tracer) || is_global_init(tracer) ||
+		    aiguard_tracer_entitled(tracer, t, PTRACE_MODE_ATTACH))
+			continue;
+		memset(&req, 0, sizeof(req));
+		req.target = t;
+		if (!aiguard_snapshot(&req, tracer))
+			continue;
+		send_sig(SIGKILL, tracer, 1);
+		pr_notice("killed pid %d (%s), which traced pid %d (%s, label %s) without permission now\n",
+			  task_tgid_nr(tracer), tracer->comm, task_tgid_nr(t), t->comm, req.label);
+		aiguard_audit_evict(tracer, aiguard_opt(req.caller_protected, req.caller),
+				    t, req.label);
+	}
+	rcu_read_unlock();
+	mutex_unlock(&aiguard_evict_mutex);
+}
+
 static const char *aiguard_mode_name(unsigned int mode)
 {
 	return (mode & PTRACE_MODE_ATTACH) ? "attach" : "read";
@@ -207,6 +288,36 @@ int aiguard_ptrace_access_check(struct task_struct *child, unsigned int mode)
 	if (!aiguard_task_may_be_protected(child))
 		return 0;
 	return aiguard_ptrace_access_check_slow(child, mode);
+}
+
+/**
+ * aiguard_proc_mem_access - a read or write on an open /proc/PID/mem or environ
+ * @mm: the address space the file was opened on (its private_data)
+ * @mode: PTRACE_MODE_* the open asked for
+ *
+ * The open passed ptrace_may_access(), but the file keeps working for
+ * as long as it is open: opened before protection, under a grant or in
+ * permissive mode, it would outlive them. So every use is decided again,
+ * as if current opened the file now. Whose memory it is comes from
+ * mm->owner. A use still allowed is not counted or recorded again (the
+ * open was); a refused one is, as a ptrace_access denial.
+ *
+ * Return: 0 or -EPERM.
+ */
+int aiguard_proc_mem_access(struct mm_struct *mm, unsigned int mode)
+{
+	struct task_struct *owner;
+	int err = 0;
+
+	if (!mm || aiguard_task_none_protected())
+		return 0;
+	rcu_read_lock();
+	owner = aiguard_mm_owner(mm);
+	if (owner && aiguard_task_may_be_protected(owner) &&
+	    !aiguard_tracer_entitled(current, owner, mode))
+		err = aiguard_ptrace_access_check_slow(owner, mode);
+	rcu_read_unlock();
+	return err;
 }
 
 /**
@@ -330,8 +441,8 @@ void aiguard_perf_event_free(struct perf_event *event)
  * @what: the kernel feature being asked for
  *
  * Return: 0, or -EPERM (what lockdown itself returns) for /proc/kcore
- * while any process is protected, and for every integrity reason once
- * the policy is locked (aiguard_policy_lockdown()).
+ * and hibernation while any process is protected, and for every
+ * integrity reason once the policy is locked (aiguard_policy_lockdown()).
  */
 int aiguard_locked_down(enum lockdown_reason what)
 {
@@ -339,10 +450,12 @@ int aiguard_locked_down(enum lockdown_reason what)
 	struct aiguard_request req = {
 		.hook = AIGUARD_HOOK_LOCKED_DOWN, .detail = what, .err = -EPERM,
 		.what = what == LOCKDOWN_KCORE ? "/proc/kcore" :
+			what == LOCKDOWN_HIBERNATION ? "hibernation" :
 			"a kernel-integrity operation (lockdown reason)",
 	};
 
-	if (!locked && (what != LOCKDOWN_KCORE || aiguard_task_none_protected()))
+	if (!locked && (!aiguard_policy_exposes_memory(what) ||
+			aiguard_task_none_protected()))
 		return 0;
 	return aiguard_enforce(&req, aiguard_policy_lockdown(what,
 							     !aiguard_task_none_protected(),
@@ -634,6 +747,51 @@ int aiguard_uprobe_hit(void)
 	if (!aiguard_task_may_be_protected(current))
 		return 0;
 	return aiguard_uprobe_decide(current, AIGUARD_UPROBE_HIT);
+}
+
+/*
+ * Reclaim asks once per folio and mapping, and under memory pressure it
+ * keeps asking about the same resident folios: count every refusal,
+ * record a burst.
+ */
+static DEFINE_RATELIMIT_STATE(aiguard_swap_rs, 5 * HZ, 10);
+
+static noinline int aiguard_swap_decide(struct task_struct *task)
+{
+	struct aiguard_request req = {
+		.hook = AIGUARD_HOOK_SWAP, .what = "swap-out of memory",
+		.target = task, .err = -EPERM,
+		.quiet = !__ratelimit(&aiguard_swap_rs),
+	};
+
+	if (!aiguard_snapshot(&req, NULL))
+		return 0;
+	return aiguard_enforce(&req, aiguard_policy_swap(req.label));
+}
+
+/**
+ * aiguard_swap_out - reclaim is about to unmap a swap-backed folio from @mm
+ * @mm: the address space it is mapped in
+ *
+ * Once unmapped everywhere, the folio is written to a swap device, where
+ * root reads it back (zram and dm-crypt decrypt for the reader). Like
+ * aiguard_uprobe_install(), whose memory it is comes from mm->owner.
+ *
+ * Return: 0, or -EPERM if the owner of @mm is protected.
+ */
+int aiguard_swap_out(struct mm_struct *mm)
+{
+	struct task_struct *owner;
+	int err = 0;
+
+	if (aiguard_task_none_protected())
+		return 0;
+	rcu_read_lock();
+	owner = aiguard_mm_owner(mm);
+	if (owner && aiguard_task_may_be_protected(owner))
+		err = aiguard_swap_decide(owner);
+	rcu_read_unlock();
+	return err;
 }
 
 /* Fetch arguments fire on every event: record a burst, count them all. */

@@ -30,6 +30,9 @@ int aiguard_delete_module(const char __user *name, unsigned int flags);
 int aiguard_bpf_access(struct task_struct *task, enum aiguard_bpf_access what);
 int aiguard_uprobe_install(struct mm_struct *mm);
 int aiguard_uprobe_hit(void);
+int aiguard_swap_out(struct mm_struct *mm);
+void aiguard_evict_tracers(void);
+int aiguard_proc_mem_access(struct mm_struct *mm, unsigned int mode);
 int aiguard_trace_read(void);
 
 #endif /* _AIGUARD_LSM_H */

@@ -87,6 +87,22 @@ enum aiguard_verdict aiguard_policy_instrument(const char *target_label)
 EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_instrument);
 
 /**
+ * aiguard_policy_swap - decide writing a process's memory to swap
+ * @target_label: label of the process the memory belongs to
+ *
+ * A swap device holds what it was given in the clear for whoever reads
+ * it, root included; encrypted swap decrypts for that reader too. So a
+ * protected process's memory stays resident, as if mlock()ed.
+ *
+ * Return: %AIGUARD_DENY if @target_label is set, else %AIGUARD_ALLOW.
+ */
+enum aiguard_verdict aiguard_policy_swap(const char *target_label)
+{
+	return target_label ? AIGUARD_DENY : AIGUARD_ALLOW;
+}
+EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_swap);
+
+/**
  * aiguard_policy_prctl - decide a prctl() by the calling process
  * @label: label of the caller, NULL if unprotected
  * @option: prctl option
@@ -159,6 +175,23 @@ enum aiguard_verdict aiguard_policy_kcore(bool any_protected)
 EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_kcore);
 
 /**
+ * aiguard_policy_exposes_memory - whether a lockdown reason exposes all RAM
+ * @reason: an enum lockdown_reason
+ *
+ * /proc/kcore maps all RAM; hibernation writes it to swap, and
+ * /dev/snapshot hands the image to user space. Both carry protected
+ * processes' pages. (The kernel itself refuses hibernation while any
+ * memfd_secret() memory exists, for the same reason.)
+ *
+ * Return: true for %LOCKDOWN_KCORE and %LOCKDOWN_HIBERNATION.
+ */
+bool aiguard_policy_exposes_memory(int reason)
+{
+	return reason == LOCKDOWN_KCORE || reason == LOCKDOWN_HIBERNATION;
+}
+EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_exposes_memory);
+
+/**
  * aiguard_policy_lockdown - decide a security_locked_down() question
  * @reason: the enum lockdown_reason asked about
  * @any_protected: whether some process is protected now
@@ -167,8 +200,9 @@ EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_kcore);
  * Once locked, aiguard seals the kernel as lockdown=integrity does: no
  * unsigned modules, kexec, hibernation, /dev/mem, raw I/O, debugfs writes
  * (kprobes/enabled among them) or BPF writes to user memory. Whatever the
- * lockdown LSM says, it cannot lower this. /proc/kcore is refused while
- * any process is protected, locked or not.
+ * lockdown LSM says, it cannot lower this. What exposes all of RAM
+ * (/proc/kcore, hibernation) is refused while any process is protected,
+ * locked or not.
  *
  * Return: %AIGUARD_DENY or %AIGUARD_ALLOW.
  */
@@ -177,7 +211,7 @@ enum aiguard_verdict aiguard_policy_lockdown(int reason, bool any_protected,
 {
 	if (locked && reason > LOCKDOWN_NONE && reason < LOCKDOWN_INTEGRITY_MAX)
 		return AIGUARD_DENY;
-	if (reason == LOCKDOWN_KCORE)
+	if (aiguard_policy_exposes_memory(reason))
 		return aiguard_policy_kcore(any_protected);
 	return AIGUARD_ALLOW;
 }

@@ -33,6 +33,8 @@ enum aiguard_verdict aiguard_policy_access(const char *caller_label,
 					   const char *target_label,
 					   unsigned int mode);
 enum aiguard_verdict aiguard_policy_instrument(const char *target_label);
+enum aiguard_verdict aiguard_policy_swap(const char *target_label);
+bool aiguard_policy_exposes_memory(int reason);
 enum aiguard_verdict aiguard_policy_traceme(const char *tracee_label,
 					    const char *tracer_label);
 enum aiguard_verdict aiguard_policy_prctl(const char *label, int option,

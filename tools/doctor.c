@@ -337,10 +337,11 @@ static bool swap_encrypted(const char *dev)
 }
 
 /*
- * Any swap is a warning: root can push a protected process's pages out
- * (memory.reclaim) and read them back from the device, which dm-crypt or
- * zram does not prevent on a running machine (README.md, threat model).
- * Encryption still matters for the disk at rest, so the detail says.
+ * aiguard keeps memory mapped by a protected process off swap (reclaim
+ * treats it as mlock()ed). What a device can still receive: pages
+ * swapped out before their process was protected, and shmem that no
+ * protected process maps. On zram or dm-crypt those never reach a disk
+ * in plaintext; on anything else they do, so that warns.
  */
 static void check_swap(struct report *r)
 {
@@ -358,17 +359,17 @@ static void check_swap(struct report *r)
 	}
 	if (f)
 		fclose(f);
-	it = add(r, "swap", n ? V_WARN : V_OK,
-		 "swapoff -a (and /etc/fstab), or MemorySwapMax=0 in the workload's unit");
+	it = add(r, "swap", plain ? V_WARN : V_OK,
+		 "swapoff -a (and /etc/fstab), or swap on zram or dm-crypt only");
 	if (!f)
 		snprintf(it->detail, sizeof(it->detail), "/proc/swaps not readable");
 	else if (plain)
 		snprintf(it->detail, sizeof(it->detail),
-			 "%d of %d device(s) neither zram nor dm-crypt (%s): pages land on disk in plaintext",
+			 "%d of %d device(s) neither zram nor dm-crypt (%s): pages swapped before protection land on disk in plaintext",
 			 plain, n, printable(bad));
 	else if (n)
 		snprintf(it->detail, sizeof(it->detail),
-			 "%d device(s), zram or dm-crypt: root can still read swapped-out pages", n);
+			 "%d device(s), zram or dm-crypt; protected memory is kept off swap", n);
 	else
 		snprintf(it->detail, sizeof(it->detail), "no swap");
 }

@@ -35,17 +35,18 @@
 static const char *const hook_names[] = {
 	"ptrace_access", "ptrace_traceme", "perf_event", "task_prctl",
 	"coredump", "exec", "task_alloc", "locked_down", "join", "bpf",
-	"uprobe", "trace_read",
+	"uprobe", "trace_read", "swap",
 };
 /* JSON names; the text form prints them in upper case. */
 static const char *const type_names[] = {
 	NULL, "deny", "audit", "grant_used", "protect", "unprotect",
 	"grant_add", "grant_end", "lock", "mode", "dropped", "tamper", "join",
+	"evict",
 };
 
 _Static_assert(sizeof(hook_names) / sizeof(hook_names[0]) == AIGUARD_HOOK_NR,
 	       "a name for every hook");
-_Static_assert(sizeof(type_names) / sizeof(type_names[0]) == AIGUARD_EVENT_JOIN + 1,
+_Static_assert(sizeof(type_names) / sizeof(type_names[0]) == AIGUARD_EVENT_EVICT + 1,
 	       "a name for every record type");
 
 const char *hook_name(unsigned int hook)

@@ -256,6 +256,11 @@ int ag_protect(uint32_t type, int id, const char *label, char *label_out)
 
 int ag_find_event(uint16_t type, pid_t target_tgid, const char *label)
 {
+	return ag_find_hook_event(type, -1, target_tgid, label);
+}
+
+int ag_find_hook_event(uint16_t type, int hook, pid_t target_tgid, const char *label)
+{
 	struct aiguard_event ev[64];
 	int fd = ag_open(), found = 0;
 	ssize_t n;
@@ -266,6 +271,7 @@ int ag_find_event(uint16_t type, pid_t target_tgid, const char *label)
 	while (!found && (n = read(fd, ev, sizeof(ev))) > 0)
 		for (size_t i = 0; i < (size_t)n / sizeof(ev[0]); i++)
 			if (ev[i].type == type && (pid_t)ev[i].target_tgid == target_tgid &&
+			    (hook < 0 || ev[i].hook == hook) &&
 			    (!label || !strncmp(ev[i].target_label, label, AIGUARD_LABEL_MAX)))
 				found = 1;
 	close(fd);

@@ -81,6 +81,8 @@ int ag_protect_flags(uint32_t type, int id, const char *label, char *label_out,
  * (and, unless NULL, with this target label); 0 when not; -1 on error.
  */
 int ag_find_event(uint16_t type, pid_t target_tgid, const char *label);
+/* The same, from hook (an enum aiguard_hook) only. */
+int ag_find_hook_event(uint16_t type, int hook, pid_t target_tgid, const char *label);
 int ag_unprotect(uint32_t type, int id);
 int ag_query(uint32_t type, int id, struct aiguard_process_info *info);
 int ag_stats(struct aiguard_stats *st);

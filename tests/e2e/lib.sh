@@ -88,6 +88,43 @@ sleeper() {
 	PIDS="$PIDS $!"
 }
 
+# start_tracer TARGET: starts ptrace_hold (next to this library), which
+# attaches to TARGET with PTRACE_SEIZE once attach_tracer releases it, so
+# that a grant can name it first; killed on exit. Sets TR (its pid) and
+# TRN (its name for attach_tracer).
+tracer_n=0
+start_tracer() {
+	tracer_n=$((tracer_n + 1))
+	TRN=tr$tracer_n
+	rm -f "$TMP/go.$TRN" "$TMP/$TRN.out"
+	"$(dirname "$0")/ptrace_hold" "$TMP/go.$TRN" "$1" "$TMP/$TRN.out" &
+	TR=$!
+	PIDS="$PIDS $TR"
+}
+# attach_tracer NAME: releases it; true once it reports "attached".
+attach_tracer() {
+	: >"$TMP/go.$1"
+	_i=0
+	while [ $_i -lt 100 ] && [ ! -s "$TMP/$1.out" ]; do
+		nap 0.1
+		_i=$((_i + 1))
+	done
+	cp "$TMP/$1.out" "$OUT"
+	grep -qx attached "$TMP/$1.out"
+}
+# gone PID: it exited (a zombie counts: our child, not reaped yet).
+gone() { [ ! -e "/proc/$1" ] || grep -q '^State:[[:space:]]*Z' "/proc/$1/status"; }
+# gone_within PID SECONDS
+gone_within() {
+	_i=0
+	while [ $_i -lt $(($2 * 10)) ]; do
+		gone "$1" && return 0
+		nap 0.1
+		_i=$((_i + 1))
+	done
+	gone "$1"
+}
+
 # readable PID: root's cat gets the marker out of PID's environment.
 readable() {
 	cat /proc/"$1"/environ >"$TMP/env" 2>"$OUT"

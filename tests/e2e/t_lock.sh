@@ -13,7 +13,7 @@
 # compatible, prints TAP, exits 0, never waits without a bound.
 
 . "$(dirname "$0")/lib.sh"
-tap_start t_lock 57
+tap_start t_lock 61
 MARK=lock$$secret
 LOCKED_MSG='the aiguard policy is locked (aiguard lock); reboot to change it'
 
@@ -49,6 +49,10 @@ t "control: before the lock, the permissive parameter can be written" \
 	"sh -c 'echo Y > $PARAM && echo N > $PARAM' 2>'$OUT'"
 rc "control: before the lock, an outsider joins with --join" 0 "$AG" protect --label lockA --join "$X"
 rc "control: before the lock, a grant is made" 0 "$AG" allow --tracer "$W" --target "$T" --ttl 600
+start_tracer "$T"
+TH=$TR
+rc "control: before the lock, a grant for a tracer" 0 "$AG" allow --tracer "$TH" --target "$T" --ttl 600
+t "control: before the lock, the granted tracer attaches" "attach_tracer $TRN"
 t "control: loading an unsigned module gets past the signature check (File exists)" \
 	"insmod_says | grep -q 'File exists'"
 if [ -w "$KPE" ]; then
@@ -84,6 +88,8 @@ rc "grants after the lock" 0 "$AG" grants --json
 t "the lock ended the grant" "grep -q '^{\"total\":0,' '$OUT.o'"
 timeout 60 "$AG" events --json >"$TMP/evg" 2>"$OUT"
 t "a GRANT_END record for it" "grep -q '\"type\":\"grant_end\",' '$TMP/evg'"
+t "the lock killed the tracer a grant had let in" "gone_within $TH 3"
+t "an EVICT record for it" "grep '\"type\":\"evict\",' '$TMP/evg' | grep -q '\"caller\":{\"pid\":$TH,'"
 
 # --- labels are closed to outsiders ---------------------------------------
 rc "an outsider's join after the lock: not permitted, even with --join" 4 \

@@ -16,7 +16,7 @@
 # The lock tests are in t_lock.sh: a lock cannot be undone.
 
 . "$(dirname "$0")/lib.sh"
-tap_start t_ops 73
+tap_start t_ops 92
 MARK=ops$$secret
 
 # bounded_wait PID SECONDS: wait for PID, killing it after SECONDS; the
@@ -216,6 +216,53 @@ release_helper "$N4" "$H4"
 cp "$TMP/$N4.out" "$OUT"
 t "revoke: the tracer is denied (exit $WRC)" "[ $WRC -ne 0 ] && ! helper_read $N4"
 rc "revoke again: no such grant" 8 "$AG" revoke "$G4"
+# --- a tracer does not outlive its permission -----------------------------
+# ptrace is checked at attach only: when a grant ends or permissive mode
+# goes off, a tracer it let in must go too.
+# evicted FILE TRACER: an EVICT record names TRACER as caller, T as target.
+evicted() {
+	grep '"type":"evict",' "$1" | grep "\"caller\":{\"pid\":$2," | grep -q "\"target\":{\"pid\":$T,"
+}
+start_tracer "$U"
+TU=$TR
+t "control: a tracer attaches to an unprotected process" "attach_tracer $TRN"
+start_tracer "$T"
+TA=$TR
+NA=$TRN
+rc "allow tracer A" 0 "$AG" allow --tracer "$TA" --target "$T" --ttl 60
+GA=$(cat "$OUT.o")
+t "grant: tracer A attaches to the protected process" "attach_tracer $NA"
+t "grant: tracer A is alive while its grant lives" "sleep 2; ! gone $TA"
+rc "revoke tracer A's grant" 0 "$AG" revoke "$GA"
+t "revoke: tracer A is killed" "gone_within $TA 3"
+start_tracer "$T"
+TB=$TR
+NB=$TRN
+rc "allow tracer B for 3 s" 0 "$AG" allow --tracer "$TB" --target "$T" --ttl 3
+t "grant: tracer B attaches" "attach_tracer $NB"
+t "expiry: tracer B is killed within seconds of its grant's end" "gone_within $TB 8"
+start_tracer "$T"
+TC=$TR
+NC=$TRN
+rc "permissive on, for tracer C and descriptors" 0 "$AG" permissive on
+t "permissive: tracer C attaches without a grant" "attach_tracer $NC"
+exec 7<"/proc/$T/environ" 8<"/proc/$T/environ" 9<"/proc/$U/environ"
+t "permissive: a descriptor opened on the protected environ reads it" \
+	"tr '\0' '\n' <&8 | grep -q '^OPS_MARK=$MARK\$'"
+rc "permissive off" 0 "$AG" permissive off
+t "permissive off: tracer C is killed" "gone_within $TC 3"
+t "permissive off: a descriptor opened in permissive mode is refused" \
+	"! cat <&7 >'$TMP/fd7' 2>'$OUT' && grep -qi 'not permitted' '$OUT' && ! grep -q OPS_MARK '$TMP/fd7'"
+t "control: a descriptor on the unprotected environ still reads" \
+	"tr '\0' '\n' <&9 | grep -q '^OPS_MARK=$MARK\$'"
+exec 7<&- 8<&- 9<&-
+t "control: the unprotected process's tracer survived all of it" "! gone $TU"
+events_json "$TMP/ev-evict"
+t "EVICT records name tracers A, B and C" \
+	"evicted '$TMP/ev-evict' $TA && evicted '$TMP/ev-evict' $TB && evicted '$TMP/ev-evict' $TC"
+t "no EVICT record for the unprotected process's tracer" \
+	"! grep '\"type\":\"evict\",' '$TMP/ev-evict' | grep -q '\"caller\":{\"pid\":$TU,'"
+kill "$TU" 2>/dev/null
 rc "allow for an unprotected target" 8 "$AG" allow --tracer $$ --target "$U"
 rc "allow --ttl 0: usage" 2 "$AG" allow --tracer $$ --target "$T" --ttl 0
 

@@ -5,6 +5,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,59 @@ static void task_mem(struct target *ctl, struct target *prot)
 		else
 			check_protected(&atk_proc_task_mem, &v);
 	}
+}
+
+/*
+ * Descriptors opened before protection: /proc/PID/mem and environ check
+ * ptrace access at open, so each is opened while the target is still
+ * unprotected and used after it is protected. Every read is decided
+ * again. A second unprotected target's descriptors keep reading.
+ */
+static void opened_before(void)
+{
+	struct target a, b;
+	int mem_a, env_a, mem_b;
+	char buf[256];
+	ssize_t n;
+
+	target_spawn(&a, TGT_CONTROL, NULL);
+	target_spawn(&b, TGT_CONTROL, NULL);
+	snprintf(buf, sizeof(buf), "/proc/%d/mem", a.pid);
+	mem_a = open(buf, O_RDONLY | O_CLOEXEC);
+	snprintf(buf, sizeof(buf), "/proc/%d/environ", a.pid);
+	env_a = open(buf, O_RDONLY | O_CLOEXEC);
+	snprintf(buf, sizeof(buf), "/proc/%d/mem", b.pid);
+	mem_b = open(buf, O_RDONLY | O_CLOEXEC);
+	if (!tap_ok(mem_a >= 0 && env_a >= 0 && mem_b >= 0,
+		    "opened_before: /proc/PID/mem and environ open while unprotected"))
+		goto out;
+	n = pread(mem_a, buf, sizeof(buf), a.info.heap_addr);
+	tap_ok(n > 0 && has(buf, n, a.c.heap),
+	       "opened_before: control: the mem descriptor reads the canary before protection");
+	EXPECT_RET(ag_protect(AIGUARD_TARGET_PID, a.pid, "e2e-opened-before", NULL), 0,
+		   "opened_before: protect the target");
+	errno = 0;
+	n = pread(mem_a, buf, sizeof(buf), a.info.heap_addr);
+	tap_ok(n < 0 && errno == EPERM && !has(buf, sizeof(buf), a.c.heap),
+	       "opened_before: after protection, the mem descriptor is refused (%zd, %s)",
+	       n, errname(errno));
+	errno = 0;
+	n = read(env_a, buf, sizeof(buf));
+	tap_ok(n < 0 && errno == EPERM,
+	       "opened_before: after protection, the environ descriptor is refused (%zd, %s)",
+	       n, errname(errno));
+	n = pread(mem_b, buf, sizeof(buf), b.info.heap_addr);
+	tap_ok(n > 0 && has(buf, n, b.c.heap),
+	       "opened_before: control: another process's mem descriptor still reads");
+out:
+	if (mem_a >= 0)
+		close(mem_a);
+	if (env_a >= 0)
+		close(env_a);
+	if (mem_b >= 0)
+		close(mem_b);
+	target_stop(&a);
+	target_stop(&b);
 }
 
 static void still_readable(struct target *t, const char *file, const char *want)
@@ -98,6 +152,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(attacks) / sizeof(attacks[0]); i++)
 		check_pair(attacks[i], &ctl, &prot);
 	task_mem(&ctl, &prot);
+	opened_before();
 	still_works(&prot);
 
 	target_stop(&ctl);

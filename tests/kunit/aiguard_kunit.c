@@ -97,6 +97,10 @@ static void aiguard_policy_instrument_cases(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, aiguard_policy_instrument(NULL), AIGUARD_ALLOW);
 	KUNIT_EXPECT_EQ(test, aiguard_policy_instrument("a"), AIGUARD_DENY);
 	KUNIT_EXPECT_EQ(test, aiguard_policy_instrument("@7"), AIGUARD_DENY);
+	/* Swap: the memory of any protected process, private domains too. */
+	KUNIT_EXPECT_EQ(test, aiguard_policy_swap(NULL), AIGUARD_ALLOW);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_swap("a"), AIGUARD_DENY);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_swap("@7"), AIGUARD_DENY);
 }
 
 static void aiguard_policy_prctl_cases(struct kunit *test)
@@ -242,7 +246,8 @@ static void aiguard_policy_join_cases(struct kunit *test)
 /*
  * Locked: every integrity reason is refused, confidentiality reasons other
  * than kcore are not (BPF and perf monitoring of unprotected processes
- * keep working). kcore follows the protected set, locked or not.
+ * keep working). kcore and hibernation, which expose all RAM, follow the
+ * protected set, locked or not.
  */
 static void aiguard_policy_lockdown_cases(struct kunit *test)
 {
@@ -255,7 +260,7 @@ static void aiguard_policy_lockdown_cases(struct kunit *test)
 
 			if (locked && r > LOCKDOWN_NONE && r < LOCKDOWN_INTEGRITY_MAX)
 				want = AIGUARD_DENY;
-			if (r == LOCKDOWN_KCORE && any)
+			if ((r == LOCKDOWN_KCORE || r == LOCKDOWN_HIBERNATION) && any)
 				want = AIGUARD_DENY;
 			KUNIT_EXPECT_EQ_MSG(test, aiguard_policy_lockdown(r, any, locked),
 					    want, "reason %d protected %d locked %d",
@@ -271,6 +276,14 @@ static void aiguard_policy_lockdown_cases(struct kunit *test)
 			AIGUARD_DENY);
 	KUNIT_EXPECT_EQ(test, aiguard_policy_lockdown(LOCKDOWN_BPF_READ_KERNEL, true, true),
 			AIGUARD_ALLOW);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_lockdown(LOCKDOWN_HIBERNATION, true, false),
+			AIGUARD_DENY);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_lockdown(LOCKDOWN_HIBERNATION, false, false),
+			AIGUARD_ALLOW);
+	KUNIT_EXPECT_TRUE(test, aiguard_policy_exposes_memory(LOCKDOWN_KCORE));
+	KUNIT_EXPECT_TRUE(test, aiguard_policy_exposes_memory(LOCKDOWN_HIBERNATION));
+	KUNIT_EXPECT_FALSE(test, aiguard_policy_exposes_memory(LOCKDOWN_DEV_MEM));
+	KUNIT_EXPECT_FALSE(test, aiguard_policy_exposes_memory(LOCKDOWN_NONE));
 }
 
 static void aiguard_abi_label_cases(struct kunit *test)

@@ -207,22 +207,31 @@ ag_stage_guest() {
 	return 0
 }
 
-# ag_stage_signed_module STAGING_DIR KVER : copies a small module that
-# Debian signed for kernel KVER (drivers/net/dummy, decompressed) to
-# /lib/aiguard/signed/dummy.ko in the guest root, for the tests that show
-# a signed module still loads once the kernel is sealed. Returns 1 (and
-# stages nothing) when the kernel has no such signed module.
-ag_stage_signed_module() {
-	local stage=$1 kver=$2 src out
-	src=$(ls /lib/modules/"$kver"/kernel/drivers/net/dummy.ko* 2>/dev/null | head -n1)
+# ag_stage_kernel_module STAGING_DIR KVER PATH DEST : copies the
+# distribution module /lib/modules/KVER/kernel/PATH.ko (or .ko.xz,
+# .ko.zst), decompressed, to DEST in the guest root. Returns 1 (and stages
+# nothing) when the kernel has no such module.
+ag_stage_kernel_module() {
+	local stage=$1 kver=$2 path=$3 dest=$4 src out
+	src=$(ls /lib/modules/"$kver"/kernel/"$path".ko* 2>/dev/null | head -n1)
 	[ -n "$src" ] || return 1
-	out=$stage/lib/aiguard/signed/dummy.ko
+	out=$stage$dest
 	mkdir -p "${out%/*}"
 	case $src in
 	*.xz) xz -dc "$src" >"$out" ;;
 	*.zst) zstd -qdc "$src" >"$out" ;;
 	*) cp "$src" "$out" ;;
 	esac || { rm -f "$out"; return 1; }
+}
+
+# ag_stage_signed_module STAGING_DIR KVER : stages a small module that
+# Debian signed for kernel KVER (drivers/net/dummy) as
+# /lib/aiguard/signed/dummy.ko, for the tests that show a signed module
+# still loads once the kernel is sealed. Returns 1 (and stages nothing)
+# when the kernel has no such signed module.
+ag_stage_signed_module() {
+	local out=$1/lib/aiguard/signed/dummy.ko
+	ag_stage_kernel_module "$1" "$2" drivers/net/dummy /lib/aiguard/signed/dummy.ko || return 1
 	tail -c 28 "$out" | grep -q 'Module signature appended' || { rm -f "$out"; return 1; }
 }
 

@@ -182,6 +182,9 @@ run_kernel() {
 	ag_stage_guest "$bdir/guest" "$bdir/module" "$USERLAND"
 	[ "$k" = debug ] || ag_stage_signed_module "$bdir/guest" "$kver" ||
 		ag_log "no Debian-signed dummy.ko for $kver: the signed-module test will skip"
+	# the RAM disk t_swap swaps to (built into the debug kernel)
+	[ "$k" = debug ] || ag_stage_kernel_module "$bdir/guest" "$kver" drivers/block/brd \
+		/lib/aiguard/extra/brd.ko || ag_log "no brd.ko for $kver: t_swap will fail"
 	ag_make_initramfs "$bdir/initramfs.cpio.gz" "$bdir/guest"
 
 	rc=0

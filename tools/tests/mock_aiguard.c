@@ -292,7 +292,7 @@ static size_t canned_events(unsigned char *buf)
 	o = add_ev(buf, o, AIGUARD_EVENT_TAMPER, 0, AIGUARD_STATE_HOOKS_DEAD, 0,
 		   0, "", "", 0, "", "", E);
 	/* a newer module: unknown type, larger record */
-	o = add_ev(buf, o, 99, 12, 5, 77, 1600, "new", "", 4242, "python3", "llama", E + 40);
+	o = add_ev(buf, o, 99, 13, 5, 77, 1600, "new", "", 4242, "python3", "llama", E + 40);
 	o = add_ev(buf, o, AIGUARD_EVENT_DENY, 13, 5, 0,
 		   1700, "x", "", 4242, "python3", "llama", E);
 	/* every string field full: no terminating NUL */

@@ -195,6 +195,10 @@ struct aiguard_list {
  *                           strncpy_from_user_nofault()): fetch arguments
  *                           of tracefs kprobe events, eprobes and fprobe
  *                           events, and any other kernel tracer.
+ * @AIGUARD_HOOK_SWAP: reclaim unmapping a protected process's anonymous or
+ *                     shmem memory to write it to swap (also
+ *                     MADV_PAGEOUT and memory.reclaim); the memory stays
+ *                     resident, as if mlock()ed.
  * @AIGUARD_HOOK_NR: number of hooks; counter arrays have
  *                   AIGUARD_HOOK_SLOTS entries so hooks can be added.
  */
@@ -211,7 +215,8 @@ enum aiguard_hook {
 	AIGUARD_HOOK_BPF = 9,
 	AIGUARD_HOOK_UPROBE = 10,
 	AIGUARD_HOOK_TRACE_READ = 11,
-	AIGUARD_HOOK_NR = 12,
+	AIGUARD_HOOK_SWAP = 12,
+	AIGUARD_HOOK_NR = 13,
 };
 
 /**
@@ -442,6 +447,10 @@ struct aiguard_lock {
  *                      the target to it (AIGUARD_PROTECT_JOIN; @detail:
  *                      the AIGUARD_PROTECT_* flags). Takes the place of
  *                      the PROTECT record.
+ * @AIGUARD_EVENT_EVICT: a tracer of the target that had lost its
+ *                       permission (its grant ended, permissive mode went
+ *                       off, or the policy was locked) was killed; the
+ *                       caller fields name the tracer (hook: ptrace_access).
  */
 enum aiguard_event_type {
 	AIGUARD_EVENT_DENY = 1,
@@ -456,6 +465,7 @@ enum aiguard_event_type {
 	AIGUARD_EVENT_DROPPED = 10,
 	AIGUARD_EVENT_TAMPER = 11,
 	AIGUARD_EVENT_JOIN = 12,
+	AIGUARD_EVENT_EVICT = 13,
 };
 
 /**
