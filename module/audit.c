@@ -302,17 +302,17 @@ void aiguard_audit_grant(u16 type, u64 id, struct pid *tracer, struct pid *targe
 }
 
 /**
- * aiguard_audit_evict - record a tracer killed for lost permission
- * @tracer: the tracing task, killed
+ * aiguard_audit_evict - record a watcher killed for lost permission
+ * @hook: AIGUARD_HOOK_PTRACE_ACCESS (a tracer) or _PERF_EVENT (an event owner)
+ * @tracer: the watching task, killed
  * @tracer_label: its label, or NULL
- * @target: the protected task it traced
+ * @target: the protected task it watched
  * @target_label: its label
  */
-void aiguard_audit_evict(struct task_struct *tracer, const char *tracer_label,
+void aiguard_audit_evict(u16 hook, struct task_struct *tracer, const char *tracer_label,
 			 struct task_struct *target, const char *target_label)
 {
-	struct aiguard_event ev = { .type = AIGUARD_EVENT_EVICT,
-				    .hook = AIGUARD_HOOK_PTRACE_ACCESS };
+	struct aiguard_event ev = { .type = AIGUARD_EVENT_EVICT, .hook = hook };
 
 	ev.caller_pid = task_pid_nr(tracer);
 	ev.caller_tgid = task_tgid_nr(tracer);

@@ -55,7 +55,7 @@ void aiguard_audit_protect(u16 type, struct task_struct *target,
 			   const char *label, u32 flags);
 void aiguard_audit_grant(u16 type, u64 id, struct pid *tracer, struct pid *target);
 void aiguard_audit_state(u16 type, u32 detail);
-void aiguard_audit_evict(struct task_struct *tracer, const char *tracer_label,
+void aiguard_audit_evict(u16 hook, struct task_struct *tracer, const char *tracer_label,
 			 struct task_struct *target, const char *target_label);
 
 #endif /* _AIGUARD_AUDIT_H */

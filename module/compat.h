@@ -13,6 +13,7 @@
 #include <linux/fs.h>
 #include <linux/magic.h>
 #include <linux/mm_types.h>
+#include <linux/perf_event.h>
 #include <linux/ptrace.h>
 #include <linux/sched/coredump.h>
 #include <linux/string.h>
@@ -180,5 +181,23 @@ static inline struct task_struct *aiguard_mm_owner(struct mm_struct *mm)
  * enum ttu_flags. Same name and arguments in 6.1 and 6.12.
  */
 #define AIGUARD_SWAP_UNMAP_SYMBOL	"try_to_unmap_one"
+
+/*
+ * A task's per-task perf events hang off its perf context(s): an array of
+ * two (hardware, software) before 6.2, a single pointer since. Both are
+ * read as an array of as many pointers as the field holds. Contexts are
+ * freed after an RCU grace period; call under rcu_read_lock(). (The field
+ * is not __rcu-annotated; perf reads it with rcu_dereference().)
+ */
+#define AIGUARD_PERF_TASK_CTXS \
+	((int)(sizeof(((struct task_struct *)NULL)->perf_event_ctxp) / \
+	       sizeof(struct perf_event_context *)))
+
+static inline struct perf_event_context *aiguard_perf_task_ctx(struct task_struct *t, int i)
+{
+	struct perf_event_context **ctxp = (struct perf_event_context **)&t->perf_event_ctxp;
+
+	return READ_ONCE(ctxp[i]);
+}
 
 #endif /* _AIGUARD_COMPAT_H */

@@ -198,13 +198,70 @@ static bool aiguard_tracer_entitled(struct task_struct *tracer, struct task_stru
 	return aiguard_grant_covers(tracer, t);
 }
 
+/* A watcher no longer entitled, not init, not killed already. */
+static bool aiguard_evictable(struct task_struct *w, struct task_struct *t, unsigned int mode)
+{
+	return !__fatal_signal_pending(w) && !is_global_init(w) &&
+	       !aiguard_tracer_entitled(w, t, mode);
+}
+
 /*
- * ptrace is checked at attach only: a tracer let in by a grant or by
- * permissive mode stays attached when that permission ends. So whenever
- * permissions shrink (a grant ends, permissive mode goes off, the lock),
- * every tracer of a protected thread is judged again; one that would be
- * refused is killed (there is no detaching another process's tracee from
- * outside ptrace), and an EVICT record says so.
+ * The owner of a per-task perf event on @t that may no longer watch it,
+ * or NULL. Under rcu_read_lock(): a context is freed after a grace
+ * period, and perf clears event->owner before the owner can be freed.
+ */
+static struct task_struct *aiguard_perf_outsider(struct task_struct *t)
+{
+	struct perf_event_context *ctx;
+	struct task_struct *owner, *found = NULL;
+	struct perf_event *event;
+	unsigned long flags;
+	int i;
+
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "perf contexts read outside RCU");
+	for (i = 0; !found && i < AIGUARD_PERF_TASK_CTXS; i++) {
+		ctx = aiguard_perf_task_ctx(t, i);
+		if (!ctx)
+			continue;
+		raw_spin_lock_irqsave(&ctx->lock, flags);
+		/* a context can move between tasks until it is locked */
+		if (ctx->task == t) {
+			list_for_each_entry(event, &ctx->event_list, event_entry) {
+				owner = READ_ONCE(event->owner);
+				if (owner && aiguard_evictable(owner, t, PTRACE_MODE_READ)) {
+					found = owner;
+					break;
+				}
+			}
+		}
+		raw_spin_unlock_irqrestore(&ctx->lock, flags);
+	}
+	return found;
+}
+
+static void aiguard_evict(u16 hook, struct task_struct *w, struct task_struct *t)
+{
+	struct aiguard_request req = { .target = t };
+
+	if (!aiguard_snapshot(&req, w))
+		return;
+	send_sig(SIGKILL, w, 1);
+	pr_notice("killed pid %d (%s), whose %s of pid %d (%s, label %s) was no longer permitted\n",
+		  task_tgid_nr(w), w->comm,
+		  hook == AIGUARD_HOOK_PERF_EVENT ? "perf event" : "ptrace",
+		  task_tgid_nr(t), t->comm, req.label);
+	aiguard_audit_evict(hook, w, aiguard_opt(req.caller_protected, req.caller), t, req.label);
+}
+
+/*
+ * ptrace is checked at attach and perf_event_open() at open only: a
+ * tracer or a per-task event let in by a grant or by permissive mode
+ * stays when that permission ends. So whenever permissions shrink (a
+ * grant ends, permissive mode goes off, the lock), every tracer of a
+ * protected thread and every owner of a perf event on one is judged
+ * again; one that would be refused is killed (there is no detaching
+ * another process's tracee, or closing its descriptor, from outside),
+ * and an EVICT record says so.
  */
 static DEFINE_MUTEX(aiguard_evict_mutex);
 static unsigned int aiguard_evict_epoch;
@@ -218,9 +275,9 @@ static unsigned int aiguard_evict_epoch;
  */
 void aiguard_evict_tracers(void)
 {
-	struct task_struct *p, *t, *tracer;
-	struct aiguard_request req;
+	struct task_struct *p, *t, *tracer, *owner;
 	unsigned int epoch;
+	int n;
 
 	might_sleep();
 	mutex_lock(&aiguard_evict_mutex);
@@ -237,19 +294,11 @@ void aiguard_evict_tracers(void)
 		if (!aiguard_task_may_be_protected(t))
 			continue;
 		tracer = ptrace_parent(t);
-		/* killed already (one tracer, many threads); never init */
-		if (!tracer || __fatal_signal_pending(tracer) || is_global_init(tracer) ||
-		    aiguard_tracer_entitled(tracer, t, PTRACE_MODE_ATTACH))
-			continue;
-		memset(&req, 0, sizeof(req));
-		req.target = t;
-		if (!aiguard_snapshot(&req, tracer))
-			continue;
-		send_sig(SIGKILL, tracer, 1);
-		pr_notice("killed pid %d (%s), which traced pid %d (%s, label %s) without permission now\n",
-			  task_tgid_nr(tracer), tracer->comm, task_tgid_nr(t), t->comm, req.label);
-		aiguard_audit_evict(tracer, aiguard_opt(req.caller_protected, req.caller),
-				    t, req.label);
+		if (tracer && aiguard_evictable(tracer, t, PTRACE_MODE_ATTACH))
+			aiguard_evict(AIGUARD_HOOK_PTRACE_ACCESS, tracer, t);
+		/* one owner at a time: a killed one is no longer evictable */
+		for (n = 0; n < 16 && (owner = aiguard_perf_outsider(t)); n++)
+			aiguard_evict(AIGUARD_HOOK_PERF_EVENT, owner, t);
 	}
 	rcu_read_unlock();
 	mutex_unlock(&aiguard_evict_mutex);

@@ -67,6 +67,12 @@ static bool is_decision(unsigned int type)
 	       type == AIGUARD_EVENT_GRANT_USED;
 }
 
+/* Records whose hook says what: decisions, and evictions (tracer or perf). */
+static bool has_hook(unsigned int type)
+{
+	return is_decision(type) || type == AIGUARD_EVENT_EVICT;
+}
+
 static bool has_grant_id(unsigned int type)
 {
 	return type == AIGUARD_EVENT_GRANT_USED ||
@@ -212,6 +218,8 @@ static void event_text_what(FILE *f, const struct aiguard_event *ev,
 		} else {
 			fprintf(f, " detail=%" PRIu32, (uint32_t)ev->detail);
 		}
+	} else if (ev->type == AIGUARD_EVENT_EVICT) {
+		fprintf(f, " %s", hname ? hname : "?");
 	} else if (ev->type == AIGUARD_EVENT_MODE) {
 		fprintf(f, " %s", ev->detail & AIGUARD_MODE_PERMISSIVE ?
 			"permissive" : "enforcing");
@@ -310,7 +318,7 @@ static void event_json(FILE *f, const struct aiguard_event *ev)
 	if (!tname)
 		json_ku64(&j, "type_nr", ev->type);
 	json_key(&j, "hook");
-	if ((is_decision(ev->type) || !tname) && hname)
+	if ((has_hook(ev->type) || !tname) && hname)
 		json_str(&j, hname);
 	else
 		json_null(&j);

@@ -88,16 +88,17 @@ sleeper() {
 	PIDS="$PIDS $!"
 }
 
-# start_tracer TARGET: starts ptrace_hold (next to this library), which
-# attaches to TARGET with PTRACE_SEIZE once attach_tracer releases it, so
-# that a grant can name it first; killed on exit. Sets TR (its pid) and
-# TRN (its name for attach_tracer).
+# start_tracer TARGET [ptrace|perf]: starts hold (next to this library),
+# which attaches to TARGET with PTRACE_SEIZE (or opens a per-task perf
+# event on it) once attach_tracer releases it, so that a grant can name it
+# first; killed on exit. Sets TR (its pid) and TRN (its name for
+# attach_tracer).
 tracer_n=0
 start_tracer() {
 	tracer_n=$((tracer_n + 1))
 	TRN=tr$tracer_n
 	rm -f "$TMP/go.$TRN" "$TMP/$TRN.out"
-	"$(dirname "$0")/ptrace_hold" "$TMP/go.$TRN" "$1" "$TMP/$TRN.out" &
+	"$(dirname "$0")/hold" "${2:-ptrace}" "$TMP/go.$TRN" "$1" "$TMP/$TRN.out" &
 	TR=$!
 	PIDS="$PIDS $TR"
 }

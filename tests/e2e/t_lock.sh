@@ -13,7 +13,7 @@
 # compatible, prints TAP, exits 0, never waits without a bound.
 
 . "$(dirname "$0")/lib.sh"
-tap_start t_lock 61
+tap_start t_lock 62
 MARK=lock$$secret
 LOCKED_MSG='the aiguard policy is locked (aiguard lock); reboot to change it'
 
@@ -161,5 +161,16 @@ rc "protecting a new process still works" 0 "$AG" protect --label lockC "$V"
 wait_protected "$V"
 t "the new process is protected: root is denied" "! readable $V"
 rc "permissive off after the lock is allowed" 0 "$AG" permissive off
+# BPF monitoring: the whole of t_bpf again, sealed (its controls read
+# unprotected processes; protected ones stay closed)
+if [ -x "$HERE/t_bpf" ]; then
+	"$HERE/t_bpf" >"$TMP/bpf.tap" 2>&1
+	r=$?
+	grep -E '^not ok|^# ' "$TMP/bpf.tap" >"$OUT"
+	t "after the lock: BPF programs still read unprotected processes, not protected ones (t_bpf, exit $r)" \
+		"[ $r -eq 0 ] && grep -q '^ok ' '$TMP/bpf.tap' && ! grep -q '^not ok' '$TMP/bpf.tap'"
+else
+	skip "after the lock: BPF programs still read unprotected processes, not protected ones" "no t_bpf"
+fi
 
 exit 0

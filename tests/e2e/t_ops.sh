@@ -16,7 +16,7 @@
 # The lock tests are in t_lock.sh: a lock cannot be undone.
 
 . "$(dirname "$0")/lib.sh"
-tap_start t_ops 92
+tap_start t_ops 99
 MARK=ops$$secret
 
 # bounded_wait PID SECONDS: wait for PID, killing it after SECONDS; the
@@ -235,6 +235,19 @@ t "grant: tracer A attaches to the protected process" "attach_tracer $NA"
 t "grant: tracer A is alive while its grant lives" "sleep 2; ! gone $TA"
 rc "revoke tracer A's grant" 0 "$AG" revoke "$GA"
 t "revoke: tracer A is killed" "gone_within $TA 3"
+start_tracer "$U" perf
+PU=$TR
+t "control: a perf event opened on an unprotected process" "attach_tracer $TRN"
+start_tracer "$T" perf
+PD=$TR
+ND=$TRN
+rc "allow perf owner D" 0 "$AG" allow --tracer "$PD" --target "$T" --ttl 60
+GD=$(cat "$OUT.o")
+t "grant: D opens a perf event on the protected process" "attach_tracer $ND"
+rc "revoke D's grant" 0 "$AG" revoke "$GD"
+t "revoke: the perf event's owner D is killed" "gone_within $PD 3"
+t "control: the unprotected process's perf event owner survived" "! gone $PU"
+kill "$PU" 2>/dev/null
 start_tracer "$T"
 TB=$TR
 NB=$TRN
@@ -258,8 +271,10 @@ t "control: a descriptor on the unprotected environ still reads" \
 exec 7<&- 8<&- 9<&-
 t "control: the unprotected process's tracer survived all of it" "! gone $TU"
 events_json "$TMP/ev-evict"
-t "EVICT records name tracers A, B and C" \
-	"evicted '$TMP/ev-evict' $TA && evicted '$TMP/ev-evict' $TB && evicted '$TMP/ev-evict' $TC"
+t "EVICT records name tracers A, B and C, and perf owner D" \
+	"evicted '$TMP/ev-evict' $TA && evicted '$TMP/ev-evict' $TB && evicted '$TMP/ev-evict' $TC && evicted '$TMP/ev-evict' $PD"
+t "D's EVICT record is under the perf_event hook" \
+	"grep '\"type\":\"evict\",\"hook\":\"perf_event\",' '$TMP/ev-evict' | grep -q '\"caller\":{\"pid\":$PD,'"
 t "no EVICT record for the unprotected process's tracer" \
 	"! grep '\"type\":\"evict\",' '$TMP/ev-evict' | grep -q '\"caller\":{\"pid\":$TU,'"
 kill "$TU" 2>/dev/null

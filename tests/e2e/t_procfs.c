@@ -69,6 +69,7 @@ static void opened_before(void)
 	       "opened_before: control: the mem descriptor reads the canary before protection");
 	EXPECT_RET(ag_protect(AIGUARD_TARGET_PID, a.pid, "e2e-opened-before", NULL), 0,
 		   "opened_before: protect the target");
+	memset(buf, 0, sizeof(buf));
 	errno = 0;
 	n = pread(mem_a, buf, sizeof(buf), a.info.heap_addr);
 	tap_ok(n < 0 && errno == EPERM && !has(buf, sizeof(buf), a.c.heap),

@@ -447,10 +447,12 @@ struct aiguard_lock {
  *                      the target to it (AIGUARD_PROTECT_JOIN; @detail:
  *                      the AIGUARD_PROTECT_* flags). Takes the place of
  *                      the PROTECT record.
- * @AIGUARD_EVENT_EVICT: a tracer of the target that had lost its
- *                       permission (its grant ended, permissive mode went
- *                       off, or the policy was locked) was killed; the
- *                       caller fields name the tracer (hook: ptrace_access).
+ * @AIGUARD_EVENT_EVICT: a tracer of the target (hook ptrace_access), or
+ *                       the owner of a per-task perf event on it (hook
+ *                       perf_event), that had lost its permission (its
+ *                       grant ended, permissive mode went off, or the
+ *                       policy was locked) was killed; the caller fields
+ *                       name it.
  */
 enum aiguard_event_type {
 	AIGUARD_EVENT_DENY = 1,
