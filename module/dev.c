@@ -119,8 +119,17 @@ static long aiguard_with_pid(const struct aiguard_target *target,
 static long aiguard_protect_one(struct pid *pid, void *arg)
 {
 	struct aiguard_protect *req = arg;
+	struct task_struct *task;
+	long err;
 
-	return aiguard_protect_pid(pid, req->label, req->flags);
+	err = aiguard_protect_pid(pid, req->label, req->flags);
+	/* what an outsider opened on it before does not outlive protection */
+	task = err ? NULL : aiguard_pid_task(pid);
+	if (task) {
+		aiguard_evict_watchers(task);
+		put_task_struct(task);
+	}
+	return err;
 }
 
 static long aiguard_ioc_protect(void *arg)

@@ -266,8 +266,40 @@ static void aiguard_evict(u16 hook, struct task_struct *w, struct task_struct *t
 static DEFINE_MUTEX(aiguard_evict_mutex);
 static unsigned int aiguard_evict_epoch;
 
+/* Under rcu_read_lock(): @t's tracer and perf event owners, if outsiders. */
+static void aiguard_evict_thread(struct task_struct *t)
+{
+	struct task_struct *tracer, *owner;
+	int n;
+
+	tracer = ptrace_parent(t);
+	if (tracer && aiguard_evictable(tracer, t, PTRACE_MODE_ATTACH))
+		aiguard_evict(AIGUARD_HOOK_PTRACE_ACCESS, tracer, t);
+	/* one owner at a time: a killed one is no longer evictable */
+	for (n = 0; n < 16 && (owner = aiguard_perf_outsider(t)); n++)
+		aiguard_evict(AIGUARD_HOOK_PERF_EVENT, owner, t);
+}
+
 /**
- * aiguard_evict_tracers - end tracers whose permission has ended
+ * aiguard_evict_watchers - end outsiders' watchers of a newly protected process
+ * @task: any thread of it
+ *
+ * A per-task perf event opened on it before protection would keep
+ * counting or sampling it (a tracer makes protect fail with -EBUSY
+ * instead, see task.c).
+ */
+void aiguard_evict_watchers(struct task_struct *task)
+{
+	struct task_struct *t;
+
+	rcu_read_lock();
+	for_each_thread(task, t)
+		aiguard_evict_thread(t);
+	rcu_read_unlock();
+}
+
+/**
+ * aiguard_evict_tracers - end tracers and perf event owners whose permission has ended
  *
  * Called after a revoke, permissive mode off or the lock, and once a
  * second by the watchdog (grants also end by expiry); it walks the
@@ -275,9 +307,8 @@ static unsigned int aiguard_evict_epoch;
  */
 void aiguard_evict_tracers(void)
 {
-	struct task_struct *p, *t, *tracer, *owner;
+	struct task_struct *p, *t;
 	unsigned int epoch;
-	int n;
 
 	might_sleep();
 	mutex_lock(&aiguard_evict_mutex);
@@ -293,12 +324,7 @@ void aiguard_evict_tracers(void)
 			break;
 		if (!aiguard_task_may_be_protected(t))
 			continue;
-		tracer = ptrace_parent(t);
-		if (tracer && aiguard_evictable(tracer, t, PTRACE_MODE_ATTACH))
-			aiguard_evict(AIGUARD_HOOK_PTRACE_ACCESS, tracer, t);
-		/* one owner at a time: a killed one is no longer evictable */
-		for (n = 0; n < 16 && (owner = aiguard_perf_outsider(t)); n++)
-			aiguard_evict(AIGUARD_HOOK_PERF_EVENT, owner, t);
+		aiguard_evict_thread(t);
 	}
 	rcu_read_unlock();
 	mutex_unlock(&aiguard_evict_mutex);

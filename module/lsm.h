@@ -32,6 +32,7 @@ int aiguard_uprobe_install(struct mm_struct *mm);
 int aiguard_uprobe_hit(void);
 int aiguard_swap_out(struct mm_struct *mm);
 void aiguard_evict_tracers(void);
+void aiguard_evict_watchers(struct task_struct *task);
 int aiguard_proc_mem_access(struct mm_struct *mm, unsigned int mode);
 int aiguard_trace_read(void);
 

@@ -16,7 +16,7 @@
 # The lock tests are in t_lock.sh: a lock cannot be undone.
 
 . "$(dirname "$0")/lib.sh"
-tap_start t_ops 99
+tap_start t_ops 103
 MARK=ops$$secret
 
 # bounded_wait PID SECONDS: wait for PID, killing it after SECONDS; the
@@ -248,6 +248,12 @@ rc "revoke D's grant" 0 "$AG" revoke "$GD"
 t "revoke: the perf event's owner D is killed" "gone_within $PD 3"
 t "control: the unprotected process's perf event owner survived" "! gone $PU"
 kill "$PU" 2>/dev/null
+sleeper X
+start_tracer "$X" perf
+PE=$TR
+t "control: a perf event opened on a process not protected yet" "attach_tracer $TRN"
+rc "protect that process" 0 "$AG" protect --label opsE "$X"
+t "protect: the outsider's perf event owner E is killed" "gone_within $PE 3"
 start_tracer "$T"
 TB=$TR
 NB=$TRN
@@ -273,6 +279,8 @@ t "control: the unprotected process's tracer survived all of it" "! gone $TU"
 events_json "$TMP/ev-evict"
 t "EVICT records name tracers A, B and C, and perf owner D" \
 	"evicted '$TMP/ev-evict' $TA && evicted '$TMP/ev-evict' $TB && evicted '$TMP/ev-evict' $TC && evicted '$TMP/ev-evict' $PD"
+t "an EVICT record names perf owner E, with the process protected after it" \
+	"grep '\"type\":\"evict\",\"hook\":\"perf_event\",' '$TMP/ev-evict' | grep '\"caller\":{\"pid\":$PE,' | grep -q '\"target\":{\"pid\":$X,'"
 t "D's EVICT record is under the perf_event hook" \
 	"grep '\"type\":\"evict\",\"hook\":\"perf_event\",' '$TMP/ev-evict' | grep -q '\"caller\":{\"pid\":$PD,'"
 t "no EVICT record for the unprotected process's tracer" \

@@ -451,8 +451,9 @@ struct aiguard_lock {
  *                       the owner of a per-task perf event on it (hook
  *                       perf_event), that had lost its permission (its
  *                       grant ended, permissive mode went off, or the
- *                       policy was locked) was killed; the caller fields
- *                       name it.
+ *                       policy was locked) was killed, as is the owner
+ *                       of an outsider's perf event on a process being
+ *                       protected; the caller fields name it.
  */
 enum aiguard_event_type {
 	AIGUARD_EVENT_DENY = 1,
