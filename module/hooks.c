@@ -337,21 +337,13 @@ static int aiguard_kp_swap_unmap(struct kprobe *p, struct pt_regs *regs)
 	return 1;
 }
 
-/* mem_read()/mem_write() and environ_read() of fs/proc/base.c */
+/* mem_read() and mem_write() of fs/proc/base.c */
 static int aiguard_kp_proc_mem(struct kprobe *p, struct pt_regs *regs)
 {
 	struct file *file = (struct file *)aiguard_kprobe_arg(regs, 0);
 
 	return aiguard_deny_long(regs, aiguard_proc_mem_access(file->private_data,
 							       PTRACE_MODE_ATTACH));
-}
-
-static int aiguard_kp_proc_environ(struct kprobe *p, struct pt_regs *regs)
-{
-	struct file *file = (struct file *)aiguard_kprobe_arg(regs, 0);
-
-	return aiguard_deny_long(regs, aiguard_proc_mem_access(file->private_data,
-							       PTRACE_MODE_READ));
 }
 
 /*
@@ -481,41 +473,37 @@ static struct aiguard_probe aiguard_probes[] = {
 };
 
 /*
- * Reads and writes through an open /proc/PID/mem or environ (fs/proc/
- * base.c). The functions are static and their names common (mem_read),
- * so they are found where the kernel finds them: in the file_operations
- * of the same files opened on /proc/self (aiguard_find_proc_fops()).
- * Reached from read()/write() only, never inside another kprobe.
+ * Reads and writes through an open /proc/PID/mem (fs/proc/base.c). The
+ * functions are static and their names common (mem_read), so they are
+ * found where the kernel finds them: in the file_operations of
+ * /proc/self/mem (aiguard_find_proc_fops()). Reached from read()/write()
+ * only, never inside another kprobe. (Not environ: what it reads is the
+ * region exec filled, which was readable whenever the descriptor was
+ * opened; and its readers, ps e and the like, are many.)
  */
 static struct aiguard_probe aiguard_probes_proc[] = {
 	{ .kp = { .pre_handler = aiguard_kp_proc_mem },
 	  .hook = AIGUARD_HOOK_PTRACE_ACCESS, .name = "/proc/PID/mem read" },
 	{ .kp = { .pre_handler = aiguard_kp_proc_mem },
 	  .hook = AIGUARD_HOOK_PTRACE_ACCESS, .name = "/proc/PID/mem write" },
-	{ .kp = { .pre_handler = aiguard_kp_proc_environ },
-	  .hook = AIGUARD_HOOK_PTRACE_ACCESS, .name = "/proc/PID/environ read" },
 };
 
 static int aiguard_find_proc_fops(void)
 {
-	static const char *const paths[] = { "/proc/self/mem", "/proc/self/environ" };
-	const struct file_operations *fops[ARRAY_SIZE(paths)];
+	const struct file_operations *fops;
 	struct file *f;
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(paths); i++) {
-		f = filp_open(paths[i], O_RDONLY, 0);
-		if (IS_ERR(f)) {
-			pr_err("refusing to load: cannot open %s to find its read function (error %ld)\n",
-			       paths[i], PTR_ERR(f));
-			return PTR_ERR(f);
-		}
-		fops[i] = f->f_op;
-		filp_close(f, NULL);
+	f = filp_open("/proc/self/mem", O_RDONLY, 0);
+	if (IS_ERR(f)) {
+		pr_err("refusing to load: cannot open /proc/self/mem to find its read function (error %ld)\n",
+		       PTR_ERR(f));
+		return PTR_ERR(f);
 	}
-	aiguard_probes_proc[0].kp.addr = (kprobe_opcode_t *)fops[0]->read;
-	aiguard_probes_proc[1].kp.addr = (kprobe_opcode_t *)fops[0]->write;
-	aiguard_probes_proc[2].kp.addr = (kprobe_opcode_t *)fops[1]->read;
+	fops = f->f_op;
+	filp_close(f, NULL);
+	aiguard_probes_proc[0].kp.addr = (kprobe_opcode_t *)fops->read;
+	aiguard_probes_proc[1].kp.addr = (kprobe_opcode_t *)fops->write;
 	for (i = 0; i < ARRAY_SIZE(aiguard_probes_proc); i++) {
 		if (!aiguard_probes_proc[i].kp.addr) {
 			pr_err("refusing to load: %s has no function\n",

@@ -366,7 +366,7 @@ int aiguard_ptrace_access_check(struct task_struct *child, unsigned int mode)
 }
 
 /**
- * aiguard_proc_mem_access - a read or write on an open /proc/PID/mem or environ
+ * aiguard_proc_mem_access - a read or write on an open /proc/PID/mem
  * @mm: the address space the file was opened on (its private_data)
  * @mode: PTRACE_MODE_* the open asked for
  *

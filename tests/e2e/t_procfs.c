@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include "attacks.h"
 
@@ -41,15 +42,15 @@ static void task_mem(struct target *ctl, struct target *prot)
 }
 
 /*
- * Descriptors opened before protection: /proc/PID/mem and environ check
- * ptrace access at open, so each is opened while the target is still
- * unprotected and used after it is protected. Every read is decided
- * again. A second unprotected target's descriptors keep reading.
+ * Descriptors opened before protection: /proc/PID/mem checks ptrace
+ * access at open, so it is opened while the target is still unprotected
+ * and used after it is protected. Every read is decided again. A second
+ * unprotected target's descriptor keeps reading.
  */
 static void opened_before(void)
 {
 	struct target a, b;
-	int mem_a, env_a, mem_b;
+	int mem_a, mem_b;
 	char buf[256];
 	ssize_t n;
 
@@ -57,12 +58,10 @@ static void opened_before(void)
 	target_spawn(&b, TGT_CONTROL, NULL);
 	snprintf(buf, sizeof(buf), "/proc/%d/mem", a.pid);
 	mem_a = open(buf, O_RDONLY | O_CLOEXEC);
-	snprintf(buf, sizeof(buf), "/proc/%d/environ", a.pid);
-	env_a = open(buf, O_RDONLY | O_CLOEXEC);
 	snprintf(buf, sizeof(buf), "/proc/%d/mem", b.pid);
 	mem_b = open(buf, O_RDONLY | O_CLOEXEC);
-	if (!tap_ok(mem_a >= 0 && env_a >= 0 && mem_b >= 0,
-		    "opened_before: /proc/PID/mem and environ open while unprotected"))
+	if (!tap_ok(mem_a >= 0 && mem_b >= 0,
+		    "opened_before: /proc/PID/mem opens while unprotected"))
 		goto out;
 	n = pread(mem_a, buf, sizeof(buf), a.info.heap_addr);
 	tap_ok(n > 0 && has(buf, n, a.c.heap),
@@ -75,23 +74,54 @@ static void opened_before(void)
 	tap_ok(n < 0 && errno == EPERM && !has(buf, sizeof(buf), a.c.heap),
 	       "opened_before: after protection, the mem descriptor is refused (%zd, %s)",
 	       n, errname(errno));
-	errno = 0;
-	n = read(env_a, buf, sizeof(buf));
-	tap_ok(n < 0 && errno == EPERM,
-	       "opened_before: after protection, the environ descriptor is refused (%zd, %s)",
-	       n, errname(errno));
 	n = pread(mem_b, buf, sizeof(buf), b.info.heap_addr);
 	tap_ok(n > 0 && has(buf, n, b.c.heap),
 	       "opened_before: control: another process's mem descriptor still reads");
 out:
 	if (mem_a >= 0)
 		close(mem_a);
-	if (env_a >= 0)
-		close(env_a);
 	if (mem_b >= 0)
 		close(mem_b);
 	target_stop(&a);
 	target_stop(&b);
+}
+
+static int set_permissive(int on)
+{
+	struct aiguard_mode m = { .flags = on ? AIGUARD_MODE_PERMISSIVE : 0 };
+
+	return ag_fd() < 0 ? -1 : ioctl(ag_fd(), AIGUARD_IOC_SET_MODE, &m);
+}
+
+/* A /proc/PID/mem opened in permissive mode is refused once it is off. */
+static void opened_permissive(void)
+{
+	struct target a;
+	char path[64], buf[256];
+	int fd = -1;
+	ssize_t n;
+
+	target_spawn(&a, TGT_PIDFD, "e2e-opened-permissive");
+	if (!tap_ok(target_is_protected(&a) && set_permissive(1) == 0,
+		    "opened_permissive: a protected target, permissive mode on"))
+		goto out;
+	snprintf(path, sizeof(path), "/proc/%d/mem", a.pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : pread(fd, buf, sizeof(buf), a.info.heap_addr);
+	tap_ok(n > 0 && has(buf, n, a.c.heap),
+	       "opened_permissive: control: in permissive mode its mem opens and reads");
+	set_permissive(0);
+	memset(buf, 0, sizeof(buf));
+	errno = 0;
+	n = fd < 0 ? -1 : pread(fd, buf, sizeof(buf), a.info.heap_addr);
+	tap_ok(fd >= 0 && n < 0 && errno == EPERM && !has(buf, sizeof(buf), a.c.heap),
+	       "opened_permissive: permissive off, the descriptor is refused (%zd, %s)",
+	       n, errname(errno));
+out:
+	set_permissive(0);
+	if (fd >= 0)
+		close(fd);
+	target_stop(&a);
 }
 
 static void still_readable(struct target *t, const char *file, const char *want)
@@ -154,6 +184,7 @@ int main(int argc, char **argv)
 		check_pair(attacks[i], &ctl, &prot);
 	task_mem(&ctl, &prot);
 	opened_before();
+	opened_permissive();
 	still_works(&prot);
 
 	target_stop(&ctl);
