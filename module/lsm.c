@@ -206,9 +206,12 @@ static bool aiguard_evictable(struct task_struct *w, struct task_struct *t, unsi
 }
 
 /*
- * The owner of a per-task perf event on @t that may no longer watch it,
- * or NULL. Under rcu_read_lock(): a context is freed after a grace
- * period, and perf clears event->owner before the owner can be freed.
+ * The owner of a per-task perf event opened on @t that may no longer
+ * watch it, or NULL. Events inherited from a parent's event are left
+ * alone: their owner is whoever opened the parent's (a launcher, maybe a
+ * supervisor), and exec drops them (aiguard_bprm_committing_creds()).
+ * Under rcu_read_lock(): a context is freed after a grace period, and
+ * perf clears event->owner before the owner can be freed.
  */
 static struct task_struct *aiguard_perf_outsider(struct task_struct *t)
 {
@@ -227,6 +230,8 @@ static struct task_struct *aiguard_perf_outsider(struct task_struct *t)
 		/* a context can move between tasks until it is locked */
 		if (ctx->task == t) {
 			list_for_each_entry(event, &ctx->event_list, event_entry) {
+				if (event->parent)
+					continue;
 				owner = READ_ONCE(event->owner);
 				if (owner && aiguard_evictable(owner, t, PTRACE_MODE_READ)) {
 					found = owner;
