@@ -57,7 +57,8 @@ void track_child(pid_t pid)
 		children[nr_children++] = pid;
 }
 
-pid_t fork_protected(const char *label, void (*body)(void *arg), void *arg)
+pid_t fork_protected(const char *label, void (*setup)(void *arg),
+		     void (*body)(void *arg), void *arg)
 {
 	int pfd[2], ret = -1;
 	pid_t pid;
@@ -75,6 +76,8 @@ pid_t fork_protected(const char *label, void (*body)(void *arg), void *arg)
 		ret = label ? ag_protect(AIGUARD_TARGET_SELF, 0, label, NULL) : 0;
 		if (ret)
 			ret = errno;
+		else if (setup)
+			setup(arg);
 		if (write(pfd[1], &ret, sizeof(ret)) != sizeof(ret) || ret)
 			_exit(1);
 		close(pfd[1]);

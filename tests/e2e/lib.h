@@ -216,12 +216,14 @@ pid_t wait_timeout(pid_t pid, int *status, int options, int timeout_ms);
 /* Child reaped by tap_done when still running. */
 void track_child(pid_t pid);
 /*
- * Forks a child that protects itself under label (unless NULL), tells us
- * how that went, and runs body(arg), which must not return. Returns the
- * child's pid (tracked), or -1 with errno when fork or the protection
- * failed (then the child is gone).
+ * Forks a child that protects itself under label (unless NULL), runs
+ * setup(arg) (unless NULL), tells us how that went, and runs body(arg),
+ * which must not return. So what setup does is done when this returns:
+ * the child's pid (tracked), or -1 with errno when fork or the
+ * protection failed (then the child is gone).
  */
-pid_t fork_protected(const char *label, void (*body)(void *arg), void *arg);
+pid_t fork_protected(const char *label, void (*setup)(void *arg),
+		     void (*body)(void *arg), void *arg);
 /* SIGKILL and reap a child of fork_protected; pid <= 0 is a no-op. */
 void child_kill(pid_t pid);
 /* Path of this binary. */

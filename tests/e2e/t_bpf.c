@@ -137,10 +137,9 @@ static int prog_load(enum bpf_prog_type type, int map)
 static char canary[64] __attribute__((aligned(64)));
 
 /* The child: makes a syscall every few microseconds of CPU time. */
-static void busy(void *label)
+static void busy(void *unused)
 {
-	snprintf(canary, sizeof(canary), "BPF-CANARY-%08d-%s", getpid(),
-		 label ? "protected" : "control");
+	(void)unused;
 	for (;;) {
 		volatile unsigned long spin;
 
@@ -150,9 +149,16 @@ static void busy(void *label)
 	}
 }
 
+/* Before the child reports: the canary is there once child_start() returns. */
+static void set_canary(void *label)
+{
+	snprintf(canary, sizeof(canary), "BPF-CANARY-%08d-%s", getpid(),
+		 label ? "protected" : "control");
+}
+
 static pid_t child_start(const char *label)
 {
-	return fork_protected(label, busy, (void *)label);
+	return fork_protected(label, set_canary, busy, (void *)label);
 }
 
 /* ---- attaching ------------------------------------------------------------- */

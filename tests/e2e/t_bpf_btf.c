@@ -438,12 +438,11 @@ static int child_iter_link = -1;	/* the child runs this iterator itself */
  * pipe (the file_ioctl LSM hook) and, when child_iter_link is set, a pass
  * of that iterator.
  */
-static void busy(void *label)
+static void busy(void *unused)
 {
 	int pfd[2], avail;
 
-	snprintf(canary, sizeof(canary), "BPF-CANARY-%08d-%s", getpid(),
-		 label ? "protected" : "control");
+	(void)unused;
 	if (pipe(pfd))
 		_exit(1);
 	for (;;) {
@@ -455,9 +454,16 @@ static void busy(void *label)
 	}
 }
 
+/* Before the child reports: the canary is there once child_start() returns. */
+static void set_canary(void *label)
+{
+	snprintf(canary, sizeof(canary), "BPF-CANARY-%08d-%s", getpid(),
+		 label ? "protected" : "control");
+}
+
 static pid_t child_start(const char *label)
 {
-	return fork_protected(label, busy, (void *)label);
+	return fork_protected(label, set_canary, busy, (void *)label);
 }
 
 /* ---- the checks ------------------------------------------------------------ */

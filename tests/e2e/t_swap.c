@@ -163,7 +163,7 @@ static int filler_start(struct filler *f, const char *name, const char *label)
 		return -1;
 	io.cmd = cmd[0];
 	io.reply = reply[1];
-	f->pid = fork_protected(label, filler_main, &io);
+	f->pid = fork_protected(label, NULL, filler_main, &io);
 	close(cmd[0]);
 	close(reply[1]);
 	f->cmd = cmd[1];

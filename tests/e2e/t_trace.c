@@ -47,7 +47,7 @@ static void write_loop(void *unused)
 /* Forks a writer; protected first when label is set. */
 static pid_t writer(const char *label)
 {
-	return fork_protected(label, write_loop, NULL);
+	return fork_protected(label, NULL, write_loop, NULL);
 }
 
 static char buf[1 << 20];

@@ -76,7 +76,7 @@ static void exec_spin(void *unused)
 
 static pid_t spinner(const char *before_exec)
 {
-	pid_t pid = fork_protected(before_exec, exec_spin, NULL);
+	pid_t pid = fork_protected(before_exec, NULL, exec_spin, NULL);
 
 	usleep(100000);		/* let it exec */
 	return pid;
