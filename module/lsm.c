@@ -370,21 +370,16 @@ int aiguard_ptrace_access_check(struct task_struct *child, unsigned int mode)
 	return aiguard_ptrace_access_check_slow(child, mode);
 }
 
-/**
- * aiguard_proc_mem_access - a read or write on an open /proc/PID/mem
- * @mm: the address space the file was opened on (its private_data)
- * @mode: PTRACE_MODE_* the open asked for
- *
- * The open passed ptrace_may_access(), but the file keeps working for
- * as long as it is open: opened before protection, under a grant or in
- * permissive mode, it would outlive them. So every use is decided again,
- * as if current opened the file now. Whose memory it is comes from
- * mm->owner. A use still allowed is not counted or recorded again (the
- * open was); a refused one is, as a ptrace_access denial.
- *
- * Return: 0 or -EPERM.
+/*
+ * The mm hooks (/proc/PID/mem, uprobe breakpoints, swap-out) are given
+ * an address space, not a task: whose memory it is comes from mm->owner,
+ * which memcg keeps pointing at a live user of the mm (NULL once none is
+ * left, as for the old mm of an exec). @decide runs under RCU, and only
+ * for an owner that may be protected.
  */
-int aiguard_proc_mem_access(struct mm_struct *mm, unsigned int mode)
+static int aiguard_decide_for_owner(struct mm_struct *mm,
+				    int (*decide)(struct task_struct *owner, u32 arg),
+				    u32 arg)
 {
 	struct task_struct *owner;
 	int err = 0;
@@ -393,11 +388,36 @@ int aiguard_proc_mem_access(struct mm_struct *mm, unsigned int mode)
 		return 0;
 	rcu_read_lock();
 	owner = aiguard_mm_owner(mm);
-	if (owner && aiguard_task_may_be_protected(owner) &&
-	    !aiguard_tracer_entitled(current, owner, mode))
-		err = aiguard_ptrace_access_check_slow(owner, mode);
+	if (owner && aiguard_task_may_be_protected(owner))
+		err = decide(owner, arg);
 	rcu_read_unlock();
 	return err;
+}
+
+/* A use still allowed is not counted or recorded again: the open was. */
+static int aiguard_proc_mem_decide(struct task_struct *owner, u32 mode)
+{
+	if (aiguard_tracer_entitled(current, owner, mode))
+		return 0;
+	return aiguard_ptrace_access_check_slow(owner, mode);
+}
+
+/**
+ * aiguard_proc_mem_access - a read or write on an open /proc/PID/mem
+ * @mm: the address space the file was opened on (its private_data)
+ * @mode: PTRACE_MODE_* the open asked for
+ *
+ * The open passed ptrace_may_access(), but the file keeps working for
+ * as long as it is open: opened before protection, under a grant or in
+ * permissive mode, it would outlive them. So every use is decided again,
+ * as if current opened the file now; a refusal is counted and recorded
+ * as a ptrace_access denial.
+ *
+ * Return: 0 or -EPERM.
+ */
+int aiguard_proc_mem_access(struct mm_struct *mm, unsigned int mode)
+{
+	return aiguard_decide_for_owner(mm, aiguard_proc_mem_decide, mode);
 }
 
 /**
@@ -794,24 +814,13 @@ static noinline int aiguard_uprobe_decide(struct task_struct *task, u32 what)
  *
  * uprobe_write_opcode() writes every breakpoint of every uprobe
  * interface (tracefs, perf, BPF) into one mm at a time, when the probe is
- * registered and when the file is mapped later. Who owns @mm is asked
- * through mm->owner, which memcg keeps pointing at a live user of @mm.
+ * registered and when the file is mapped later.
  *
  * Return: 0, or -EPERM if the owner of @mm is protected.
  */
 int aiguard_uprobe_install(struct mm_struct *mm)
 {
-	struct task_struct *owner;
-	int err = 0;
-
-	if (aiguard_task_none_protected())
-		return 0;
-	rcu_read_lock();
-	owner = aiguard_mm_owner(mm);
-	if (owner && aiguard_task_may_be_protected(owner))
-		err = aiguard_uprobe_decide(owner, AIGUARD_UPROBE_INSTALL);
-	rcu_read_unlock();
-	return err;
+	return aiguard_decide_for_owner(mm, aiguard_uprobe_decide, AIGUARD_UPROBE_INSTALL);
 }
 
 /**
@@ -836,7 +845,7 @@ int aiguard_uprobe_hit(void)
  */
 static DEFINE_RATELIMIT_STATE(aiguard_swap_rs, 5 * HZ, 10);
 
-static noinline int aiguard_swap_decide(struct task_struct *task)
+static noinline int aiguard_swap_decide(struct task_struct *task, u32 unused)
 {
 	struct aiguard_request req = {
 		.hook = AIGUARD_HOOK_SWAP, .what = "swap-out of memory",
@@ -854,24 +863,13 @@ static noinline int aiguard_swap_decide(struct task_struct *task)
  * @mm: the address space it is mapped in
  *
  * Once unmapped everywhere, the folio is written to a swap device, where
- * root reads it back (zram and dm-crypt decrypt for the reader). Like
- * aiguard_uprobe_install(), whose memory it is comes from mm->owner.
+ * root reads it back (zram and dm-crypt decrypt for the reader).
  *
  * Return: 0, or -EPERM if the owner of @mm is protected.
  */
 int aiguard_swap_out(struct mm_struct *mm)
 {
-	struct task_struct *owner;
-	int err = 0;
-
-	if (aiguard_task_none_protected())
-		return 0;
-	rcu_read_lock();
-	owner = aiguard_mm_owner(mm);
-	if (owner && aiguard_task_may_be_protected(owner))
-		err = aiguard_swap_decide(owner);
-	rcu_read_unlock();
-	return err;
+	return aiguard_decide_for_owner(mm, aiguard_swap_decide, 0);
 }
 
 /* Fetch arguments fire on every event: record a burst, count them all. */
