@@ -16,6 +16,7 @@
 #include <linux/perf_event.h>
 #include <linux/ptrace.h>
 #include <linux/sched/coredump.h>
+#include <linux/seq_file.h>
 #include <linux/string.h>
 
 #if !defined(CONFIG_X86_64)
@@ -156,6 +157,39 @@ static inline struct task_struct *aiguard_mm_owner(struct mm_struct *mm)
 #else
 	return NULL;
 #endif
+}
+
+/*
+ * Files of /proc/PID that take the process's mm when opened and keep
+ * using it, without asking again, for as long as they are open
+ * (fs/proc/base.c, task_mmu.c). mem, environ, auxv and pagemap keep it
+ * in ->private_data. maps, smaps, smaps_rollup and numa_maps are seq
+ * files whose ->private is a struct proc_maps_private (fs/proc/internal.h,
+ * not exported), which begins with inode, task, mm from 6.1 to 6.12.
+ * hooks.c checks both on /proc/self at load and refuses to load if
+ * either does not find the opener's own mm.
+ */
+struct aiguard_proc_maps_head {
+	struct inode *inode;
+	struct task_struct *task;
+	struct mm_struct *mm;
+};
+
+/**
+ * aiguard_proc_file_mm - the mm an open /proc/PID file was opened on
+ * @file: a file whose f_op is one of those described above
+ * @seq: whether it is one of the seq files
+ *
+ * Return: the mm (which the file holds with mmgrab()), or NULL when it
+ * was opened on a process without one.
+ */
+static inline struct mm_struct *aiguard_proc_file_mm(struct file *file, bool seq)
+{
+	struct seq_file *m = file->private_data;
+
+	if (!seq)
+		return file->private_data;
+	return ((struct aiguard_proc_maps_head *)m->private)->mm;
 }
 
 /*

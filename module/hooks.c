@@ -477,9 +477,9 @@ static struct aiguard_probe aiguard_probes[] = {
  * functions are static and their names common (mem_read), so they are
  * found where the kernel finds them: in the file_operations of
  * /proc/self/mem (aiguard_find_proc_fops()). Reached from read()/write()
- * only, never inside another kprobe. (Not environ: what it reads is the
- * region exec filled, which was readable whenever the descriptor was
- * opened; and its readers, ps e and the like, are many.)
+ * only, never inside another kprobe. (Not environ or maps, whose readers,
+ * ps e and the like, are many: their holders are judged again when
+ * permissions shrink instead, aiguard_evict_readers() in lsm.c.)
  */
 static struct aiguard_probe aiguard_probes_proc[] = {
 	{ .kp = { .pre_handler = aiguard_kp_proc_mem },
@@ -488,22 +488,73 @@ static struct aiguard_probe aiguard_probes_proc[] = {
 	  .hook = AIGUARD_HOOK_PTRACE_ACCESS, .name = "/proc/PID/mem write" },
 };
 
-static int aiguard_find_proc_fops(void)
-{
-	const struct file_operations *fops;
-	struct file *f;
-	int i;
+/*
+ * The /proc/PID files that keep the mm they were opened on (compat.h).
+ * mem's every use is decided again (aiguard_probes_proc); the holders of
+ * the others are judged again by aiguard_evict_readers() in lsm.c.
+ */
+static const struct {
+	const char *name;
+	unsigned int mode;
+	bool seq;
+	bool optional;		/* numa_maps: CONFIG_NUMA only */
+} aiguard_proc_mm_files[] = {
+	{ "mem", PTRACE_MODE_ATTACH },
+	{ "environ", PTRACE_MODE_READ },
+	{ "auxv", PTRACE_MODE_READ },
+	{ "pagemap", PTRACE_MODE_READ },
+	{ "maps", PTRACE_MODE_READ, true },
+	{ "smaps", PTRACE_MODE_READ, true },
+	{ "smaps_rollup", PTRACE_MODE_READ, true },
+	{ "numa_maps", PTRACE_MODE_READ, true, true },
+};
 
-	f = filp_open("/proc/self/mem", O_RDONLY, 0);
+/*
+ * Open /proc/self/@i as the loading process: its f_op names the file
+ * kind, and the mm found where compat.h looks must be our own.
+ */
+static int aiguard_find_proc_file(unsigned int i)
+{
+	const char *name = aiguard_proc_mm_files[i].name;
+	bool seq = aiguard_proc_mm_files[i].seq;
+	char path[32];
+	struct file *f;
+	int err = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", name);
+	f = filp_open(path, O_RDONLY, 0);
 	if (IS_ERR(f)) {
-		pr_err("refusing to load: cannot open /proc/self/mem to find its read function (error %ld)\n",
-		       PTR_ERR(f));
+		if (PTR_ERR(f) == -ENOENT && aiguard_proc_mm_files[i].optional)
+			return 0;
+		pr_err("refusing to load: cannot open %s to learn its file operations (error %ld)\n",
+		       path, PTR_ERR(f));
 		return PTR_ERR(f);
 	}
-	fops = f->f_op;
+	if (aiguard_proc_file_mm(f, seq) != current->mm) {
+		pr_err("refusing to load: %s does not keep its mm where this module looks for it\n",
+		       path);
+		err = -ENOEXEC;
+	}
+	/* mem is the first entry: its read and write are probed */
+	if (!err && i == 0) {
+		aiguard_probes_proc[0].kp.addr = (kprobe_opcode_t *)f->f_op->read;
+		aiguard_probes_proc[1].kp.addr = (kprobe_opcode_t *)f->f_op->write;
+	} else if (!err) {
+		err = aiguard_proc_file_add(f->f_op, seq, aiguard_proc_mm_files[i].mode);
+	}
 	filp_close(f, NULL);
-	aiguard_probes_proc[0].kp.addr = (kprobe_opcode_t *)fops->read;
-	aiguard_probes_proc[1].kp.addr = (kprobe_opcode_t *)fops->write;
+	return err;
+}
+
+static int aiguard_find_proc_fops(void)
+{
+	int i, err;
+
+	for (i = 0; i < ARRAY_SIZE(aiguard_proc_mm_files); i++) {
+		err = aiguard_find_proc_file(i);
+		if (err)
+			return err;
+	}
 	for (i = 0; i < ARRAY_SIZE(aiguard_probes_proc); i++) {
 		if (!aiguard_probes_proc[i].kp.addr) {
 			pr_err("refusing to load: %s has no function\n",

@@ -15,6 +15,7 @@
 #include <linux/atomic.h>
 #include <linux/cred.h>
 #include <linux/fcntl.h>
+#include <linux/fdtable.h>
 #include <linux/mutex.h>
 #include <linux/perf_event.h>
 #include <linux/prctl.h>
@@ -244,7 +245,8 @@ static struct task_struct *aiguard_perf_outsider(struct task_struct *t)
 	return found;
 }
 
-static void aiguard_evict(u16 hook, struct task_struct *w, struct task_struct *t)
+static void aiguard_evict(u16 hook, const char *what, struct task_struct *w,
+			  struct task_struct *t)
 {
 	struct aiguard_request req = { .target = t };
 
@@ -252,10 +254,105 @@ static void aiguard_evict(u16 hook, struct task_struct *w, struct task_struct *t
 		return;
 	send_sig(SIGKILL, w, 1);
 	pr_notice("killed pid %d (%s), whose %s of pid %d (%s, label %s) was no longer permitted\n",
-		  task_tgid_nr(w), w->comm,
-		  hook == AIGUARD_HOOK_PERF_EVENT ? "perf event" : "ptrace",
-		  task_tgid_nr(t), t->comm, req.label);
+		  task_tgid_nr(w), w->comm, what, task_tgid_nr(t), t->comm, req.label);
 	aiguard_audit_evict(hook, w, aiguard_opt(req.caller_protected, req.caller), t, req.label);
+}
+
+/*
+ * The /proc/PID files that keep reading the mm they were opened on
+ * (compat.h): their f_op, whether they are seq files, and the
+ * PTRACE_MODE_* their open asked for. Filled in by hooks.c at load,
+ * before any hook can run, and read-only after.
+ */
+static struct {
+	const struct file_operations *fops;
+	unsigned int mode;
+	bool seq;
+} aiguard_proc_files[8];
+static unsigned int aiguard_nr_proc_files;
+
+/**
+ * aiguard_proc_file_add - name a /proc/PID file that keeps its mm
+ * @fops: its f_op, as found on /proc/self
+ * @seq: whether aiguard_proc_file_mm() finds its mm through a seq file
+ * @mode: PTRACE_MODE_* its open asks for
+ *
+ * Return: 0, or -ENOSPC if the table is full.
+ */
+int aiguard_proc_file_add(const struct file_operations *fops, bool seq, unsigned int mode)
+{
+	unsigned int i = aiguard_nr_proc_files;
+
+	if (i == ARRAY_SIZE(aiguard_proc_files))
+		return -ENOSPC;
+	aiguard_proc_files[i].fops = fops;
+	aiguard_proc_files[i].seq = seq;
+	aiguard_proc_files[i].mode = mode;
+	aiguard_nr_proc_files = i + 1;
+	return 0;
+}
+
+struct aiguard_fd_walk {
+	struct task_struct *holder;
+	struct task_struct **target;	/* out: the protected process read */
+};
+
+/*
+ * iterate_fd() callback, under the holder's task_lock and file_lock: the
+ * file table holds a reference to @file, and the file one to its mm.
+ */
+static int aiguard_fd_outsider(const void *arg, struct file *file, unsigned int fd)
+{
+	const struct aiguard_fd_walk *w = arg;
+	struct task_struct *owner;
+	struct mm_struct *mm;
+	unsigned int i;
+
+	for (i = 0; i < aiguard_nr_proc_files; i++)
+		if (file->f_op == aiguard_proc_files[i].fops)
+			break;
+	if (i == aiguard_nr_proc_files)
+		return 0;
+	mm = aiguard_proc_file_mm(file, aiguard_proc_files[i].seq);
+	owner = mm ? aiguard_mm_owner(mm) : NULL;
+	if (!owner || !aiguard_task_may_be_protected(owner) ||
+	    !aiguard_evictable(w->holder, owner, aiguard_proc_files[i].mode))
+		return 0;
+	*w->target = owner;
+	return 1;
+}
+
+/*
+ * Under rcu_read_lock(): every process holding an open /proc/PID/{environ,
+ * auxv,pagemap,maps,smaps,smaps_rollup,numa_maps} of a protected process
+ * that it may no longer open is killed. Their opens were checked, their
+ * reads are not (mem's are, aiguard_proc_mem_access(): mem is not here),
+ * and checking each environ or maps read would cost every reader of any
+ * process (4% on environ, BENCHMARKS.md). A table shared by threads is
+ * walked once; the walk costs about as much as reading every process's
+ * fd directory, and runs only when permissions shrink or a running
+ * process is protected. What it cannot see: descriptors in flight in a
+ * unix socket (SCM_RIGHTS) and io_uring's registered files, and init's.
+ */
+static void aiguard_evict_readers(void)
+{
+	struct task_struct *p, *t, *target;
+	struct aiguard_fd_walk w = { .target = &target };
+
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "threads walked outside RCU");
+	for_each_process_thread(p, t) {
+		if (t != p && READ_ONCE(t->files) == READ_ONCE(p->files))
+			continue;
+		target = NULL;
+		w.holder = t;
+		task_lock(t);
+		if (t->files)
+			iterate_fd(t->files, 0, aiguard_fd_outsider, &w);
+		task_unlock(t);
+		/* SIGKILL ends the whole group, whatever else it holds */
+		if (target)
+			aiguard_evict(AIGUARD_HOOK_PTRACE_ACCESS, "open /proc file", t, target);
+	}
 }
 
 /*
@@ -263,8 +360,9 @@ static void aiguard_evict(u16 hook, struct task_struct *w, struct task_struct *t
  * tracer or a per-task event let in by a grant or by permissive mode
  * stays when that permission ends. So whenever permissions shrink (a
  * grant ends, permissive mode goes off, the lock), every tracer of a
- * protected thread and every owner of a perf event on one is judged
- * again; one that would be refused is killed (there is no detaching
+ * protected thread, every owner of a perf event on one and every holder
+ * of a /proc descriptor on one is judged again; one that would be
+ * refused is killed (there is no detaching
  * another process's tracee, or closing its descriptor, from outside),
  * and an EVICT record says so.
  */
@@ -279,10 +377,10 @@ static void aiguard_evict_thread(struct task_struct *t)
 
 	tracer = ptrace_parent(t);
 	if (tracer && aiguard_evictable(tracer, t, PTRACE_MODE_ATTACH))
-		aiguard_evict(AIGUARD_HOOK_PTRACE_ACCESS, tracer, t);
+		aiguard_evict(AIGUARD_HOOK_PTRACE_ACCESS, "ptrace", tracer, t);
 	/* one owner at a time: a killed one is no longer evictable */
 	for (n = 0; n < 16 && (owner = aiguard_perf_outsider(t)); n++)
-		aiguard_evict(AIGUARD_HOOK_PERF_EVENT, owner, t);
+		aiguard_evict(AIGUARD_HOOK_PERF_EVENT, "perf event", owner, t);
 }
 
 /**
@@ -290,22 +388,29 @@ static void aiguard_evict_thread(struct task_struct *t)
  * @task: any thread of it
  *
  * A per-task perf event opened on it before protection would keep
- * counting or sampling it (a tracer makes protect fail with -EBUSY
- * instead, see task.c).
+ * counting or sampling it, and an open /proc/PID/environ or maps keep
+ * reading it (a tracer makes protect fail with -EBUSY instead, see
+ * task.c).
  */
 void aiguard_evict_watchers(struct task_struct *task)
 {
 	struct task_struct *t;
 
+	might_sleep();
+	mutex_lock(&aiguard_evict_mutex);
 	rcu_read_lock();
 	for_each_thread(task, t)
 		aiguard_evict_thread(t);
+	aiguard_evict_readers();
 	rcu_read_unlock();
+	mutex_unlock(&aiguard_evict_mutex);
 }
 
 /**
- * aiguard_evict_tracers - end tracers and perf event owners whose permission has ended
+ * aiguard_evict_tracers - end watchers whose permission has ended
  *
+ * Tracers, owners of perf events and holders of /proc/PID descriptors
+ * (aiguard_evict_readers()) of protected processes are judged again.
  * Called after a revoke, permissive mode off or the lock, and once a
  * second by the watchdog (grants also end by expiry); it walks the
  * threads only when some permission has shrunk since its last walk.
@@ -331,6 +436,8 @@ void aiguard_evict_tracers(void)
 			continue;
 		aiguard_evict_thread(t);
 	}
+	if (!aiguard_task_none_protected())
+		aiguard_evict_readers();
 	rcu_read_unlock();
 	mutex_unlock(&aiguard_evict_mutex);
 }

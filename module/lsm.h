@@ -33,6 +33,7 @@ int aiguard_uprobe_hit(void);
 int aiguard_swap_out(struct mm_struct *mm);
 void aiguard_evict_tracers(void);
 void aiguard_evict_watchers(struct task_struct *task);
+int aiguard_proc_file_add(const struct file_operations *fops, bool seq, unsigned int mode);
 int aiguard_proc_mem_access(struct mm_struct *mm, unsigned int mode);
 int aiguard_trace_read(void);
 

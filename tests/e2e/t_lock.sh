@@ -13,7 +13,7 @@
 # compatible, prints TAP, exits 0, never waits without a bound.
 
 . "$(dirname "$0")/lib.sh"
-tap_start t_lock 62
+tap_start t_lock 66
 MARK=lock$$secret
 LOCKED_MSG='the aiguard policy is locked (aiguard lock); reboot to change it'
 
@@ -53,6 +53,10 @@ start_tracer "$T"
 TH=$TR
 rc "control: before the lock, a grant for a tracer" 0 "$AG" allow --tracer "$TH" --target "$T" --ttl 600
 t "control: before the lock, the granted tracer attaches" "attach_tracer $TRN"
+start_tracer "$T" environ
+TF=$TR
+rc "control: before the lock, a grant for a reader" 0 "$AG" allow --tracer "$TF" --target "$T" --ttl 600
+t "control: before the lock, the granted reader holds environ open" "attach_tracer $TRN"
 t "control: loading an unsigned module gets past the signature check (File exists)" \
 	"insmod_says | grep -q 'File exists'"
 if [ -w "$KPE" ]; then
@@ -90,6 +94,8 @@ timeout 60 "$AG" events --json >"$TMP/evg" 2>"$OUT"
 t "a GRANT_END record for it" "grep -q '\"type\":\"grant_end\",' '$TMP/evg'"
 t "the lock killed the tracer a grant had let in" "gone_within $TH 3"
 t "an EVICT record for it" "grep '\"type\":\"evict\",' '$TMP/evg' | grep -q '\"caller\":{\"pid\":$TH,'"
+t "the lock killed the reader holding environ open under a grant" "gone_within $TF 3"
+t "an EVICT record for the reader" "grep '\"type\":\"evict\",' '$TMP/evg' | grep -q '\"caller\":{\"pid\":$TF,'"
 
 # --- labels are closed to outsiders ---------------------------------------
 rc "an outsider's join after the lock: not permitted, even with --join" 4 \

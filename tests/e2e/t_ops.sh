@@ -16,7 +16,7 @@
 # The lock tests are in t_lock.sh: a lock cannot be undone.
 
 . "$(dirname "$0")/lib.sh"
-tap_start t_ops 100
+tap_start t_ops 117
 MARK=ops$$secret
 
 # bounded_wait PID SECONDS: wait for PID, killing it after SECONDS; the
@@ -226,47 +226,72 @@ evicted() {
 start_tracer "$U"
 TU=$TR
 t "control: a tracer attaches to an unprotected process" "attach_tracer $TRN"
-start_tracer "$T"
-TA=$TR
-NA=$TRN
-rc "allow tracer A" 0 "$AG" allow --tracer "$TA" --target "$T" --ttl 60
-GA=$(cat "$OUT.o")
-t "grant: tracer A attaches to the protected process" "attach_tracer $NA"
-t "grant: tracer A is alive while its grant lives" "sleep 2; ! gone $TA"
-rc "revoke tracer A's grant" 0 "$AG" revoke "$GA"
-t "revoke: tracer A is killed" "gone_within $TA 3"
+# granted_then_revoked KIND WHO HOW: hold KIND on T, let in by a grant,
+# alive while the grant lives and killed when it is revoked; sets W (its
+# pid).
+granted_then_revoked() {
+	start_tracer "$T" "$1"
+	W=$TR
+	rc "allow $2" 0 "$AG" allow --tracer "$W" --target "$T" --ttl 60
+	_g=$(cat "$OUT.o")
+	t "grant: $2 $3 the protected process" "attach_tracer $TRN"
+	t "grant: $2 is alive while its grant lives" "sleep 1; ! gone $W"
+	rc "revoke $2's grant" 0 "$AG" revoke "$_g"
+	t "revoke: $2 is killed" "gone_within $W 3"
+}
+granted_then_revoked ptrace "tracer A" "attaches to"
+TA=$W
 start_tracer "$U" perf
 PU=$TR
 t "control: a perf event opened on an unprotected process" "attach_tracer $TRN"
-start_tracer "$T" perf
-PD=$TR
-ND=$TRN
-rc "allow perf owner D" 0 "$AG" allow --tracer "$PD" --target "$T" --ttl 60
-GD=$(cat "$OUT.o")
-t "grant: D opens a perf event on the protected process" "attach_tracer $ND"
-rc "revoke D's grant" 0 "$AG" revoke "$GD"
-t "revoke: the perf event's owner D is killed" "gone_within $PD 3"
+granted_then_revoked perf "perf event owner D" "opens a perf event on"
+PD=$W
 t "control: the unprotected process's perf event owner survived" "! gone $PU"
 kill "$PU" 2>/dev/null
-sleeper X
-start_tracer "$X" perf
-PE=$TR
-t "control: a perf event opened on a process not protected yet" "attach_tracer $TRN"
-rc "protect that process" 0 "$AG" protect --label opsE "$X"
-t "protect: the outsider's perf event owner E is killed" "gone_within $PE 3"
+# protected_after KIND WHO LABEL: hold KIND on a new process S, which is
+# then protected as LABEL; sets W (the holder's pid) and S.
+protected_after() {
+	sleeper S
+	start_tracer "$S" "$1"
+	W=$TR
+	t "control: $2 holds a $1 on a process not protected yet" "attach_tracer $TRN"
+	rc "protect that process" 0 "$AG" protect --label "$3" "$S"
+	t "protect: $2, an outsider now, is killed" "gone_within $W 3"
+}
+protected_after perf "perf event owner E" opsE
+PE=$W
+X=$S
 start_tracer "$T"
 TB=$TR
 NB=$TRN
 rc "allow tracer B for 3 s" 0 "$AG" allow --tracer "$TB" --target "$T" --ttl 3
 t "grant: tracer B attaches" "attach_tracer $NB"
 t "expiry: tracer B is killed within seconds of its grant's end" "gone_within $TB 8"
-start_tracer "$T"
-TC=$TR
-NC=$TRN
-rc "permissive on, for tracer C" 0 "$AG" permissive on
-t "permissive: tracer C attaches without a grant" "attach_tracer $NC"
-rc "permissive off" 0 "$AG" permissive off
-t "permissive off: tracer C is killed" "gone_within $TC 3"
+# permitted_then_ended KIND WHO HOW: hold KIND on T in permissive mode,
+# killed when it goes off; sets W (its pid).
+permitted_then_ended() {
+	start_tracer "$T" "$1"
+	W=$TR
+	rc "permissive on, for $2" 0 "$AG" permissive on
+	t "permissive: $2 $3 the protected process without a grant" "attach_tracer $TRN"
+	rc "permissive off" 0 "$AG" permissive off
+	t "permissive off: $2 is killed" "gone_within $W 3"
+}
+permitted_then_ended ptrace "tracer C" "attaches to"
+TC=$W
+# An open /proc/PID/environ or maps keeps reading the mm it was opened
+# on: its holder goes when the permission that let it open ends.
+start_tracer "$U" environ
+FU=$TR
+t "control: an unprotected process's environ is held open and read" "attach_tracer $TRN"
+granted_then_revoked environ "reader F, holding environ open," "opens and reads the environ of"
+FA=$W
+permitted_then_ended maps "reader G, holding maps open," "opens and reads the maps of"
+FG=$W
+protected_after environ "reader H" opsY
+FH=$W
+Y=$S
+t "control: the unprotected process's environ holder survived" "! gone $FU"
 t "control: the unprotected process's tracer survived all of it" "! gone $TU"
 events_json "$TMP/ev-evict"
 t "EVICT records name tracers A, B and C, and perf owner D" \
@@ -277,6 +302,11 @@ t "D's EVICT record is under the perf_event hook" \
 	"grep '\"type\":\"evict\",\"hook\":\"perf_event\",' '$TMP/ev-evict' | grep -q '\"caller\":{\"pid\":$PD,'"
 t "no EVICT record for the unprotected process's tracer" \
 	"! grep '\"type\":\"evict\",' '$TMP/ev-evict' | grep -q '\"caller\":{\"pid\":$TU,'"
+t "EVICT records name readers F, G and H, under ptrace_access" \
+	"grep '\"type\":\"evict\",\"hook\":\"ptrace_access\",' '$TMP/ev-evict' >'$TMP/ev-pa' && evicted '$TMP/ev-pa' $FA && evicted '$TMP/ev-pa' $FG && grep '\"caller\":{\"pid\":$FH,' '$TMP/ev-pa' | grep -q '\"target\":{\"pid\":$Y,'"
+t "no EVICT record for the unprotected process's environ holder" \
+	"! grep '\"type\":\"evict\",' '$TMP/ev-evict' | grep -q '\"caller\":{\"pid\":$FU,'"
+kill "$FU" 2>/dev/null
 kill "$TU" 2>/dev/null
 rc "allow for an unprotected target" 8 "$AG" allow --tracer $$ --target "$U"
 rc "allow --ttl 0: usage" 2 "$AG" allow --tracer $$ --target "$T" --ttl 0
