@@ -207,17 +207,24 @@ static bool aiguard_evictable(struct task_struct *w, struct task_struct *t, unsi
 }
 
 /*
- * The owner of a per-task perf event opened on @t that may no longer
- * watch it, or NULL. Events inherited from a parent's event are left
- * alone: their owner is whoever opened the parent's (a launcher, maybe a
- * supervisor), and exec drops them (aiguard_bprm_committing_creds()).
- * Under rcu_read_lock(): a context is freed after a grace period, and
- * perf clears event->owner before the owner can be freed.
+ * The owner of a per-task perf event in @t's contexts that may no longer
+ * watch the task the event was opened on (*@watched), or NULL. That task
+ * is hw.target, not the context's: at a context switch between a task
+ * and its forked child with equivalent contexts, perf swaps the two
+ * contexts instead of moving the events, so the original event of an
+ * inherited pair can sit in the child's context (where it counts the
+ * child, as the clone counts the parent). Events inherited from a
+ * parent's event are left alone: their owner is whoever opened the
+ * parent's (a launcher, maybe a supervisor), and exec drops them
+ * (aiguard_bprm_committing_creds()). Under rcu_read_lock(): a context is
+ * freed after a grace period, and perf clears event->owner before the
+ * owner can be freed; hw.target is held until the event is freed.
  */
-static struct task_struct *aiguard_perf_outsider(struct task_struct *t)
+static struct task_struct *aiguard_perf_outsider(struct task_struct *t,
+						 struct task_struct **watched)
 {
 	struct perf_event_context *ctx;
-	struct task_struct *owner, *found = NULL;
+	struct task_struct *owner, *target, *found = NULL;
 	struct perf_event *event;
 	unsigned long flags;
 	int i;
@@ -234,8 +241,10 @@ static struct task_struct *aiguard_perf_outsider(struct task_struct *t)
 				if (event->parent)
 					continue;
 				owner = READ_ONCE(event->owner);
-				if (owner && aiguard_evictable(owner, t, PTRACE_MODE_READ)) {
+				target = event->hw.target ?: t;
+				if (owner && aiguard_evictable(owner, target, PTRACE_MODE_READ)) {
 					found = owner;
+					*watched = target;
 					break;
 				}
 			}
@@ -372,15 +381,15 @@ static unsigned int aiguard_evict_epoch;
 /* Under rcu_read_lock(): @t's tracer and perf event owners, if outsiders. */
 static void aiguard_evict_thread(struct task_struct *t)
 {
-	struct task_struct *tracer, *owner;
+	struct task_struct *tracer, *owner, *watched;
 	int n;
 
 	tracer = ptrace_parent(t);
 	if (tracer && aiguard_evictable(tracer, t, PTRACE_MODE_ATTACH))
 		aiguard_evict(AIGUARD_HOOK_PTRACE_ACCESS, "ptrace", tracer, t);
 	/* one owner at a time: a killed one is no longer evictable */
-	for (n = 0; n < 16 && (owner = aiguard_perf_outsider(t)); n++)
-		aiguard_evict(AIGUARD_HOOK_PERF_EVENT, "perf event", owner, t);
+	for (n = 0; n < 16 && (owner = aiguard_perf_outsider(t, &watched)); n++)
+		aiguard_evict(AIGUARD_HOOK_PERF_EVENT, "perf event", owner, watched);
 }
 
 /**
