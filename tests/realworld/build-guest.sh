@@ -27,20 +27,9 @@ if [ -s "$img" ]; then
 fi
 
 ag_ensure_packages debootstrap debian-archive-keyring e2fsprogs >&2
-mkdir -p "$(ag_cache_dir)/guest"
-exec 9>"$(ag_cache_dir)/guest/.lock"
-flock 9
+ag_cache_lock guest
 if [ -s "$img" ]; then echo "$img"; exit 0; fi
-# leftovers of an interrupted build; images of other keys unused for a week
-rm -rf "$(ag_cache_dir)"/guest/*.tmp.*
-find "$(ag_cache_dir)/guest" -mindepth 1 -maxdepth 1 -type d -mtime +7 -exec rm -rf {} + 2>/dev/null || true
-
-mirror=${AIGUARD_DEBIAN_MIRROR:-}
-if [ -z "$mirror" ]; then
-	mirror=$(grep -hsE '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
-		grep -oE 'https?://[^ ]*/debian/?( |$)' | grep -v security | head -n1 | tr -d ' ' || true)
-	mirror=${mirror:-http://deb.debian.org/debian}
-fi
+mirror=$(ag_debian_mirror)
 
 tmp=$dir.tmp.$$
 rm -rf "$tmp"

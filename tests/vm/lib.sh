@@ -30,6 +30,32 @@ ag_cache_dir() {
 	echo "${AIGUARD_CACHE:-/var/cache/aiguard}"
 }
 
+# ag_cache_lock KIND: holds KIND's build lock (fd 9, until the shell
+# exits) under the cache, then removes what interrupted builds left
+# (*.tmp.*) and entries of other keys unused for a week. The caller checks
+# again whether its entry appeared while it waited.
+ag_cache_lock() {
+	local d
+	d=$(ag_cache_dir)/$1
+	mkdir -p "$d"
+	exec 9>"$d/.lock"
+	flock 9
+	rm -rf "$d"/*.tmp.*
+	find "$d" -mindepth 1 -maxdepth 1 -type d -mtime +7 -exec rm -rf {} + 2>/dev/null || true
+}
+
+# ag_debian_mirror: the Debian mirror this machine's apt uses
+# (AIGUARD_DEBIAN_MIRROR overrides), else deb.debian.org.
+ag_debian_mirror() {
+	local m=${AIGUARD_DEBIAN_MIRROR:-}
+	if [ -z "$m" ]; then
+		m=$(grep -hsE '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+			/etc/apt/sources.list.d/*.sources 2>/dev/null |
+			grep -oE 'https?://[^ ]*/debian/?( |$)' | grep -v security | head -n1 | tr -d ' ' || true)
+	fi
+	echo "${m:-http://deb.debian.org/debian}"
+}
+
 # ag_ensure_packages PKG... : apt-get install the packages that are not
 # installed yet. Runs `apt-get update` at most once per run (remembered in
 # AG_APT_UPDATED, exported so child scripts share it).

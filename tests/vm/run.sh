@@ -16,7 +16,8 @@
 # Environment: KERNELS (default "6.1 6.12 debug"), AG_VM_TIMEOUT (seconds
 # per stock-kernel boot, default 600), AG_DEBUG_VM_TIMEOUT (default 1200),
 # AIGUARD_CACHE (default /var/cache/aiguard), AG_SKIP_REALWORLD=1 (do not
-# run tests/realworld/check.sh).
+# run tests/realworld/check.sh), AG_SKIP_BOOT=1 (do not run
+# tests/boot/check.sh).
 set -euo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -206,6 +207,18 @@ run_kernel() {
 		timed "$k: realworld check" run_realworld "$k" "$logdir"
 		record_results "$k" "$logdir/realworld.tap"
 	fi
+	# So does the boot guest: the .debs installed, systemd as PID 1.
+	if [ "$k" != debug ] && [ -z "${AG_SKIP_BOOT:-}" ]; then
+		timed "$k: boot check (packages, systemd)" run_boot "$k" "$logdir"
+		record_results "$k" "$logdir/boot.tap"
+	fi
+}
+
+# tests/boot/check.sh KERNEL, like run_realworld.
+run_boot() {
+	local k=$1 logdir=$2
+	BOOT_LOGDIR=$logdir/boot bash "$AG_ROOT/tests/boot/check.sh" "$k" \
+		>"$logdir/boot.tap" 2>"$logdir/boot.log"
 }
 
 # tests/realworld/check.sh KERNEL prints TAP lines on stdout; its own
