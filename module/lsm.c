@@ -54,6 +54,8 @@ static DEFINE_RATELIMIT_STATE(aiguard_log_rs, 5 * HZ, 10);
  * @target_permissive: whether @target is protected in audit-only mode
  * @quiet: count only, no log line or record (always in NMI, where the
  *         audit ring's lock could be held by the code the NMI interrupted)
+ * @always: refused in permissive mode too: allowing it would not leak,
+ *          it would crash the kernel
  */
 struct aiguard_request {
 	enum aiguard_hook hook;
@@ -68,6 +70,7 @@ struct aiguard_request {
 	bool target_protected;
 	bool target_permissive;
 	bool quiet;
+	bool always;
 };
 
 /*
@@ -132,7 +135,7 @@ static int aiguard_enforce(struct aiguard_request *req,
 			   enum aiguard_verdict verdict)
 {
 	/* A locked policy is enforced, whatever was permissive before. */
-	bool permissive = !aiguard_locked() &&
+	bool permissive = !aiguard_locked() && !req->always &&
 			  (aiguard_permissive() || req->target_permissive);
 	u64 grant = 0;
 
@@ -786,12 +789,17 @@ bool aiguard_coredump(void)
  * @name: its user-space module name argument
  * @flags: its flags argument
  *
- * Once locked, a forced unload (O_TRUNC) of any module is refused: the
- * flags are a register value, so no other thread can change them between
- * this check and the kernel's. The module name lives in user memory, which
- * the kernel reads again after us; a racing thread could show us another
- * name, so it only serves for a clear EPERM on a plain "rmmod aiguard".
- * A plain unload cannot succeed anyway: the lock holds a module reference.
+ * A forced unload (O_TRUNC) of aiguard is always refused: it would run
+ * the module's exit, and free its code, under open /dev/aiguard files
+ * and the module references of protected processes (a use-after-free,
+ * permissive mode or not). Once locked, a forced unload of any module is
+ * refused: the flags are a register value, so no other thread can change
+ * them between this check and the kernel's. The module name lives in user
+ * memory, which the kernel reads again after us; a racing thread could
+ * show us another name, so before the lock it only guards against
+ * mistakes (root may still unprotect everything and rmmod then), and
+ * after it serves for a clear EPERM on a plain "rmmod aiguard", which
+ * cannot succeed anyway: the lock holds a module reference.
  *
  * Return: -EPERM to refuse the call, else 0.
  */
@@ -800,17 +808,17 @@ int aiguard_delete_module(const char __user *name, unsigned int flags)
 	char buf[sizeof(KBUILD_MODNAME)];
 	struct aiguard_request req = {
 		.hook = AIGUARD_HOOK_LOCKED_DOWN, .what = "forced module unload",
-		.detail = flags, .err = -EPERM,
+		.detail = flags, .err = -EPERM, .always = true,
 	};
+	bool ours;
 
-	if (!aiguard_locked())
+	if (!aiguard_locked() && !(flags & O_TRUNC))
 		return 0;
-	if (flags & O_TRUNC)
+	ours = copy_from_user_nofault(buf, name, sizeof(buf)) ||
+	       !memcmp(buf, KBUILD_MODNAME, sizeof(buf));
+	if (flags & O_TRUNC && (ours || aiguard_locked()))
 		return aiguard_enforce(&req, AIGUARD_DENY);
-	if (copy_from_user_nofault(buf, name, sizeof(buf)) ||
-	    !memcmp(buf, KBUILD_MODNAME, sizeof(buf)))
-		return -EPERM;
-	return 0;
+	return ours ? -EPERM : 0;
 }
 
 /**

@@ -16,7 +16,7 @@
 # The lock tests are in t_lock.sh: a lock cannot be undone.
 
 . "$(dirname "$0")/lib.sh"
-tap_start t_ops 117
+tap_start t_ops 120
 MARK=ops$$secret
 
 # bounded_wait PID SECONDS: wait for PID, killing it after SECONDS; the
@@ -361,6 +361,26 @@ else
 	skip "kernel.ftrace_enabled=0 is refused while aiguard is loaded" "no $FTE"
 	skip "ftrace stays enabled" "no $FTE"
 fi
+
+# --- a forced unload of aiguard is refused, locked or not ----------------
+# It would free the module under open /dev/aiguard files (this events
+# reader) and the module references of protected processes.
+"$AG" events --follow --json >"$TMP/fu" 2>/dev/null &
+FR=$!
+PIDS="$PIDS $FR"
+nap 1
+SIGNED=/lib/aiguard/signed/dummy.ko
+if [ -f "$SIGNED" ] && insmod "$SIGNED" 2>"$OUT"; then
+	t "control: a forced unload of another module works (rmmod -f dummy)" "rmmod -f dummy 2>'$OUT'"
+else
+	skip "control: a forced unload of another module works (rmmod -f dummy)" "no signed dummy.ko for this kernel"
+fi
+FU0=$(grep -c '"type":"deny","hook":"locked_down",' "$TMP/fu")
+t "rmmod -f aiguard is refused while an events reader holds /dev/aiguard" \
+	"! rmmod -f aiguard 2>'$OUT' && [ -d /sys/module/aiguard ] && [ -e /dev/aiguard ]"
+t "the reader lives on and got a DENY record for it" \
+	"nap 1; kill -0 $FR && [ \$(grep -c '\"type\":\"deny\",\"hook\":\"locked_down\",' '$TMP/fu') -gt $FU0 ]"
+kill "$FR" 2>/dev/null
 
 # --- flood ------------------------------------------------------------------
 FLOOD=${AG_FLOOD:-}

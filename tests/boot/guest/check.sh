@@ -35,7 +35,7 @@ wait_for() {
 SECRET=agboot-env-5f3a9c
 AG=/usr/sbin/aiguard
 echo "# suite: boot" >&3
-echo "1..33" >&3
+echo "1..36" >&3
 
 # --- the packages, installed and booted -----------------------------------
 t "systemd is PID 1" grep -qx systemd /proc/1/comm
@@ -80,6 +80,13 @@ t "the policy is locked (LOCK_AFTER in aiguard.conf)" sh -c "$AG status | grep -
 t "the lock came after the protected unit was up" sh -c \
 	"[ $(prop aiguard-lock.service ActiveEnterTimestampMonotonic) -ge $(prop agtest-protected.service ActiveEnterTimestampMonotonic) ]"
 t "rmmod is refused after the lock" sh -c '! rmmod aiguard 2>/dev/null && test -d /sys/module/aiguard'
+
+# --- metrics: the packaged aiguard-metrics.service ---------------------------
+PROM=/var/lib/prometheus/node-exporter/aiguard.prom
+t "aiguard-metrics.service writes aiguard.prom" sh -c "systemctl start aiguard-metrics.service && test -s $PROM"
+t "it says: module loaded, hooks alive, locked" sh -c \
+	"grep -qx 'aiguard_module_loaded 1' $PROM && grep -qx 'aiguard_hooks_alive 1' $PROM && grep -qx 'aiguard_locked 1' $PROM"
+t "it counts the protected workload" sh -c "awk '\$1 == \"aiguard_protected_processes\" && \$2 >= 1 { f = 1 } END { exit !f }' $PROM"
 
 # --- signals, stop, restart, exit status -----------------------------------
 t "systemctl kill -s USR1 reaches the workload" sh -c \
