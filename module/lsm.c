@@ -407,13 +407,27 @@ static void aiguard_evict_thread(struct task_struct *t)
 void aiguard_evict_watchers(struct task_struct *task)
 {
 	struct task_struct *t;
+	struct mm_struct *mm;
+	bool held;
+
+	/*
+	 * Every one of those /proc files holds the mm with mmgrab(): an mm
+	 * with no reference but its users' own (mm_count 1, as for nearly
+	 * every process) has none open, and protecting many processes does
+	 * not walk every descriptor table once each.
+	 */
+	task_lock(task);
+	mm = task->mm;
+	held = mm && atomic_read(&mm->mm_count) > 1;
+	task_unlock(task);
 
 	might_sleep();
 	mutex_lock(&aiguard_evict_mutex);
 	rcu_read_lock();
 	for_each_thread(task, t)
 		aiguard_evict_thread(t);
-	aiguard_evict_readers();
+	if (held)
+		aiguard_evict_readers();
 	rcu_read_unlock();
 	mutex_unlock(&aiguard_evict_mutex);
 }
