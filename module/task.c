@@ -367,6 +367,12 @@ static int aiguard_protect_locked(struct task_struct *task, char *label, u32 fla
 {
 	int err, type;
 
+	/*
+	 * A kernel thread has no user memory to guard, and kthreadd's entry
+	 * would be inherited by every kernel thread created after it.
+	 */
+	if (task->flags & PF_KTHREAD)
+		return -EINVAL;
 	/* The leader may be gone while other threads live on. */
 	if (!atomic_read(&task->signal->live) || !pid_alive(task))
 		return -ESRCH;
@@ -444,10 +450,10 @@ static int aiguard_protect_task(struct task_struct *task, void *arg)
  * ptrace hook. A label with live members only grows by a request of a
  * member, or of an outsider with %AIGUARD_PROTECT_JOIN before the lock.
  *
- * Return: 0, -ESRCH (no such process or exiting), -EBUSY (traced),
- * -EEXIST (protected with another label), -EXDEV (the label has members
- * and the caller is outside it, without the join flag), -EPERM (the same
- * after the lock), -EINTR or -ENOMEM.
+ * Return: 0, -ESRCH (no such process or exiting), -EINVAL (a kernel
+ * thread), -EBUSY (traced), -EEXIST (protected with another label),
+ * -EXDEV (the label has members and the caller is outside it, without
+ * the join flag), -EPERM (the same after the lock), -EINTR or -ENOMEM.
  */
 int aiguard_protect_pid(struct pid *pid, char *label, u32 flags)
 {
@@ -499,6 +505,17 @@ int aiguard_task_inherit(struct task_struct *child, unsigned long clone_flags)
 	u32 flags = 0;
 	int err;
 
+	/*
+	 * An entry pending under this address belongs to a task freed
+	 * without our free hook seeing it (that kprobe, unlike this one,
+	 * can run nested in softirq context and be skipped). The address is
+	 * being handed out again: forget that entry before anyone can look
+	 * it up. This hook runs in process context, never inside another
+	 * kprobe, so it is never skipped.
+	 */
+	if (unlikely(atomic_read(&aiguard_registry.nr_pending)))
+		aiguard_entry_removed(aiguard_registry_drop_pending(&aiguard_registry,
+								    child));
 	if ((clone_flags & CLONE_THREAD) || !aiguard_task_copy(current, label, &flags))
 		return 0;
 
@@ -573,8 +590,12 @@ void aiguard_task_exited(struct task_struct *task)
 }
 
 /**
- * aiguard_task_freed - handler for security_task_free()
+ * aiguard_task_freed - handler for free_task()
  * @task: a task being freed, e.g. a child whose fork failed
+ *
+ * free_task() rather than security_task_free(): a fork that fails in
+ * lsm_task_alloc(), after aiguard_task_inherit() ran, frees the child
+ * without calling security_task_free().
  */
 void aiguard_task_freed(struct task_struct *task)
 {

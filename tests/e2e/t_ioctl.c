@@ -180,6 +180,14 @@ static void bad_targets(void)
 		    "protect_pidfd_closed_fd_ebadf");
 	EXPECT_FAIL(ag_protect(AIGUARD_TARGET_PID, -1, "e2e-ioctl", NULL), ESRCH, EINVAL,
 		    "protect_negative_pid_esrch_or_einval");
+	/*
+	 * kthreadd: protected, it would hand an entry to every kernel
+	 * thread it creates from then on. A wrong success is undone.
+	 */
+	if (EXPECT_FAIL(ag_protect(AIGUARD_TARGET_PID, 2, "e2e-ioctl", NULL), EINVAL, 0,
+			"protect_kernel_thread_einval") == 0 &&
+	    ag_query(AIGUARD_TARGET_PID, 2, &info) == 0 && (info.flags & AIGUARD_PROC_PROTECTED))
+		ag_unprotect(AIGUARD_TARGET_PID, 2);
 }
 
 static void transitions(void)

@@ -574,7 +574,8 @@ struct aiguard_event {
  *   the caller is outside a label that has live members.
  * - %EFAULT: the argument cannot be read or written back.
  * - %EINVAL: an unknown flag, a non-zero reserved field, an invalid label
- *   (see AIGUARD_LABEL_MAX) or an invalid struct aiguard_target.
+ *   (see AIGUARD_LABEL_MAX), an invalid struct aiguard_target, or a target
+ *   that is a kernel thread.
  * - %EBADF: the target is a pidfd, but the fd is not open or not a pidfd.
  * - %ESRCH: no such process, or it is exiting.
  * - %EBUSY: a thread of the target is being traced; protecting it would
