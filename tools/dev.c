@@ -7,8 +7,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "tool.h"
@@ -49,6 +52,52 @@ const char *fail_text(int fd, int e)
 	return errno_text(e);
 }
 
+#define AIGUARD_SYSFS_DEV "/sys/class/misc/" AIGUARD_DEVICE_NAME "/dev"
+
+/*
+ * The node must be the module's: a character device with the number the
+ * loaded module registered. Anything else (a node left from another
+ * boot, a file or another device put in its place) is not talked to:
+ * "aiguard exec" must never take a workload for protected when it is
+ * not. Returns 0, or -exitcode after saying why.
+ */
+static int check_node(int fd, bool quiet)
+{
+	unsigned int maj, min;
+	char buf[32] = "";
+	struct stat st;
+	ssize_t n = -1;
+	int sfd;
+
+	if (fstat(fd, &st) == 0 && !S_ISCHR(st.st_mode)) {
+		if (!quiet)
+			errmsg("%s is not a character device, so not the aiguard module's node (remove it; loading the module creates it)",
+			       AIGUARD_DEV_PATH);
+		return -EX_AG_NOMODULE;
+	}
+	sfd = open(AIGUARD_SYSFS_DEV, O_RDONLY | O_CLOEXEC);
+	if (sfd >= 0) {
+		n = read(sfd, buf, sizeof(buf) - 1);
+		close(sfd);
+	}
+	if (n <= 0) {
+		if (!quiet)
+			errmsg("%s exists, but the aiguard module is not loaded (no %s; run: modprobe aiguard)",
+			       AIGUARD_DEV_PATH, AIGUARD_SYSFS_DEV);
+		return -EX_AG_NOMODULE;
+	}
+	buf[n] = '\0';
+	if (sscanf(buf, "%u:%u", &maj, &min) == 2 &&
+	    maj == major(st.st_rdev) && min == minor(st.st_rdev))
+		return 0;
+	if (!quiet)
+		errmsg("%s is device %u:%u, but the aiguard module's is %s (%s): the node was replaced; remove it and run: udevadm trigger, or mknod %s c %u %u",
+		       AIGUARD_DEV_PATH, major(st.st_rdev), minor(st.st_rdev),
+		       printable(strtok(buf, "\n") ?: buf), AIGUARD_SYSFS_DEV,
+		       AIGUARD_DEV_PATH, maj, min);
+	return -EX_AG_NOMODULE;
+}
+
 /*
  * Open the device. On failure, print why and return -exitcode.
  * quiet: print nothing (used by "version").
@@ -58,8 +107,14 @@ int open_dev(bool quiet)
 	int fd = open(AIGUARD_DEV_PATH, O_RDWR | O_CLOEXEC);
 	int e = errno;
 
-	if (fd >= 0)
-		return fd;
+	if (fd >= 0) {
+		int rc = check_node(fd, quiet);
+
+		if (!rc)
+			return fd;
+		close(fd);
+		return rc;
+	}
 	switch (e) {
 	case ENOENT:
 	case ENODEV:

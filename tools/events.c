@@ -508,8 +508,16 @@ static int read_records(struct reader *r)
 			errmsg("malformed audit data from the module (a record's size does not fit); stopping");
 			return EX_AG_ERROR;
 		}
-		if (r->follow)
-			fflush(stdout);
+		/*
+		 * A follower whose output is gone (full disk, closed pipe)
+		 * stops and says so, rather than read records into the void:
+		 * they stay in the ring for the next reader.
+		 */
+		if (r->follow && (fflush(stdout) || ferror(stdout))) {
+			errmsg("cannot write audit records to standard output: %s",
+			       strerror(errno));
+			return EX_AG_ERROR;
+		}
 		return EX_AG_OK;
 	}
 	if (n == 0 || e == EAGAIN)

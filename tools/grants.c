@@ -45,7 +45,7 @@ static int allow_args(const struct args *a, pid_t *tracer, pid_t *target,
 	*ttl = 600;
 	if (a->ttl && !parse_u32_range(a->ttl, 1, AIGUARD_GRANT_TTL_MAX, ttl))
 		return usage_error("invalid ttl '%s' (expected 1 to %d seconds)",
-				   a->ttl, AIGUARD_GRANT_TTL_MAX);
+				   quote_arg(a->ttl), AIGUARD_GRANT_TTL_MAX);
 	return EX_AG_OK;
 }
 
@@ -122,7 +122,7 @@ int cmd_revoke(const struct args *a)
 					   : "missing grant ID (see: aiguard grants)");
 	if (!parse_u64(a->argv[0], &id))
 		return usage_error("invalid grant ID '%s' (expected a decimal number)",
-				   a->argv[0]);
+				   quote_arg(a->argv[0]));
 	fd = open_checked();
 	if (fd < 0)
 		return -fd;

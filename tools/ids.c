@@ -190,7 +190,7 @@ int resolve_ids(const char *user, const char *group, struct ids *ids)
 			ids->gid = num;
 		} else if (!*group || !lookup_group(group, &ids->gid)) {
 			errmsg("unknown group '%s' (give a name from the group database or a numeric gid)",
-			       group);
+			       quote_arg(group));
 			return EX_AG_USAGE;
 		}
 		ids->have_group = true;
@@ -211,7 +211,7 @@ int resolve_ids(const char *user, const char *group, struct ids *ids)
 	} else {
 		if (!*user || !lookup_passwd(user, 0, &pi)) {
 			errmsg("unknown user '%s' (give a name from the passwd database or a numeric uid)",
-			       user);
+			       quote_arg(user));
 			return EX_AG_USAGE;
 		}
 		ids->uid = pi.uid;

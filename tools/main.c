@@ -43,7 +43,8 @@ static const char exit_codes_help[] =
 	"  0  success\n"
 	"  1  other error\n"
 	"  2  usage error (bad option, invalid pid, label, user or group)\n"
-	"  3  module not loaded (" AIGUARD_DEV_PATH " missing; run: modprobe aiguard)\n"
+	"  3  module not loaded (" AIGUARD_DEV_PATH " missing; run: modprobe aiguard),\n"
+	"     or " AIGUARD_DEV_PATH " is not the loaded module's device node\n"
 	"  4  not permitted (EPERM/EACCES; needs root / CAP_SYS_ADMIN),\n"
 	"     or refused because the policy is locked (aiguard lock)\n"
 	"  5  no such process\n"
@@ -175,7 +176,7 @@ static int cmd_help(const struct args *a)
 	if (a->argc == 1 && strcmp(a->argv[0], "-h") && strcmp(a->argv[0], "--help")) {
 		c = find_cmd(a->argv[0]);
 		if (!c || c->fn == cmd_help)
-			return usage_error("unknown command '%s'", a->argv[0]);
+			return usage_error("unknown command '%s'", quote_arg(a->argv[0]));
 		usage_cmd(c, stdout);
 		return EX_AG_OK;
 	}
@@ -328,7 +329,7 @@ static int run_cmd(const struct cmd *cmd, int argc, char **argv)
 	if (rc)
 		return rc;
 	if ((cmd->flags & CMD_NO_OPERANDS) && a.argc)
-		return usage_error("unexpected argument '%s'", a.argv[0]);
+		return usage_error("unexpected argument '%s'", quote_arg(a.argv[0]));
 	return cmd->fn(&a);
 }
 
@@ -357,7 +358,7 @@ int main(int argc, char **argv)
 	}
 	cmd = find_cmd(a.argv[0]);
 	if (!cmd)
-		return usage_error("unknown command '%s'", a.argv[0]);
+		return usage_error("unknown command '%s'", quote_arg(a.argv[0]));
 	cmdname = cmd->name;
 	return run_cmd(cmd, a.argc, a.argv);
 }

@@ -53,7 +53,8 @@ int cmd_permissive(const struct args *a)
 	if (a->argc == 1) {
 		on = !strcmp(a->argv[0], "on");
 		if (!on && strcmp(a->argv[0], "off"))
-			return usage_error("expected on or off, not '%s'", a->argv[0]);
+			return usage_error("expected on or off, not '%s'",
+					   quote_arg(a->argv[0]));
 	}
 	fd = open_checked();
 	if (fd < 0)

@@ -86,10 +86,10 @@ static int bad_option(int c, char **argv)
 	const char *opt = argv[optind - 1];
 
 	if (c == ':')
-		return usage_error("option '%s' needs an argument", opt);
+		return usage_error("option '%s' needs an argument", quote_arg(opt));
 	if (optopt && strncmp(opt, "--", 2) != 0)
 		return usage_error("unknown option '-%c'", optopt);
-	return usage_error("unknown option '%s'", opt);
+	return usage_error("unknown option '%s'", quote_arg(opt));
 }
 
 int parse_args(int argc, char **argv, unsigned int allowed, struct args *a)
@@ -121,7 +121,7 @@ int pid_arg(const char *what, const char *s, pid_t *out)
 	if (parse_pid(s, out))
 		return EX_AG_OK;
 	return usage_error("invalid %spid '%s' (expected a positive decimal integer up to %d)",
-			   what, s, INT32_MAX);
+			   what, quote_arg(s), INT32_MAX);
 }
 
 int parse_pids(const struct args *a, pid_t **out)
@@ -152,6 +152,6 @@ int check_label(const char *label)
 	const char *why = label_error(label);
 
 	if (why)
-		return usage_error("invalid label '%s': %s", label, why);
+		return usage_error("invalid label '%s': %s", quote_arg(label), why);
 	return EX_AG_OK;
 }

@@ -62,7 +62,7 @@ int cmd_exec(const struct args *a)
 
 	execvp(a->argv[0], a->argv);
 	rc = errno;
-	errmsg("cannot execute '%s': %s", a->argv[0], strerror(rc));
+	errmsg("cannot execute '%s': %s", quote_arg(a->argv[0]), strerror(rc));
 	return rc == ENOENT ? EX_AG_EXEC_NOENT : EX_AG_EXEC_FAIL;
 }
 

@@ -92,6 +92,8 @@ bool parse_u64(const char *s, uint64_t *out);
 const char *label_error(const char *label);
 void read_comm(pid_t pid, char *buf, size_t len);
 char *printable(char *s);
+/* An argument quoted for an error message: escaped, cut when long. */
+const char *quote_arg(const char *s);
 void print_safe(FILE *f, const char *s);
 struct json;
 void print_listing(bool json, const char *key, const char *header,

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -140,6 +141,36 @@ void print_safe(FILE *f, const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		fputc(is_printable(*p) ? *p : '?', f);
+}
+
+/*
+ * A command-line argument, for an error message: printable ASCII as is,
+ * other bytes as \xNN (a byte that is not valid UTF-8 or a terminal
+ * escape cannot reach the terminal raw), and cut after ARG_SHOWN bytes
+ * with the full length said. Four results stay valid at once.
+ */
+#define ARG_SHOWN	64
+
+const char *quote_arg(const char *s)
+{
+	static char bufs[4][ARG_SHOWN * 4 + 48];
+	static unsigned int next;
+	char *buf = bufs[next++ % 4], *o = buf;
+	size_t len = strlen(s), i;
+
+	for (i = 0; i < len && i < ARG_SHOWN; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (is_printable(c) && c != '\\')
+			*o++ = (char)c;
+		else
+			o += sprintf(o, "\\x%02x", c);
+	}
+	if (i < len)
+		sprintf(o, "... (%zu bytes)", len);
+	else
+		*o = '\0';
+	return buf;
 }
 
 /*

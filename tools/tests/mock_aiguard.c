@@ -18,6 +18,9 @@
  *                          a record whose size is impossible; "huge": a
  *                          20000-byte record, then a normal one; "none"
  *   AIGUARD_MOCK_GRANTS_MAX=N  ENOSPC from N grants on (default 64)
+ *   AIGUARD_MOCK_DEVNO=M:N  what /sys/class/misc/aiguard/dev says (default
+ *                          1:3, the number of the /dev/null that stands in
+ *                          for /dev/aiguard); "none": it is missing
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -30,6 +33,7 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,8 +50,27 @@ static int ngr;
 static unsigned mstate;		/* AIGUARD_STATE_LOCKED | AIGUARD_STATE_PERMISSIVE */
 static unsigned long long next_id = 1;
 
+/* The module's device number, as sysfs tells it. */
+static int mock_sysfs_dev(void)
+{
+	const char *devno = getenv("AIGUARD_MOCK_DEVNO");
+	int fd;
+
+	if (devno && !strcmp(devno, "none")) {
+		errno = ENOENT;
+		return -1;
+	}
+	fd = memfd_create("mock-sysfs-dev", MFD_CLOEXEC);
+	if (fd < 0 || dprintf(fd, "%s\n", devno ? devno : "1:3") < 0 ||
+	    lseek(fd, 0, SEEK_SET))
+		return -1;
+	return fd;
+}
+
 static int mock_open(const char *path, int flags, int (*real)(const char *, int, ...))
 {
+	if (getenv("AIGUARD_MOCK_STATE") && !strcmp(path, "/sys/class/misc/aiguard/dev"))
+		return mock_sysfs_dev();
 	if (!getenv("AIGUARD_MOCK_STATE") || strcmp(path, "/dev/aiguard"))
 		return -2;
 	if (geteuid() != 0) {

@@ -82,6 +82,34 @@ t "ABI mismatch: version exits 9" "[ $r -eq 9 ] && grep -q MISMATCH '$W/out'"
 AIGUARD_MOCK_ABI=1 "$A" exec -- true >"$W/out" 2>&1; r=$?
 t "ABI mismatch: exec exits 9" "[ $r -eq 9 ]"
 
+# --- /dev/aiguard that is not the loaded module's node --------------------
+AIGUARD_MOCK_DEVNO=10:99 "$A" status >"$W/out" 2>&1; r=$?
+t "replaced node: status exits 3, says the node was replaced and how to fix it" \
+	"[ $r -eq 3 ] && grep -q 'is device 1:3, but the aiguard module.s is 10:99 .*node was replaced.*mknod /dev/aiguard c 10 99' '$W/out'"
+rm -f "$W/ran"
+AIGUARD_MOCK_DEVNO=10:99 "$A" exec --label x -- touch "$W/ran" >"$W/out" 2>&1; r=$?
+t "replaced node: exec exits 3 without running the command" "[ $r -eq 3 ] && [ ! -e '$W/ran' ]"
+AIGUARD_MOCK_DEVNO=none "$A" list >"$W/out" 2>&1; r=$?
+t "stale node without a module: exits 3, says not loaded" \
+	"[ $r -eq 3 ] && grep -q 'exists, but the aiguard module is not loaded' '$W/out'"
+
+# --- bad arguments: each a usage error (2) with a message that is short,
+# --- printable and says what was wrong
+long=$(printf '%05000d' 0 | tr 0 x)
+x "label of 5000 bytes" 2 "$A" protect --label "$long" 1
+t "its message is cut and gives the length" \
+	"grep -q \"invalid label 'x*\\.\\.\\. (5000 bytes)': label is too long\" '$W/e' && [ \$(wc -c <'$W/e') -lt 300 ]"
+x "label of non-UTF-8 bytes and a terminal escape" 2 "$A" protect --label "$(printf 'a\377\033[31m')" 1
+t "its message shows the bytes escaped, none raw" \
+	"grep -qF \"invalid label 'a\\xff\\x1b[31m'\" '$W/e' && ! grep -q \"\$(printf '\033')\" '$W/e' && ! grep -q \"\$(printf '\377')\" '$W/e'"
+x "an unknown command of 100000 bytes" 2 "$A" "$(printf '%0100000d' 0 | tr 0 y)"
+t "its message is cut" "[ \$(wc -c <'$W/e') -lt 300 ] && grep -q '(100000 bytes)' '$W/e'"
+x "empty pid" 2 "$A" protect ""
+x "empty label" 2 "$A" protect --label "" 1
+x "empty user" 2 "$A" exec --user "" -- true
+x "empty ttl" 2 "$A" allow --tracer 1 --target 1 --ttl ""
+x "pid of 30 digits" 2 "$A" status 999999999999999999999999999999
+
 # comm with characters JSON must escape
 cp "$(command -v sleep)" "$W/a\"b\\c	d"
 "$W/a\"b\\c	d" 1000 &
@@ -110,6 +138,11 @@ fi
 kill "$P1" "$P2" 2>/dev/null
 
 # --- events ---------------------------------------------------------------
+if [ -w /dev/full ]; then
+	timeout 20 "$A" events --follow >/dev/full 2>"$W/out"; r=$?
+	t "events --follow to a full disk: exits 1 at once, says why" \
+		"[ $r -eq 1 ] && grep -q 'cannot write audit records to standard output: No space left on device' '$W/out'"
+fi
 x "events dumps the ring" 0 "$A" events
 t "events: 14 records, one line each" "[ \$(wc -l <'$W/o') -eq 14 ]"
 t "events: DROPPED first, with the count" \
