@@ -37,6 +37,7 @@
 
 #include <linux/bpf.h>
 #include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/ftrace.h>
@@ -44,7 +45,9 @@
 #include <linux/kprobes.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/pid.h>
+#include <linux/rcupdate.h>
 #include <linux/rmap.h>
 #include <linux/sched.h>
 #include <linux/string.h>
@@ -430,7 +433,8 @@ static struct aiguard_probe aiguard_probes[] = {
 		      aiguard_kp_coredump, AIGUARD_HOOK_COREDUMP),
 	AIGUARD_PROBE("security_task_alloc",
 		      aiguard_kp_task_alloc, AIGUARD_HOOK_TASK_ALLOC),
-	AIGUARD_PROBE("security_task_free", aiguard_kp_task_free, -1),
+	/* every freed task passes free_task(), even one whose fork failed */
+	AIGUARD_PROBE("free_task", aiguard_kp_task_free, -1),
 	AIGUARD_PROBE(AIGUARD_DELETE_MODULE_SYMBOL, aiguard_kp_delete_module, -1),
 	/*
 	 * BPF (bpf.c): entered only from the bpf() syscall or a workqueue,
@@ -565,6 +569,37 @@ static int aiguard_find_proc_fops(void)
 	return 0;
 }
 
+/*
+ * Test only (tests/e2e/t_load.sh): fail the Nth step of the load as if
+ * the kernel had refused it, to prove that each failure is reported and
+ * leaves nothing attached. 0, the default, fails nothing. It can only
+ * make the load fail, which root can do anyway.
+ */
+static int fail_at;
+module_param(fail_at, int, 0400);
+MODULE_PARM_DESC(fail_at, "test only: fail the Nth step of the load (0: none)");
+
+static int aiguard_load_step;
+
+/**
+ * aiguard_load_fault - count one step of the load, and fail it on request
+ * @what: the step, for the kernel log
+ *
+ * Every step that attaches something, or that can refuse the load, calls
+ * this first; the module parameter fail_at=N makes the Nth call fail.
+ *
+ * Return: 0, or -EINVAL for the step fail_at names.
+ */
+int aiguard_load_fault(const char *what)
+{
+	might_sleep();
+	if (!fail_at || ++aiguard_load_step != fail_at)
+		return 0;
+	pr_err("refusing to load: step %d (%s) failed on request (fail_at)\n",
+	       aiguard_load_step, what);
+	return -EINVAL;
+}
+
 static struct aiguard_probe aiguard_canary_probe = {
 	.kp = { .addr = (kprobe_opcode_t *)aiguard_canary,
 		.pre_handler = aiguard_kp_canary },
@@ -606,8 +641,10 @@ static int aiguard_pin_ftrace(void)
 	int err;
 
 	/* After registration, the kprobe's address is the ftrace call site. */
-	err = ftrace_set_filter_ip(&aiguard_pin_ops,
-				   (unsigned long)aiguard_canary_probe.kp.addr, 0, 0);
+	err = aiguard_load_fault("ftrace pin");
+	if (!err)
+		err = ftrace_set_filter_ip(&aiguard_pin_ops,
+					   (unsigned long)aiguard_canary_probe.kp.addr, 0, 0);
 	if (!err)
 		err = register_ftrace_function(&aiguard_pin_ops);
 	if (err) {
@@ -662,7 +699,7 @@ static bool aiguard_nofault_on;
 
 static int aiguard_guard_nofault(void)
 {
-	int i, err = 0;
+	int i, err = aiguard_load_fault("nofault ftrace_ops");
 
 	for (i = 0; i < ARRAY_SIZE(aiguard_nofault_symbols) && !err; i++) {
 		const char *sym = aiguard_nofault_symbols[i];
@@ -682,9 +719,24 @@ static int aiguard_guard_nofault(void)
 	return 0;
 }
 
+/*
+ * Test only (t_races protect_fork): microseconds to busy-wait in the fork
+ * tracepoint, at most 20 000, which widens the window between a child
+ * becoming visible by pid and this hook looking at its parent, so that a
+ * test can land a protect and an attach in it. 0, the default, waits
+ * nothing; it can only slow forks down.
+ */
+static uint fork_delay_us;
+module_param(fork_delay_us, uint, 0600);
+MODULE_PARM_DESC(fork_delay_us, "test only: busy-wait this long in every fork (0: none)");
+
 static void aiguard_tp_fork(void *data, struct task_struct *parent,
 			    struct task_struct *child)
 {
+	uint delay = READ_ONCE(fork_delay_us);
+
+	if (unlikely(delay))
+		udelay(min(delay, 20000U));
 	aiguard_task_forked(parent, child);
 }
 
@@ -779,6 +831,15 @@ static void aiguard_detach_all(void)
 
 	for (i = 0; i < ARRAY_SIZE(aiguard_probes); i++)
 		aiguard_detach_probe(&aiguard_probes[i]);
+	/*
+	 * Unregistering waits for running handlers, not for a task that a
+	 * handler sent into one of the aiguard_ret_* stubs and that was
+	 * preempted there (preempt=full): it would resume in freed module
+	 * text. A task preempted in the kernel has not passed a voluntary
+	 * context switch, which is what an RCU Tasks grace period waits for
+	 * (as ftrace does before freeing a trampoline).
+	 */
+	synchronize_rcu_tasks();
 }
 
 /* Whether the kernel has a function: a kprobe can be placed on it. */
@@ -798,9 +859,12 @@ static int aiguard_attach_probe(struct aiguard_probe *probe)
 	const char *name = probe->name ?: kp->symbol_name ?: "aiguard_canary";
 	int err;
 
-	err = register_kprobe(kp);
-	if (err && probe->feature && !aiguard_kernel_has(probe->feature))
-		return 0;	/* the kernel has no such interface */
+	err = aiguard_load_fault(name);
+	if (!err) {
+		err = register_kprobe(kp);
+		if (err && probe->feature && !aiguard_kernel_has(probe->feature))
+			return 0;	/* the kernel has no such interface */
+	}
 	if (err) {
 		pr_err("refusing to load: cannot attach to %s (kprobe error %d)\n",
 		       name, err);
@@ -863,7 +927,8 @@ static int aiguard_attach_tracepoints(void)
 			       t->name);
 			return -ENOENT;
 		}
-		err = tracepoint_probe_register(t->tp, t->probe, NULL);
+		err = aiguard_load_fault(t->name) ?:
+		      tracepoint_probe_register(t->tp, t->probe, NULL);
 		if (err) {
 			pr_err("refusing to load: cannot attach to tracepoint %s (error %d)\n",
 			       t->name, err);
@@ -951,7 +1016,8 @@ static int aiguard_selftest(void)
 		put_pid(tgid);
 		return err;
 	}
-	err = aiguard_selftest_open(nr);
+	/* an injected failure: as if the protected open had succeeded */
+	err = aiguard_load_fault("self-test") ? 0 : aiguard_selftest_open(nr);
 	aiguard_task_selftest_unmark(tgid);
 	/* The operator's counters start at zero, not at the self-test. */
 	aiguard_stats_reset();
@@ -993,18 +1059,19 @@ int aiguard_hooks_attach(void)
 {
 	int err;
 
-	err = aiguard_bpf_init();
+	aiguard_load_step = 0;
+	err = aiguard_load_fault("BPF helper lookup") ?: aiguard_bpf_init();
 	if (!err)
 		err = aiguard_attach_tracepoints();
 	if (!err)
 		err = aiguard_attach_probes();
 	if (!err)
-		err = aiguard_bpf_check();
+		err = aiguard_load_fault("BPF program check") ?: aiguard_bpf_check();
 	if (!err)
 		err = aiguard_pin_ftrace();
 	if (!err)
 		err = aiguard_guard_nofault();
-	if (!err && !aiguard_hooks_alive()) {
+	if (!err && (aiguard_load_fault("probes fire") || !aiguard_hooks_alive())) {
 		pr_err("refusing to load: kprobes are registered but do not fire (disabled through debugfs?)\n");
 		err = -EIO;
 	}

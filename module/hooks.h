@@ -10,6 +10,7 @@
 #include <linux/types.h>
 #include <linux/aiguard.h>
 
+int aiguard_load_fault(const char *what);
 int aiguard_hooks_attach(void);
 void aiguard_hooks_watch(void);
 void aiguard_hooks_detach(void);

@@ -33,7 +33,7 @@ static int __init aiguard_init(void)
 	err = aiguard_hooks_attach();
 	if (err)
 		goto err_audit;
-	err = aiguard_dev_init();
+	err = aiguard_load_fault("device") ?: aiguard_dev_init();
 	if (err) {
 		pr_err("refusing to load: cannot register /dev/%s (error %d)\n",
 		       AIGUARD_DEVICE_NAME, err);

@@ -229,11 +229,14 @@ struct task_struct *aiguard_pid_task(struct pid *pid)
 
 /*
  * Drop the group's entry once no thread of it can still hand out its
- * memory: the group is dead (signal->live is 0) and no thread other than
- * @self still has an mm. Exiting threads clear their mm before calling
- * this; the full barrier pairs with the one in the group's other callers
- * (and with the ordered atomic_dec_and_test() of signal->live), so at
- * least the last thread to let go of the mm sees all others' mm as NULL.
+ * memory: the group is dead (signal->live is 0) and no thread, @self
+ * included, still has an mm. Exiting threads clear their mm before
+ * calling this (sched_process_exit comes after exit_mm()); the full
+ * barrier pairs with the one in the group's other callers (and with the
+ * ordered atomic_dec_and_test() of signal->live), so at least the last
+ * thread to let go of the mm sees all others' mm as NULL. @self is not
+ * skipped: protect calls this for a target that may be between its
+ * signal->live decrement and exit_mm(), still holding its memory.
  */
 static void aiguard_release_dead_group(struct task_struct *self)
 {
@@ -250,7 +253,7 @@ static void aiguard_release_dead_group(struct task_struct *self)
 		return;
 	}
 	for_each_thread(self, t) {
-		if (t != self && READ_ONCE(t->mm)) {
+		if (READ_ONCE(t->mm)) {
 			busy = true;
 			break;
 		}
@@ -536,7 +539,8 @@ int aiguard_task_inherit(struct task_struct *child, unsigned long clone_flags)
  *
  * Moves a pending child to its TGID key. If the parent was protected while
  * this fork was in flight (after security_task_alloc), protect the child
- * now. A child that cannot be protected is killed before it runs.
+ * now and kill it: it was reachable unprotected. A child that cannot be
+ * protected is killed before it runs.
  */
 void aiguard_task_forked(struct task_struct *parent, struct task_struct *child)
 {
@@ -566,16 +570,31 @@ void aiguard_task_forked(struct task_struct *parent, struct task_struct *child)
 	aiguard_entry_added();
 	old = aiguard_registry_insert(&aiguard_registry, tgid, label, flags,
 				      GFP_ATOMIC);
-	if (!old)
-		return;
+	if (!old) {
+		/*
+		 * The parent was protected while this fork was in flight,
+		 * after security_task_alloc(): the child, a copy of the
+		 * parent's memory, has been visible by pid and unprotected
+		 * since copy_process() attached it, so a tracer may have
+		 * attached or a /proc file been opened in that window.
+		 * Protected from now on, it is also killed before it runs:
+		 * what got in cannot be undone otherwise.
+		 */
+		err = -EAGAIN;
+		goto kill;
+	}
 	aiguard_entry_removed(0);
 	put_pid(tgid);
 	if (!IS_ERR(old))
 		return;
 	err = PTR_ERR(old);
 kill:
-	pr_err("cannot protect child %d of protected pid %d (error %d); killing it\n",
-	       task_pid_nr(child), task_tgid_nr(parent), err);
+	if (err == -EAGAIN)
+		pr_warn_ratelimited("child %d of pid %d was forked while its parent was being protected; killing it\n",
+				    task_pid_nr(child), task_tgid_nr(parent));
+	else
+		pr_err("cannot protect child %d of protected pid %d (error %d); killing it\n",
+		       task_pid_nr(child), task_tgid_nr(parent), err);
 	send_sig(SIGKILL, child, 1);
 }
 
