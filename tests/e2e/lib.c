@@ -99,6 +99,20 @@ pid_t fork_protected(const char *label, void (*setup)(void *arg),
 	return pid;
 }
 
+pid_t spawn_sleeper(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			pause();
+	}
+	if (pid > 0)
+		track_child(pid);
+	return pid;
+}
+
 void child_kill(pid_t pid)
 {
 	if (pid > 0) {

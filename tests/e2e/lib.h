@@ -224,6 +224,8 @@ void track_child(pid_t pid);
  */
 pid_t fork_protected(const char *label, void (*setup)(void *arg),
 		     void (*body)(void *arg), void *arg);
+/* A child that sleeps until killed (or its parent dies), tracked. */
+pid_t spawn_sleeper(void);
 /* SIGKILL and reap a child of fork_protected; pid <= 0 is a no-op. */
 void child_kill(pid_t pid);
 /* Path of this binary. */
