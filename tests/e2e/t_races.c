@@ -10,18 +10,30 @@
  * - protect_attach: a tracer keeps PTRACE_ATTACHing a fresh target while
  *   it is being protected: protect returns EBUSY (traced) or the target
  *   ends up protected and untraced, never protected and traced;
+ * - protect_exit: a target is SIGKILLed and protected at once while an
+ *   attacker reads its memory: once protect returned 0, no read gets in,
+ *   even while the dying target still holds its memory;
+ * - protect_fork: a parent is protected while a fork is in flight and an
+ *   attacker seizes the child the instant it has a pid (the window is
+ *   widened with the test-only parameter fork_delay_us): the child must
+ *   not end up protected with the attacker reading it;
+ * - exec_mem: a process re-execs itself in a loop while an attacker opens
+ *   and reads its /proc/PID/mem: protected, no read ever gets the canary;
  * - pid_reuse: a protected process exits and its pid number is handed to
  *   a new, unrelated process (pid_max lowered for the test so that pids
  *   wrap quickly): the newcomer is not protected, and root reads it.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "lib.h"
@@ -256,13 +268,309 @@ static void pid_reuse(void)
 	}
 }
 
+/* What the attacker of protect_exit and exec_mem shares with the test. */
+struct race_shared {
+	volatile pid_t pid;		/* the process to read, 0: none */
+	volatile int protected;		/* set once protect has returned 0 */
+	volatile int stop;
+	long before, after;		/* canary reads before / after protect returned */
+};
+
+/* Reads the canary through /proc/PID/mem of whatever sh->pid names. */
+static void mem_reader(struct race_shared *sh)
+{
+	char path[64];
+	uint64_t word;
+	pid_t pid;
+	int fd, prot;
+
+	while (!sh->stop) {
+		pid = sh->pid;
+		prot = sh->protected;
+		if (pid <= 0) {
+			sched_yield();
+			continue;
+		}
+		snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		if (pread(fd, &word, sizeof(word), (off_t)(uintptr_t)&race_canary) ==
+		    sizeof(word) && word == race_canary)
+			__atomic_fetch_add(prot ? &sh->after : &sh->before, 1, __ATOMIC_RELAXED);
+		close(fd);
+	}
+	_exit(0);
+}
+
+static struct race_shared *race_shared(pid_t *reader)
+{
+	struct race_shared *sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+				      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (sh == MAP_FAILED)
+		return NULL;
+	memset(sh, 0, sizeof(*sh));
+	*reader = fork();
+	if (*reader == 0)
+		mem_reader(sh);
+	track_child(*reader);
+	return sh;
+}
+
+static void race_shared_end(struct race_shared *sh, pid_t reader)
+{
+	sh->stop = 1;
+	waitpid(reader, NULL, 0);
+	munmap(sh, sizeof(*sh));
+}
+
+/*
+ * protect racing the target's exit: the target is SIGKILLed and protected
+ * at once while an attacker reads its memory. Once protect has returned
+ * 0, no read may get through, even while the target is still letting go
+ * of its memory (the entry must not go before the memory does).
+ */
+static void protect_exit(int n)
+{
+	int ok = 0, srch = 0, other = 0, i;
+	struct race_shared *sh;
+	pid_t reader;
+
+	sh = race_shared(&reader);
+	if (!sh) {
+		tap_ok(0, "protect_exit: shared page");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		pid_t t = fork();
+		int pidfd, err;
+
+		if (t == 0) {
+			for (;;)
+				pause();
+		}
+		pidfd = (int)syscall(SYS_pidfd_open, t, 0);
+		sh->protected = 0;
+		sh->pid = t;
+		usleep(1000 + 100 * (i % 10));	/* reads of the live, unprotected target */
+		kill(t, SIGKILL);
+		err = ag_protect(AIGUARD_TARGET_PIDFD, pidfd, LABEL "-exit", NULL) ? errno : 0;
+		if (!err)
+			sh->protected = 1;
+		usleep(2000);
+		if (!err)
+			ok++;
+		else if (err == ESRCH)
+			srch++;
+		else
+			other++;
+		sh->pid = 0;
+		waitpid(t, NULL, 0);
+		close(pidfd);
+	}
+	tap_ok(sh->before > 0, "protect_exit: control: root reads the target before it is protected (%ld reads)",
+	       sh->before);
+	tap_ok(sh->after == 0 && other == 0,
+	       "protect_exit: no read after protect returned (%ld), protect 0 (%d) or ESRCH (%d), no other error (%d), of %d",
+	       sh->after, ok, srch, other, n);
+	race_shared_end(sh, reader);
+}
+
+#define FORK_DELAY "/sys/module/aiguard/parameters/fork_delay_us"
+
+/*
+ * The attacker of protect_fork: seizes every new pid as soon as it is
+ * allocated (ns_last_pid), and once stopped reads the canary of the
+ * child, a fork of this program. A read of a child that is protected
+ * by then is a leak; of one that is not, the control.
+ */
+static void fork_seizer(struct race_shared *sh)
+{
+	pid_t seen = 0, pid;
+	uint64_t word;
+	int st, i;
+
+	while (!sh->stop) {
+		pid = read_int("/proc/sys/kernel/ns_last_pid");
+		if (pid <= 0 || pid == seen)
+			continue;
+		seen = pid;
+		if (ptrace(PTRACE_SEIZE, pid, NULL, NULL))
+			continue;
+		ptrace(PTRACE_INTERRUPT, pid, NULL, NULL);
+		for (i = 0; i < 100; i++) {
+			if (waitpid(pid, &st, __WALL | WNOHANG) == pid)
+				break;
+			usleep(2000);
+		}
+		errno = 0;
+		word = (uint64_t)ptrace(PTRACE_PEEKDATA, pid, (void *)&race_canary, NULL);
+		if (!errno && word == race_canary) {
+			struct aiguard_process_info info;
+			int prot = ag_query(AIGUARD_TARGET_PID, pid, &info) == 0 &&
+				   (info.flags & AIGUARD_PROC_PROTECTED);
+
+			__atomic_fetch_add(prot ? &sh->after : &sh->before, 1, __ATOMIC_RELAXED);
+		}
+		ptrace(PTRACE_DETACH, pid, NULL, NULL);
+	}
+	_exit(0);
+}
+
+/*
+ * protect racing a fork in flight: a parent forks in a loop and is
+ * protected meanwhile, while an attacker seizes each new pid as soon as
+ * it exists. With fork_delay_us (a test-only parameter) the window
+ * between a child becoming visible and the fork hook is 20 ms wide, so
+ * both the protect and the seize land in it. No child may end up
+ * protected with the attacker reading it; children of the parent before
+ * its protection are read (the control).
+ */
+static void fork_delay_off(void)
+{
+	write_file(FORK_DELAY, "0");
+}
+
+static void protect_fork(int rounds)
+{
+	int i, protected_ok = 0;
+	struct race_shared *sh;
+	pid_t seizer;
+
+	tap_atexit(fork_delay_off);	/* also when the alarm ends the test */
+	if (write_file(FORK_DELAY, "20000")) {
+		tap_skip("no fork_delay_us parameter", "protect_fork: control");
+		tap_skip("no fork_delay_us parameter", "protect_fork: no child protected and read");
+		return;
+	}
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED) {
+		write_file(FORK_DELAY, "0");
+		tap_ok(0, "protect_fork: shared page");
+		return;
+	}
+	memset(sh, 0, sizeof(*sh));
+	seizer = fork();
+	if (seizer == 0)
+		fork_seizer(sh);
+	track_child(seizer);
+	for (i = 0; i < rounds; i++) {
+		pid_t p = fork();
+
+		if (p == 0) {
+			/* fork back to back, reaping nothing: always mid-fork */
+			signal(SIGCHLD, SIG_IGN);
+			for (;;) {
+				if (fork() == 0) {
+					usleep(300000);
+					_exit(0);
+				}
+			}
+		}
+		usleep(30000 + 7000 * (i % 5));	/* a fork or two go by unprotected */
+		if (ag_protect(AIGUARD_TARGET_PID, p, LABEL "-fork2", NULL) == 0)
+			protected_ok++;
+		usleep(400000);
+		kill(p, SIGKILL);
+		waitpid(p, NULL, 0);
+	}
+	sh->stop = 1;
+	waitpid(seizer, NULL, 0);
+	write_file(FORK_DELAY, "0");
+	tap_ok(sh->before > 0, "protect_fork: control: the attacker reads children forked before the protection (%ld)",
+	       sh->before);
+	tap_ok(sh->after == 0 && protected_ok == rounds,
+	       "protect_fork: no child read while protected (%ld), %d of %d parents protected mid-fork",
+	       sh->after, protected_ok, rounds);
+	munmap(sh, sizeof(*sh));
+}
+
+/* The exec_mem target: re-exec this binary @argv[2] more times, then exit. */
+#define RACE_EXEC_ARG "--race-exec"
+static void race_exec_main(char **argv)
+{
+	char next[16];
+	int left = atoi(argv[2]);
+
+	if (left <= 0)
+		_exit(0);
+	snprintf(next, sizeof(next), "%d", left - 1);
+	execl("/proc/self/exe", argv[0], RACE_EXEC_ARG, next, (char *)NULL);
+	_exit(1);
+}
+
+/*
+ * exec racing a /proc/PID/mem open: a process re-execs itself @n times
+ * while an attacker opens and reads its mem. Protected, not one read
+ * gets the canary, in any image or between two; the control shows the
+ * attacker reading an unprotected one.
+ */
+static long exec_mem_round(const char *label, int n, int *status)
+{
+	struct race_shared *sh;
+	int ready[2];
+	pid_t reader, p;
+	char num[16], c;
+	long got;
+
+	sh = race_shared(&reader);
+	if (!sh)
+		return -1;
+	snprintf(num, sizeof(num), "%d", n);
+	if (pipe(ready))
+		return -1;
+	p = fork();
+	if (p == 0) {
+		close(ready[0]);
+		if (label && ag_protect(AIGUARD_TARGET_SELF, 0, label, NULL))
+			_exit(2);
+		/* the attacker starts once it is protected, not before */
+		if (write(ready[1], "1", 1) != 1)
+			_exit(3);
+		close(ready[1]);
+		execl("/proc/self/exe", self_exe(), RACE_EXEC_ARG, num, (char *)NULL);
+		_exit(1);
+	}
+	close(ready[1]);
+	if (read(ready[0], &c, 1) != 1)
+		c = 0;
+	close(ready[0]);
+	sh->protected = label != NULL;
+	sh->pid = p;
+	waitpid(p, status, 0);
+	sh->pid = 0;
+	got = label ? sh->after : sh->before;
+	race_shared_end(sh, reader);
+	return got;
+}
+
+static void exec_mem(int n)
+{
+	int sc = -1, sp = -1;
+	long ctl = exec_mem_round(NULL, n, &sc), prot = exec_mem_round(LABEL "-exec", n, &sp);
+
+	tap_ok(ctl > 0 && WIFEXITED(sc) && !WEXITSTATUS(sc),
+	       "exec_mem: control: root reads a process that keeps exec'ing (%ld reads over %d execs)",
+	       ctl, n);
+	tap_ok(prot == 0 && WIFEXITED(sp) && !WEXITSTATUS(sp),
+	       "exec_mem: never a protected one, across %d execs (%ld reads)", n, prot);
+}
+
 int main(int argc, char **argv)
 {
-	int n = getenv("AG_RACES_N") ? atoi(getenv("AG_RACES_N")) : 200;
+	/* "make stress" sets ag_stress: 50 times the tries */
+	int n = getenv("AG_RACES_N") ? atoi(getenv("AG_RACES_N")) :
+		getenv("ag_stress") ? 10000 : 200;
 
-	tap_init(argc, argv, 300);
+	if (argc >= 3 && !strcmp(argv[1], RACE_EXEC_ARG))
+		race_exec_main(argv);
+	tap_init(argc, argv, getenv("ag_stress") ? 7200 : 300);
 	fork_attach(n);
 	protect_attach(n / 4);
+	protect_exit(n / 4);
+	protect_fork(getenv("ag_stress") ? 200 : 8);
+	exec_mem(n);
 	pid_reuse();
 	return tap_done();
 }
