@@ -16,6 +16,7 @@
 #   make check KERNELS=6.12   only some kernels (6.1, 6.12, debug)
 #   make demo [KERNEL=6.1]    real attack tools against a toy inference server
 #   make bench                what the hooks cost (tests/bench, BENCHMARKS.md)
+#   make stress               the abuse suites at full counts (hours)
 #   make clean
 #
 # `make` builds the module in this tree like any out-of-tree module, with
@@ -40,7 +41,7 @@ KVER = $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
 # The KUnit suites (tests/kunit) are built by `make check` only.
 KBUILD_ARGS := -C $(KDIR) M=$(CURDIR) CONFIG_KUNIT=
 
-.PHONY: all module tool check demo bench clean install uninstall \
+.PHONY: all module tool check stress demo bench clean install uninstall \
 	install-module install-userland uninstall-module uninstall-userland \
 	dkms-source deb kdir-check
 
@@ -109,6 +110,12 @@ deb:
 
 check:
 	KERNELS="$(KERNELS)" bash tests/vm/run.sh
+
+# The abuse suites (ioctl fuzzing, lifetime storm, races, load cycles) at
+# their full counts; hours under TCG. Not part of check.
+STRESS_KERNELS ?= debug 6.1 6.12
+stress:
+	AG_STRESS=1 KERNELS="$(STRESS_KERNELS)" bash tests/vm/run.sh
 
 demo:
 	bash tests/realworld/demo.sh

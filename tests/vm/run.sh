@@ -17,7 +17,10 @@
 # per stock-kernel boot, default 600), AG_DEBUG_VM_TIMEOUT (default 1200),
 # AIGUARD_CACHE (default /var/cache/aiguard), AG_SKIP_REALWORLD=1 (do not
 # run tests/realworld/check.sh), AG_SKIP_BOOT=1 (do not run
-# tests/boot/check.sh).
+# tests/boot/check.sh), AG_STRESS=1 ("make stress": the guests run only the
+# suites STRESS_SUITES names, with ag_stress=1 on the kernel command line,
+# which makes them use their full counts, and with hours of timeout; no
+# checkpatch, no host tests, no real-world or boot guests).
 set -euo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -28,6 +31,7 @@ LOGS=$BUILD/logs
 VERDICTS=$LOGS/verdicts.tsv
 TIMES=$LOGS/times.txt
 USERLAND=$BUILD/userland
+STRESS_SUITES="t_fuzz t_storm t_races t_load.sh"
 
 # Packages a fresh Debian bookworm machine lacks for the whole run.
 PACKAGES=(build-essential bc bison flex libelf-dev libssl-dev dwarves rsync
@@ -141,6 +145,10 @@ run_kernel() {
 		image=/boot/vmlinuz-$kver
 		append="panic=-1 ag_test_timeout=300"
 		tmo=${AG_VM_TIMEOUT:-600}
+		if [ -n "${AG_STRESS:-}" ]; then
+			append="panic=-1 ag_test_timeout=5400 ag_stress=1"
+			tmo=${AG_VM_TIMEOUT:-10800}
+		fi
 		;;
 	debug)
 		obj=$(timed "debug kernel build (cached if warm)" ag_build_debug_kernel) ||
@@ -150,6 +158,10 @@ run_kernel() {
 		image=$obj/arch/x86/boot/bzImage
 		append="panic=-1 panic_on_warn=1 ag_test_timeout=600"
 		tmo=${AG_DEBUG_VM_TIMEOUT:-1200}
+		if [ -n "${AG_STRESS:-}" ]; then
+			append="panic=-1 panic_on_warn=1 ag_test_timeout=10800 ag_stress=1"
+			tmo=${AG_DEBUG_VM_TIMEOUT:-21600}
+		fi
 		;;
 	*)
 		echo "unknown kernel '$k' (accepted: 6.1 6.12 debug)" >&2
@@ -181,6 +193,7 @@ run_kernel() {
 	fi
 
 	ag_stage_guest "$bdir/guest" "$bdir/module" "$USERLAND"
+	[ -z "${AG_STRESS:-}" ] || stress_suites "$bdir/guest/tests/e2e/tests.list"
 	[ "$k" = debug ] || ag_stage_signed_module "$bdir/guest" "$kver" ||
 		ag_log "no Debian-signed dummy.ko for $kver: the signed-module test will skip"
 	# the RAM disk t_swap swaps to (built into the debug kernel)
@@ -203,15 +216,23 @@ run_kernel() {
 
 	# The real-world guest boots Debian's own kernels and initrd only.
 	if [ "$k" != debug ] && [ -f "$AG_ROOT/tests/realworld/check.sh" ] &&
-		[ -z "${AG_SKIP_REALWORLD:-}" ]; then
+		[ -z "${AG_SKIP_REALWORLD:-}" ] && [ -z "${AG_STRESS:-}" ]; then
 		timed "$k: realworld check" run_realworld "$k" "$logdir"
 		record_results "$k" "$logdir/realworld.tap"
 	fi
 	# So does the boot guest: the .debs installed, systemd as PID 1.
-	if [ "$k" != debug ] && [ -z "${AG_SKIP_BOOT:-}" ]; then
+	if [ "$k" != debug ] && [ -z "${AG_SKIP_BOOT:-}" ] && [ -z "${AG_STRESS:-}" ]; then
 		timed "$k: boot check (packages, systemd)" run_boot "$k" "$logdir"
 		record_results "$k" "$logdir/boot.tap"
 	fi
+}
+
+# stress_suites TESTS_LIST : keeps only the STRESS_SUITES lines of a
+# staged tests.list (comments go too).
+stress_suites() {
+	awk -v keep="$STRESS_SUITES" 'BEGIN { n = split(keep, k, " "); for (i = 1; i <= n; i++) want[k[i]] = 1 }
+		!/^#/ && NF == 2 && ($2 in want)' "$1" >"$1.stress"
+	mv "$1.stress" "$1"
 }
 
 # tests/boot/check.sh KERNEL, like run_realworld.
@@ -269,8 +290,10 @@ main() {
 		return 1
 	fi
 	record static PASS "guest init and smoke test build"
-	timed "checkpatch" run_checkpatch
-	timed "host tests (ABI, tool)" run_host_tests
+	if [ -z "${AG_STRESS:-}" ]; then
+		timed "checkpatch" run_checkpatch
+		timed "host tests (ABI, tool)" run_host_tests
+	fi
 	for k in $KERNELS; do
 		run_kernel "$k"
 	done
