@@ -23,6 +23,7 @@
  *   a new, unrelated process (pid_max lowered for the test so that pids
  *   wrap quickly): the newcomer is not protected, and root reads it.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -385,6 +386,30 @@ static void protect_exit(int n)
  * child, a fork of this program. A read of a child that is protected
  * by then is a leak; of one that is not, the control.
  */
+/*
+ * The newest pid: ns_last_pid, or where the kernel has none
+ * (CHECKPOINT_RESTORE off: the debug kernel) the highest pid in /proc.
+ */
+static pid_t newest_pid(void)
+{
+	pid_t pid = read_int("/proc/sys/kernel/ns_last_pid"), max = -1;
+	struct dirent *d;
+	DIR *dir;
+
+	if (pid > 0)
+		return pid;
+	dir = opendir("/proc");
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir)) != NULL) {
+		pid = atoi(d->d_name);
+		if (pid > max)
+			max = pid;
+	}
+	closedir(dir);
+	return max;
+}
+
 static void fork_seizer(struct race_shared *sh)
 {
 	pid_t seen = 0, pid;
@@ -392,7 +417,7 @@ static void fork_seizer(struct race_shared *sh)
 	int st, i;
 
 	while (!sh->stop) {
-		pid = read_int("/proc/sys/kernel/ns_last_pid");
+		pid = newest_pid();
 		if (pid <= 0 || pid == seen)
 			continue;
 		seen = pid;
