@@ -112,7 +112,8 @@ check:
 	KERNELS="$(KERNELS)" bash tests/vm/run.sh
 
 # The abuse suites (ioctl fuzzing, lifetime storm, races, load cycles) at
-# their full counts; hours under TCG. Not part of check.
+# their full counts; hours under TCG. Not part of check. STRESS_SUITES
+# (environment) picks some, e.g. STRESS_SUITES="t_fuzz t_storm".
 STRESS_KERNELS ?= debug 6.1 6.12
 stress:
 	AG_STRESS=1 KERNELS="$(STRESS_KERNELS)" bash tests/vm/run.sh

@@ -18,7 +18,8 @@
 # AIGUARD_CACHE (default /var/cache/aiguard), AG_SKIP_REALWORLD=1 (do not
 # run tests/realworld/check.sh), AG_SKIP_BOOT=1 (do not run
 # tests/boot/check.sh), AG_STRESS=1 ("make stress": the guests run only the
-# suites STRESS_SUITES names, with ag_stress=1 on the kernel command line,
+# suites STRESS_SUITES names (default: t_fuzz t_storm t_races t_load.sh),
+# with ag_stress=1 on the kernel command line,
 # which makes them use their full counts, and with hours of timeout; no
 # checkpatch, no host tests, no real-world or boot guests).
 set -euo pipefail
@@ -31,7 +32,7 @@ LOGS=$BUILD/logs
 VERDICTS=$LOGS/verdicts.tsv
 TIMES=$LOGS/times.txt
 USERLAND=$BUILD/userland
-STRESS_SUITES="t_fuzz t_storm t_races t_load.sh"
+STRESS_SUITES=${STRESS_SUITES:-"t_fuzz t_storm t_races t_load.sh"}
 
 # Packages a fresh Debian bookworm machine lacks for the whole run.
 PACKAGES=(build-essential bc bison flex libelf-dev libssl-dev dwarves rsync
