@@ -580,8 +580,10 @@ void aiguard_task_forked(struct task_struct *parent, struct task_struct *child)
 		 * Protected from now on, it is also killed before it runs:
 		 * what got in cannot be undone otherwise.
 		 */
-		err = -EAGAIN;
-		goto kill;
+		pr_warn_ratelimited("child %d of pid %d was forked while its parent was being protected; killing it\n",
+				    task_pid_nr(child), task_tgid_nr(parent));
+		send_sig(SIGKILL, child, 1);
+		return;
 	}
 	aiguard_entry_removed(0);
 	put_pid(tgid);
@@ -589,12 +591,8 @@ void aiguard_task_forked(struct task_struct *parent, struct task_struct *child)
 		return;
 	err = PTR_ERR(old);
 kill:
-	if (err == -EAGAIN)
-		pr_warn_ratelimited("child %d of pid %d was forked while its parent was being protected; killing it\n",
-				    task_pid_nr(child), task_tgid_nr(parent));
-	else
-		pr_err("cannot protect child %d of protected pid %d (error %d); killing it\n",
-		       task_pid_nr(child), task_tgid_nr(parent), err);
+	pr_err("cannot protect child %d of protected pid %d (error %d); killing it\n",
+	       task_pid_nr(child), task_tgid_nr(parent), err);
 	send_sig(SIGKILL, child, 1);
 }
 

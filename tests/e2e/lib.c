@@ -99,6 +99,22 @@ pid_t fork_protected(const char *label, void (*setup)(void *arg),
 	return pid;
 }
 
+void ag_revoke_all(void)
+{
+	struct aiguard_grant_info gi[AIGUARD_GRANTS_MAX];
+	struct aiguard_grant_list gl = { .entries = (uintptr_t)gi,
+					 .capacity = AIGUARD_GRANTS_MAX };
+	unsigned int i;
+
+	if (ioctl(ag_fd(), AIGUARD_IOC_LIST_GRANTS, &gl))
+		return;
+	for (i = 0; i < gl.count; i++) {
+		struct aiguard_revoke r = { .id = gi[i].id };
+
+		ioctl(ag_fd(), AIGUARD_IOC_REVOKE, &r);
+	}
+}
+
 pid_t spawn_sleeper(void)
 {
 	pid_t pid = fork();

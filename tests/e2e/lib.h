@@ -84,6 +84,8 @@ int ag_find_event(uint16_t type, pid_t target_tgid, const char *label);
 /* The same, from hook (an enum aiguard_hook) only. */
 int ag_find_hook_event(uint16_t type, int hook, pid_t target_tgid, const char *label);
 int ag_unprotect(uint32_t type, int id);
+/* Ends every active grant (cleanup of tests that make many). */
+void ag_revoke_all(void);
 int ag_query(uint32_t type, int id, struct aiguard_process_info *info);
 int ag_stats(struct aiguard_stats *st);
 

@@ -593,19 +593,11 @@ static void registry_agrees(struct pool *p, const pid_t *mine, int nmine)
 /* Puts global state back: mode enforcing, no grants, nothing of ours protected. */
 static void clean_up(struct pool *p, const pid_t *mine, int nmine)
 {
-	struct aiguard_grant_info gi[AIGUARD_GRANTS_MAX];
-	struct aiguard_grant_list gl = { .entries = (uintptr_t)gi,
-					 .capacity = AIGUARD_GRANTS_MAX };
 	struct aiguard_mode m = { 0 };
 	int i;
 
 	ioctl(p->fd, AIGUARD_IOC_SET_MODE, &m);
-	if (ioctl(p->fd, AIGUARD_IOC_LIST_GRANTS, &gl) == 0)
-		for (i = 0; i < (int)gl.count; i++) {
-			struct aiguard_revoke r = { .id = gi[i].id };
-
-			ioctl(p->fd, AIGUARD_IOC_REVOKE, &r);
-		}
+	ag_revoke_all();
 	for (i = 0; i < nmine; i++)
 		ag_unprotect(AIGUARD_TARGET_PID, mine[i]);
 }

@@ -332,23 +332,6 @@ struct ops {
 	int stop;
 };
 
-/* Ends the grants the operator left, for the suites after this one. */
-static void revoke_all(void)
-{
-	struct aiguard_grant_info gi[AIGUARD_GRANTS_MAX];
-	struct aiguard_grant_list gl = { .entries = (uintptr_t)gi,
-					 .capacity = AIGUARD_GRANTS_MAX };
-	unsigned int i;
-
-	if (ioctl(ag_fd(), AIGUARD_IOC_LIST_GRANTS, &gl))
-		return;
-	for (i = 0; i < gl.count; i++) {
-		struct aiguard_revoke r = { .id = gi[i].id };
-
-		ioctl(ag_fd(), AIGUARD_IOC_REVOKE, &r);
-	}
-}
-
 static void *operator(void *arg)
 {
 	struct ops *o = arg;
@@ -392,7 +375,7 @@ static void *operator(void *arg)
 		close(rfd);
 	for (i = 0; i < 3; i++)
 		ag_unprotect(AIGUARD_TARGET_PID, o->sleepers[i]);
-	revoke_all();
+	ag_revoke_all();	/* for the suites after this one */
 	return NULL;
 }
 
