@@ -134,17 +134,27 @@ static int traced(pid_t pid, int *ret_seen)
 	return n > 0 && has(trace_buf, n, want);
 }
 
-/* Polls the trace up to ms for pid's canary; returns whether seen. */
-static int wait_traced(pid_t pid, int ms, int *ret_seen)
+/*
+ * Polls the trace up to ms for pid's canary; returns whether seen. With
+ * want_ret it also waits for the return event, which is written after the
+ * entry event: on a slow kernel one read can catch the entry alone.
+ */
+static int wait_traced_ret(pid_t pid, int ms, int *ret_seen, int want_ret)
 {
-	int i;
+	int i, seen = 0;
 
 	for (i = 0; i < ms / 50; i++) {
-		if (traced(pid, ret_seen))
+		seen = traced(pid, ret_seen);
+		if (seen && (!want_ret || *ret_seen))
 			return 1;
 		usleep(50000);
 	}
-	return traced(pid, ret_seen);
+	return traced(pid, ret_seen) || seen;
+}
+
+static int wait_traced(pid_t pid, int ms, int *ret_seen)
+{
+	return wait_traced_ret(pid, ms, ret_seen, 0);
 }
 
 static void test_tracefs(long off)
@@ -161,9 +171,12 @@ static void test_tracefs(long off)
 	tf_write("uprobe_events", "-:" GROUP "/probe_me_ret\n", 1);
 	snprintf(def, sizeof(def), "p:%s/probe_me %s:0x%lx arg=+0(%%di):string\n",
 		 GROUP, self_exe(), off);
-	if (!tap_ok(tf_write("uprobe_events", def, 1) == 0,
-		    "tracefs: uprobe with a string fetch argument defined (%s)", strerror(errno)))
+	if (tf_write("uprobe_events", def, 1) != 0) {
+		tap_ok(0, "tracefs: uprobe with a string fetch argument defined (%s)",
+		       strerror(errno));
 		return;
+	}
+	tap_ok(1, "tracefs: uprobe with a string fetch argument defined");
 	snprintf(def, sizeof(def), "r:%s/probe_me_ret %s:0x%lx ret=$retval\n",
 		 GROUP, self_exe(), off);
 	tap_ok(tf_write("uprobe_events", def, 1) == 0, "tracefs: uretprobe defined");
@@ -171,7 +184,7 @@ static void test_tracefs(long off)
 	tap_ok(tf_write("events/" GROUP "/enable", "1", 0) == 0, "tracefs: probes enabled");
 
 	ctl = spinner(NULL);
-	seen = wait_traced(ctl, 5000, &ret_seen);
+	seen = wait_traced_ret(ctl, 10000, &ret_seen, 1);
 	tap_ok(seen, "tracefs: control: uprobe captures the canary");
 	tap_ok(ret_seen, "tracefs: control: uretprobe fires");
 
