@@ -12,6 +12,7 @@
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/magic.h>
+#include <linux/mm.h>
 #include <linux/mm_types.h>
 #include <linux/perf_event.h>
 #include <linux/ptrace.h>
@@ -201,12 +202,48 @@ static inline struct mm_struct *aiguard_proc_file_mm(struct file *file, bool seq
  * uprobe_multi links with consumers of their own.
  */
 #define AIGUARD_UPROBE_WRITE_SYMBOL	"uprobe_write_opcode"
-#define AIGUARD_UPROBE_HANDLER_SYMBOL	"uprobe_dispatcher"
+/*
+ * handle_swbp() asks arch_uprobe_ignore() (a weak default in
+ * kernel/events/uprobes.c on x86, so never inlined, with an ftrace call
+ * site) right before handler_chain() runs the entry handlers of every
+ * consumer; "ignore" makes it restart the task on the breakpoint's
+ * address, running no handler. Same name, arguments and place in 6.1
+ * and 6.12.
+ */
+#define AIGUARD_UPROBE_IGNORE_SYMBOL	"arch_uprobe_ignore"
+/*
+ * Return handlers run from handle_trampoline(), static in 6.1, with no
+ * such question before them: their consumers are probed instead.
+ */
 #define AIGUARD_URETPROBE_HANDLER_SYMBOL "uretprobe_dispatcher"
-#define AIGUARD_UPROBE_MULTI_SYMBOL	"uprobe_multi_link_handler"
 #define AIGUARD_URETPROBE_MULTI_SYMBOL	"uprobe_multi_link_ret_handler"
-/* Where the kernel has BPF uprobe_multi links (6.6+), it has those two. */
+/* Where the kernel has BPF uprobe_multi links (6.6+), it has that handler. */
 #define AIGUARD_UPROBE_MULTI_FEATURE	"bpf_uprobe_multi_link_attach"
+
+/**
+ * aiguard_gup_one - get the page at @addr of @mm, like ptrace's access does
+ * @mm: the address space, whose mmap lock the caller holds
+ * @addr: a user address in it
+ * @gup_flags: FOLL_* flags
+ * @page: where the referenced page goes
+ *
+ * 6.5 dropped the vmas argument of get_user_pages_remote(). Nothing
+ * defined marks that change, but 6.3 turned the FOLL_* macros into an enum:
+ * 6.1 has the macros and the vmas argument, 6.12 neither. On 6.3 and 6.4,
+ * which aiguard does not support, this fails to compile rather than
+ * calling with the wrong arguments.
+ *
+ * Return: 1 with *@page referenced, or 0 or a negative errno.
+ */
+static inline long aiguard_gup_one(struct mm_struct *mm, unsigned long addr,
+				   unsigned int gup_flags, struct page **page)
+{
+#ifdef FOLL_WRITE
+	return get_user_pages_remote(mm, addr, 1, gup_flags, page, NULL, NULL);
+#else
+	return get_user_pages_remote(mm, addr, 1, gup_flags, page, NULL);
+#endif
+}
 
 /*
  * Reclaim (mm/vmscan.c) writes an anonymous or shmem folio to swap only

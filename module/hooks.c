@@ -10,10 +10,13 @@
  * kretprobe there is no instance pool to run dry: a probe cannot silently
  * let a call through under load. Every probe must sit on ftrace (never an
  * optimized jump, which would ignore the new ip), or the module refuses to
- * load; the only exception are the uprobe consumers in kernel/trace/,
+ * load; the only exception are the uretprobe consumers in kernel/trace/,
  * which has no ftrace call sites: breakpoint kprobes with a post_handler,
- * which are never optimised. Process lifetime comes from the
- * sched_process_{fork,exit} tracepoints.
+ * which are never optimised (entry handlers are refused before they are
+ * called, in kernel/events/, for the price of an ftrace kprobe, not of a
+ * trap and a single-step per hit). Process lifetime comes from the
+ * sched_process_fork tracepoint, and from cgroup_exit(), late in
+ * do_exit(), where nothing of the process is left to reach through /proc.
  *
  * A kprobe is skipped (only counted as missed, which status reports) when
  * it is hit while another kprobe's handler runs on the same CPU. Handlers
@@ -41,6 +44,7 @@
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/ftrace.h>
+#include <linux/highmem.h>
 #include <linux/kernel_read_file.h>
 #include <linux/kprobes.h>
 #include <linux/kthread.h>
@@ -53,6 +57,7 @@
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 #include <linux/uprobes.h>
+#include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 
 #include "bpf.h"
@@ -89,12 +94,6 @@ static noinline notrace void aiguard_ret_void(void)
 static noinline notrace int aiguard_ret_zero(void)
 {
 	return 0;
-}
-
-/* What a uprobe consumer returns to have its breakpoint taken out of current's mm. */
-static noinline notrace int aiguard_ret_uprobe_remove(void)
-{
-	return UPROBE_HANDLER_REMOVE;
 }
 
 /* bpf_prog_select_runtime() refusing a program: the caller frees it. */
@@ -295,18 +294,99 @@ static int aiguard_kp_uprobe_write(struct kprobe *p, struct pt_regs *regs)
 }
 
 /*
- * A consumer's handler in a protected process does not run; it answers
- * UPROBE_HANDLER_REMOVE, so handler_chain() takes the breakpoint out of
- * the process (and sets up no uretprobe).
+ * Tasks that a handler sent into a stub that may sleep. A task asleep in
+ * module text has passed a voluntary context switch, so an RCU Tasks grace
+ * period does not wait for it; aiguard_detach_all() waits for this count.
+ */
+static atomic_t aiguard_stubs_asleep = ATOMIC_INIT(0);
+
+/*
+ * Puts back the original first byte of the instruction under a uprobe
+ * breakpoint at @vaddr in current's mm: what set_orig_insn() writes,
+ * which is not exported (and, never called by pointer, has no ENDBR to
+ * call it through). Written the way ptrace writes text: a FOLL_FORCE
+ * page of the mapping, which breaks COW, so the file is never written.
+ * Only where uprobes put breakpoints (valid_vma()): a private, read-only,
+ * executable file mapping; and only over the breakpoint itself, checked
+ * under the mmap lock, so a mapping changed since the trap is left alone.
+ *
+ * The kernel's own removal would also lower a USDT semaphore the probe
+ * raised; a process cleaned here keeps it raised, so it keeps preparing
+ * that probe's arguments, which nobody receives.
+ */
+static void aiguard_uprobe_unplant(unsigned long vaddr, uprobe_opcode_t orig)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	uprobe_opcode_t *insn;
+	struct page *page;
+	void *kaddr;
+
+	might_sleep();
+	if (mmap_read_lock_killable(mm))
+		return;
+	vma = vma_lookup(mm, vaddr);
+	if (vma && vma->vm_file &&
+	    (vma->vm_flags & (VM_HUGETLB | VM_MAYEXEC | VM_MAYSHARE | VM_WRITE)) == VM_MAYEXEC &&
+	    aiguard_gup_one(mm, vaddr, FOLL_FORCE | FOLL_WRITE, &page) == 1) {
+		kaddr = kmap_local_page(page);
+		insn = kaddr + offset_in_page(vaddr);
+		if (*insn == UPROBE_SWBP_INSN) {
+			copy_to_user_page(vma, page, vaddr, insn, &orig, sizeof(orig));
+			set_page_dirty_lock(page);
+			/* as remove_breakpoint(): the mm may have none left */
+			set_bit(MMF_RECALC_UPROBES, &mm->flags);
+		}
+		kunmap_local(kaddr);
+		put_page(page);
+	}
+	mmap_read_unlock(mm);
+}
+
+/*
+ * Runs as arch_uprobe_ignore() in a protected task: takes the breakpoint
+ * out and answers "ignore". handle_swbp() then runs no handler, sets up
+ * no uretprobe, and restarts the task on its original instruction. If the
+ * breakpoint could not be taken out (killed, out of memory), the task
+ * traps again and comes back here: no handler ever runs. The task is on
+ * its way back to user space and may sleep: handle_swbp() holds at most
+ * an RCU Tasks Trace read lock (6.12), under which handler_chain() itself
+ * sleeps to take a breakpoint out.
+ */
+static noinline notrace bool aiguard_ret_uprobe_ignore(struct arch_uprobe *auprobe,
+						       struct pt_regs *regs)
+{
+	aiguard_uprobe_unplant(instruction_pointer(regs),
+			       *(uprobe_opcode_t *)&auprobe->insn);
+	/*
+	 * Past this point the task runs a few more instructions of module
+	 * text, and does not sleep voluntarily: RCU Tasks covers that.
+	 */
+	if (atomic_dec_and_test(&aiguard_stubs_asleep))
+		wake_up_var(&aiguard_stubs_asleep);
+	return true;
+}
+
+/*
+ * arch_uprobe_ignore(auprobe, regs): the task in current hit a uprobe
+ * breakpoint, and every interface's entry handler (tracefs, perf, BPF,
+ * uprobe_multi, or another module's consumer) is about to run. In a
+ * protected task the breakpoint was written before protection: new ones
+ * are refused in uprobe_write_opcode().
  */
 static int aiguard_kp_uprobe_hit(struct kprobe *p, struct pt_regs *regs)
 {
 	if (!aiguard_uprobe_hit())
 		return 0;
-	aiguard_kprobe_return(regs, aiguard_ret_uprobe_remove);
+	atomic_inc(&aiguard_stubs_asleep);
+	aiguard_kprobe_return(regs, aiguard_ret_uprobe_ignore);
 	return 1;
 }
 
+/*
+ * A return handler in a protected task: the function was entered before
+ * protection, since entry handlers no longer run there to set one up.
+ */
 static int aiguard_kp_uretprobe_hit(struct kprobe *p, struct pt_regs *regs)
 {
 	if (!aiguard_uprobe_hit())
@@ -453,16 +533,13 @@ static struct aiguard_probe aiguard_probes[] = {
 	 */
 #if IS_ENABLED(CONFIG_UPROBES)
 	AIGUARD_PROBE(AIGUARD_UPROBE_WRITE_SYMBOL, aiguard_kp_uprobe_write, AIGUARD_HOOK_UPROBE),
+	AIGUARD_PROBE(AIGUARD_UPROBE_IGNORE_SYMBOL, aiguard_kp_uprobe_hit, AIGUARD_HOOK_UPROBE),
 #endif
 #if IS_ENABLED(CONFIG_UPROBE_EVENTS)
-	AIGUARD_PROBE_INT3(AIGUARD_UPROBE_HANDLER_SYMBOL, aiguard_kp_uprobe_hit,
-			   AIGUARD_HOOK_UPROBE, NULL),
 	AIGUARD_PROBE_INT3(AIGUARD_URETPROBE_HANDLER_SYMBOL, aiguard_kp_uretprobe_hit,
 			   AIGUARD_HOOK_UPROBE, NULL),
 #endif
 #if IS_ENABLED(CONFIG_BPF_EVENTS) && IS_ENABLED(CONFIG_UPROBES)
-	AIGUARD_PROBE_INT3(AIGUARD_UPROBE_MULTI_SYMBOL, aiguard_kp_uprobe_hit,
-			   AIGUARD_HOOK_UPROBE, AIGUARD_UPROBE_MULTI_FEATURE),
 	AIGUARD_PROBE_INT3(AIGUARD_URETPROBE_MULTI_SYMBOL, aiguard_kp_uretprobe_hit,
 			   AIGUARD_HOOK_UPROBE, AIGUARD_UPROBE_MULTI_FEATURE),
 #endif
@@ -831,6 +908,8 @@ static void aiguard_detach_all(void)
 
 	for (i = 0; i < ARRAY_SIZE(aiguard_probes); i++)
 		aiguard_detach_probe(&aiguard_probes[i]);
+	/* No handler runs any more, so no task enters a stub after this. */
+	wait_var_event(&aiguard_stubs_asleep, !atomic_read(&aiguard_stubs_asleep));
 	/*
 	 * Unregistering waits for running handlers, not for a task that a
 	 * handler sent into one of the aiguard_ret_* stubs and that was

@@ -923,11 +923,12 @@ int aiguard_bpf_access(struct task_struct *task, enum aiguard_bpf_access what)
 }
 
 /*
- * A breakpoint written before protection stays in place on kernels that
- * re-check the consumers' filters before removing it (6.12), and a hot
- * function hits it thousands of times a second: every hit is refused and
- * counted, but only a burst of them is recorded, or the audit ring would
- * hold nothing else. (The consumers sit in kernel/trace/, probed by
+ * An entry hit takes its breakpoint out of the process, but a return
+ * breakpoint set up before protection fires once per pending return, and a
+ * process with many threads in a probed function, or a breakpoint that
+ * could not be taken out, hits again: every hit is refused and counted,
+ * but only a burst of them is recorded, or the audit ring would hold
+ * nothing else. (Return handlers sit in kernel/trace/, probed by
  * breakpoint kprobes, which run as NMI: their hits are only counted.)
  */
 static DEFINE_RATELIMIT_STATE(aiguard_uprobe_rs, 5 * HZ, 10);

@@ -18,6 +18,8 @@
  *   observe: module unloaded (A) / loaded (B), nothing protected:
  *     - uprobe:   a call of a function with an enabled tracefs uprobe
  *                 event (a breakpoint hit: aiguard's check runs per hit)
+ *     - uretprobe: the same with a uretprobe event instead (two hits: the
+ *                 entry breakpoint and the return trampoline)
  *     - bpfread:  getppid() with a raw_tp sys_enter BPF program that calls
  *                 bpf_probe_read_user() (through aiguard's wrapper in B)
  *   memory: Slab/MemFree/slabinfo before and after protecting N processes
@@ -660,25 +662,38 @@ static int uprobe_setup(void)
 	if (off <= 0)
 		return -1;
 	snprintf(def, sizeof(def), "p:bench/probed /init:0x%lx\n", off);
-	if (tracefs_put("uprobe_events", def, O_APPEND) ||
-	    tracefs_put("events/bench/probed/enable", "1", O_TRUNC)) {
+	if (tracefs_put("uprobe_events", def, O_APPEND)) {
 		result("E uprobe event on /init:0x%lx: %s", off, strerror(errno));
+		return -1;
+	}
+	snprintf(def, sizeof(def), "r:bench/probed_ret /init:0x%lx\n", off);
+	if (tracefs_put("uprobe_events", def, O_APPEND)) {
+		result("E uretprobe event on /init:0x%lx: %s", off, strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
-static double m_uprobe(int n)
+/* Calls of bench_probed with one of the two events enabled. */
+static double m_probed(const char *event, int n)
 {
 	volatile int sink = 0;
+	char path[64];
 	uint64_t t0;
 	int i;
 
+	snprintf(path, sizeof(path), "events/bench/%s/enable", event);
+	if (tracefs_put(path, "1", O_TRUNC)) {
+		result("E enable %s: %s", event, strerror(errno));
+		return -1;
+	}
 	bench_probed(0);
 	t0 = now_ns();
 	for (i = 0; i < n; i++)
 		sink += bench_probed(i);
-	return (double)(now_ns() - t0) / n;
+	t0 = now_ns() - t0;
+	tracefs_put(path, "0", O_TRUNC);
+	return (double)t0 / n;
 }
 
 static uint64_t bpf_word = 0x5ca1ab1e;
@@ -766,18 +781,22 @@ static void observe_phase(int pairs)
 	pid1_say("phase: observability, %d pairs", pairs);
 	for (pair = 0; pair < pairs; pair++) {
 		settle();
-		result("S observe %d A uprobe %.1f", pair, m_uprobe(iters(20000)));
+		result("S observe %d A uprobe %.1f", pair, m_probed("probed", iters(20000)));
+		result("S observe %d A uretprobe %.1f", pair,
+		       m_probed("probed_ret", iters(20000)));
 		result("S observe %d A bpfread %.1f", pair, m_bpfread(iters(20000)));
 		if (aiguard_up())
 			return;
 		settle();
-		result("S observe %d B uprobe %.1f", pair, m_uprobe(iters(20000)));
+		result("S observe %d B uprobe %.1f", pair, m_probed("probed", iters(20000)));
+		result("S observe %d B uretprobe %.1f", pair,
+		       m_probed("probed_ret", iters(20000)));
 		result("S observe %d B bpfread %.1f", pair, m_bpfread(iters(20000)));
 		wait_bpf_freed();
 		aiguard_down();
 	}
-	tracefs_put("events/bench/probed/enable", "0", O_TRUNC);
 	tracefs_put("uprobe_events", "-:bench/probed\n", O_APPEND);
+	tracefs_put("uprobe_events", "-:bench/probed_ret\n", O_APPEND);
 }
 
 static void registry_phase(void)

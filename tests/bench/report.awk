@@ -71,6 +71,7 @@ END {
 	metric_name["thread"] = "pthread create+join"
 	metric_name["mem"] = "/proc/PID/mem open"
 	metric_name["uprobe"] = "call of a function with an enabled uprobe"
+	metric_name["uretprobe"] = "call of a function with an enabled uretprobe"
 	metric_name["bpfread"] = "getppid() with a BPF raw_tp calling probe_read_user"
 
 	printf "### Kernel %s\n\n", kernel
