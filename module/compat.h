@@ -37,6 +37,17 @@
 #error "aiguard needs CONFIG_MEMCG on kernels with CONFIG_UPROBES or CONFIG_SWAP"
 #endif
 
+/*
+ * do_exit() calls cgroup_exit() after exit_mm(), exit_files(), exit_fs()
+ * and exit_task_namespaces(): from there on the task hands out none of
+ * its memory, descriptors, directories or namespaces through /proc. Same
+ * order in 6.1 and 6.12. Without cgroups it is an empty inline.
+ */
+#if !IS_ENABLED(CONFIG_CGROUPS)
+#error "aiguard needs CONFIG_CGROUPS: it sees a task's exit completed at cgroup_exit()"
+#endif
+#define AIGUARD_EXIT_DONE_SYMBOL	"cgroup_exit"
+
 /**
  * aiguard_pidfd_pid - the struct pid a pidfd refers to
  * @file: any open file

@@ -236,6 +236,16 @@ static int aiguard_kp_task_free(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
+/*
+ * cgroup_exit(tsk), late in do_exit(): tsk has let go of everything a
+ * protected group's entry guards (see AIGUARD_EXIT_DONE_SYMBOL).
+ */
+static int aiguard_kp_exit_done(struct kprobe *p, struct pt_regs *regs)
+{
+	aiguard_task_exited((void *)aiguard_kprobe_arg(regs, 0));
+	return 0;
+}
+
 static int aiguard_kp_delete_module_common(struct pt_regs *regs, bool ia32)
 {
 	const struct pt_regs *uregs = (void *)aiguard_kprobe_arg(regs, 0);
@@ -515,6 +525,8 @@ static struct aiguard_probe aiguard_probes[] = {
 		      aiguard_kp_task_alloc, AIGUARD_HOOK_TASK_ALLOC),
 	/* every freed task passes free_task(), even one whose fork failed */
 	AIGUARD_PROBE("free_task", aiguard_kp_task_free, -1),
+	/* do_exit(), process context: never inside another kprobe */
+	AIGUARD_PROBE(AIGUARD_EXIT_DONE_SYMBOL, aiguard_kp_exit_done, -1),
 	AIGUARD_PROBE(AIGUARD_DELETE_MODULE_SYMBOL, aiguard_kp_delete_module, -1),
 	/*
 	 * BPF (bpf.c): entered only from the bpf() syscall or a workqueue,
@@ -817,11 +829,6 @@ static void aiguard_tp_fork(void *data, struct task_struct *parent,
 	aiguard_task_forked(parent, child);
 }
 
-static void aiguard_tp_exit(void *data, struct task_struct *task)
-{
-	aiguard_task_exited(task);
-}
-
 /**
  * struct aiguard_tracepoint - a tracepoint found by name at load time
  * @name: tracepoint name
@@ -841,7 +848,6 @@ struct aiguard_tracepoint {
 
 static struct aiguard_tracepoint aiguard_tracepoints[] = {
 	{ .name = "sched_process_fork", .probe = aiguard_tp_fork },
-	{ .name = "sched_process_exit", .probe = aiguard_tp_exit },
 };
 
 static void aiguard_find_tracepoint(struct tracepoint *tp, void *priv)

@@ -7,6 +7,7 @@
  */
 #include <linux/err.h>
 #include <linux/limits.h>
+#include <linux/mempool.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/rhashtable.h>
@@ -18,6 +19,20 @@
 #include "registry.h"
 
 static struct kmem_cache *aiguard_entry_cache;
+
+/*
+ * A fork of a protected process allocates its child's entry in a kprobe
+ * handler, atomically: when memory is tight that allocation fails, and the
+ * fork with it, since the child must not run unprotected. A protected
+ * service would then lose its workers exactly under load. Atomic
+ * allocations fall back on this reserve, which every freed entry tops up
+ * again; only a burst of more forks than it holds, with the slab unable to
+ * give even one entry meanwhile, still fails a fork (-ENOMEM). Allocations
+ * that may sleep (protect, exec) go to the slab: they wait for reclaim
+ * instead, and must not wait for a reserve entry to be freed.
+ */
+#define AIGUARD_ENTRY_RESERVE	64
+static mempool_t *aiguard_entry_pool;
 
 static const struct rhashtable_params aiguard_groups_params = {
 	.key_len = sizeof(void *),
@@ -41,7 +56,15 @@ static const struct rhashtable_params aiguard_pending_params = {
 int aiguard_registry_cache_init(void)
 {
 	aiguard_entry_cache = KMEM_CACHE(aiguard_entry, 0);
-	return aiguard_entry_cache ? 0 : -ENOMEM;
+	if (!aiguard_entry_cache)
+		return -ENOMEM;
+	aiguard_entry_pool = mempool_create_slab_pool(AIGUARD_ENTRY_RESERVE,
+						      aiguard_entry_cache);
+	if (!aiguard_entry_pool) {
+		kmem_cache_destroy(aiguard_entry_cache);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /**
@@ -52,6 +75,7 @@ int aiguard_registry_cache_init(void)
 void aiguard_registry_cache_exit(void)
 {
 	rcu_barrier();
+	mempool_destroy(aiguard_entry_pool);
 	kmem_cache_destroy(aiguard_entry_cache);
 }
 
@@ -130,7 +154,7 @@ static void aiguard_entry_free_now(struct aiguard_entry *e)
 {
 	if (e->key && e->reg->release)
 		e->reg->release(e->key);
-	kmem_cache_free(aiguard_entry_cache, e);
+	mempool_free(e, aiguard_entry_pool);
 }
 
 static void aiguard_entry_free_rcu(struct rcu_head *head)
@@ -208,8 +232,15 @@ static struct aiguard_entry *aiguard_entry_alloc(struct aiguard_registry *reg,
 						 const char *label, u32 flags,
 						 gfp_t gfp)
 {
-	struct aiguard_entry *e = kmem_cache_zalloc(aiguard_entry_cache, gfp);
+	struct aiguard_entry *e;
 
+	if (gfpflags_allow_blocking(gfp)) {
+		e = kmem_cache_zalloc(aiguard_entry_cache, gfp);
+	} else {
+		e = mempool_alloc(aiguard_entry_pool, gfp);
+		if (e)
+			memset(e, 0, sizeof(*e));
+	}
 	if (!e)
 		return NULL;
 	e->reg = reg;
@@ -267,7 +298,7 @@ struct aiguard_entry *aiguard_registry_insert(struct aiguard_registry *reg,
 		return ERR_PTR(-ENOMEM);
 	old = aiguard_groups_link(reg, e, key);
 	if (old)
-		kmem_cache_free(aiguard_entry_cache, e);
+		mempool_free(e, aiguard_entry_pool);
 	return old;
 }
 EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_insert);
@@ -340,7 +371,7 @@ int aiguard_registry_add_pending(struct aiguard_registry *reg, const void *task,
 	old = rhashtable_lookup_get_insert_fast(&reg->pending, &e->pnode,
 						aiguard_pending_params);
 	if (old) {
-		kmem_cache_free(aiguard_entry_cache, e);
+		mempool_free(e, aiguard_entry_pool);
 		return IS_ERR(old) ? PTR_ERR(old) : -EEXIST;
 	}
 	atomic_inc(&reg->nr_pending);

@@ -228,15 +228,18 @@ struct task_struct *aiguard_pid_task(struct pid *pid)
 }
 
 /*
- * Drop the group's entry once no thread of it can still hand out its
- * memory: the group is dead (signal->live is 0) and no thread, @self
- * included, still has an mm. Exiting threads clear their mm before
- * calling this (sched_process_exit comes after exit_mm()); the full
- * barrier pairs with the one in the group's other callers (and with the
- * ordered atomic_dec_and_test() of signal->live), so at least the last
- * thread to let go of the mm sees all others' mm as NULL. @self is not
- * skipped: protect calls this for a target that may be between its
- * signal->live decrement and exit_mm(), still holding its memory.
+ * Drop the group's entry once no thread of it can still hand anything out
+ * through /proc: the group is dead (signal->live is 0) and every thread,
+ * @self included, is past exit_task_namespaces(). do_exit() clears mm,
+ * files (/proc/PID/task/TID/fd/N of a memfd or a deleted file), fs and
+ * then nsproxy, each under task_lock(), so a thread without nsproxy has
+ * none of the others either. Exiting threads call this after that
+ * (cgroup_exit()); the full barrier pairs with the one in the group's
+ * other callers (and with the ordered atomic_dec_and_test() of
+ * signal->live), so at least the last thread to get there sees all
+ * others' nsproxy as NULL. @self is not skipped: protect calls this for a
+ * target that may be anywhere between its signal->live decrement and
+ * exit_task_namespaces(), still holding its memory or its files.
  */
 static void aiguard_release_dead_group(struct task_struct *self)
 {
@@ -253,7 +256,7 @@ static void aiguard_release_dead_group(struct task_struct *self)
 		return;
 	}
 	for_each_thread(self, t) {
-		if (READ_ONCE(t->mm)) {
+		if (READ_ONCE(t->nsproxy)) {
 			busy = true;
 			break;
 		}
@@ -597,8 +600,13 @@ kill:
 }
 
 /**
- * aiguard_task_exited - handler for the sched_process_exit tracepoint
- * @task: current, after exit_mm()
+ * aiguard_task_exited - handler for cgroup_exit() in do_exit()
+ * @task: current, after exit_mm(), exit_files(), exit_fs() and
+ *        exit_task_namespaces()
+ *
+ * Not at the sched_process_exit tracepoint, which comes before
+ * exit_files(): a descriptor of a protected process could be opened
+ * through /proc in between, after its entry was gone.
  */
 void aiguard_task_exited(struct task_struct *task)
 {

@@ -19,6 +19,13 @@
  *   not end up protected with the attacker reading it;
  * - exec_mem: a process re-execs itself in a loop while an attacker opens
  *   and reads its /proc/PID/mem: protected, no read ever gets the canary;
+ * - exit_fd: a protected process holding a secret in a memfd is SIGKILLed
+ *   while an attacker keeps opening /proc/PID/fd/N and reading it; its
+ *   exit is slowed down between exit_mm() and exit_files() by SysV shm
+ *   segments that exit_shm() destroys one by one, each behind a reader of
+ *   /proc/sysvipc/shm that holds the IPC lock: no read gets the secret,
+ *   protection lasts until the descriptors are gone; the control is the
+ *   same process unprotected;
  * - pid_reuse: a protected process exits and its pid number is handed to
  *   a new, unrelated process (pid_max lowered for the test so that pids
  *   wrap quickly): the newcomer is not protected, and root reads it.
@@ -34,8 +41,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/shm.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "lib.h"
 
@@ -378,6 +387,162 @@ static void protect_exit(int n)
 	race_shared_end(sh, reader);
 }
 
+#define EXIT_FD		100	/* where the exit_fd target keeps its memfd */
+#define EXIT_SEGS	1000	/* SysV shm segments it leaves to exit_shm() */
+#define RMID_FORCED	"/proc/sys/kernel/shm_rmid_forced"
+
+struct exit_shared {
+	volatile pid_t pid;	/* the target, 0: none */
+	volatile int ready, dying, stop, stall;
+	long before, after;	/* secret reads before / after the SIGKILL */
+};
+
+static const char exit_secret[] = "exit-fd-secret-7d1c";
+
+/* Opens /proc/PID/fd/EXIT_FD of the target and reads the secret, in a loop. */
+static void fd_reader(struct exit_shared *sh)
+{
+	char path[64], buf[sizeof(exit_secret)];
+	int fd, dying;
+	pid_t pid;
+
+	while (!sh->stop) {
+		pid = sh->pid;
+		dying = sh->dying;
+		if (pid <= 0) {
+			sched_yield();
+			continue;
+		}
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, EXIT_FD);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		if (pread(fd, buf, sizeof(buf), 0) == sizeof(buf) &&
+		    !memcmp(buf, exit_secret, sizeof(buf)))
+			__atomic_fetch_add(dying ? &sh->after : &sh->before, 1, __ATOMIC_RELAXED);
+		close(fd);
+	}
+	_exit(0);
+}
+
+/*
+ * While sh->stall: reads all of /proc/sysvipc/shm in one read(), which
+ * holds the IPC ids lock for reading over every segment; exit_shm() takes
+ * it for writing once per segment it destroys.
+ */
+static void ipc_staller(struct exit_shared *sh)
+{
+	static char buf[1 << 20];
+	int fd;
+
+	while (!sh->stop) {
+		if (!sh->stall) {
+			usleep(1000);
+			continue;
+		}
+		fd = open("/proc/sysvipc/shm", O_RDONLY);
+		if (fd < 0)
+			_exit(1);
+		if (read(fd, buf, sizeof(buf)) < 0)
+			_exit(1);
+		close(fd);
+	}
+	_exit(0);
+}
+
+static void exit_fd_target(struct exit_shared *sh)
+{
+	int fd = memfd_create("exit-fd-secret", 0), i;
+
+	if (fd < 0 || write(fd, exit_secret, sizeof(exit_secret)) != sizeof(exit_secret) ||
+	    dup2(fd, EXIT_FD) != EXIT_FD)
+		_exit(1);
+	for (i = 0; i < EXIT_SEGS; i++)
+		if (shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600) < 0)
+			break;
+	sh->ready = 1;
+	for (;;)
+		pause();
+}
+
+/* One kind of round, n times; returns the reads after the SIGKILL. */
+static long exit_fd_rounds(struct exit_shared *sh, int n, int protect, long *before,
+			   int *protect_failed)
+{
+	int i, j;
+
+	sh->before = sh->after = 0;
+	for (i = 0; i < n; i++) {
+		pid_t t;
+
+		sh->ready = sh->dying = 0;
+		t = fork();
+		if (t == 0)
+			exit_fd_target(sh);
+		track_child(t);
+		for (j = 0; j < 30000 && !sh->ready; j++)
+			usleep(1000);
+		if (protect && ag_protect(AIGUARD_TARGET_PID, t, LABEL "-exitfd", NULL))
+			(*protect_failed)++;
+		sh->pid = t;
+		sh->stall = 1;
+		usleep(5000);		/* the attacker tries the live target */
+		sh->dying = 1;
+		kill(t, SIGKILL);
+		waitpid(t, NULL, 0);
+		sh->stall = 0;
+		sh->pid = 0;
+		usleep(1000);
+	}
+	*before = sh->before;
+	return sh->after;
+}
+
+static void exit_fd(int n)
+{
+	long ctl_before, ctl_after, before, after;
+	char old[16] = "0";
+	time_t t0;
+	int failed = 0;
+	struct exit_shared *sh;
+	pid_t reader, staller;
+
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED) {
+		tap_ok(0, "exit_fd: shared page");
+		return;
+	}
+	memset(sh, 0, sizeof(*sh));
+	read_file(RMID_FORCED, old, sizeof(old) - 1);
+	old[strcspn(old, "\n")] = '\0';
+	/* exit_shm() then destroys each segment: a long exit_mm()..exit_files() */
+	write_file(RMID_FORCED, "1");
+	reader = fork();
+	if (reader == 0)
+		fd_reader(sh);
+	track_child(reader);
+	staller = fork();
+	if (staller == 0)
+		ipc_staller(sh);
+	track_child(staller);
+	t0 = time(NULL);
+	ctl_after = exit_fd_rounds(sh, n, 0, &ctl_before, &failed);
+	after = exit_fd_rounds(sh, n, 1, &before, &failed);
+	tap_diag("exit_fd: %d rounds of each kind in %ld s", n, (long)(time(NULL) - t0));
+	sh->stop = 1;
+	waitpid(reader, NULL, 0);
+	waitpid(staller, NULL, 0);
+	write_file(RMID_FORCED, old);
+	munmap(sh, sizeof(*sh));
+
+	tap_ok(ctl_before > 0,
+	       "exit_fd: control: root reads an unprotected process's memfd through /proc/PID/fd (%ld reads, %ld while it exited)",
+	       ctl_before, ctl_after);
+	tap_ok(failed == 0 && before == 0 && after == 0,
+	       "exit_fd: protected: no read while alive (%ld) or exiting (%ld), of %d SIGKILLs (protect failed %d times)",
+	       before, after, n, failed);
+}
+
 #define FORK_DELAY "/sys/module/aiguard/parameters/fork_delay_us"
 
 /*
@@ -590,12 +755,13 @@ int main(int argc, char **argv)
 
 	if (argc >= 3 && !strcmp(argv[1], RACE_EXEC_ARG))
 		race_exec_main(argv);
-	tap_init(argc, argv, getenv("ag_stress") ? 7200 : 300);
+	tap_init(argc, argv, getenv("ag_stress") ? 7200 : 540);
 	fork_attach(n);
 	protect_attach(n / 4);
 	protect_exit(n / 4);
 	protect_fork(getenv("ag_stress") ? 200 : 8);
 	exec_mem(n);
+	exit_fd(getenv("ag_stress") ? 200 : 6);
 	pid_reuse();
 	return tap_done();
 }
