@@ -189,6 +189,55 @@ ag_build_e2e() {
 	_ag_make_into tests/e2e "$1" "tests/e2e/Makefile missing: only the harness smoke test runs"
 }
 
+# The kernel's own selftests that touch what aiguard hooks (ptrace, /proc,
+# pidfds, clone and exec, namespaces joined through /proc, kcmp, seccomp's
+# ptrace interplay, close_range, perf events), from linux-source-6.1. The
+# 6.1 tree has no coredump selftests (they came later).
+AG_SELFTESTS="ptrace pidfd proc clone3 exec nsfs kcmp pid_namespace seccomp core perf_events"
+# Not run: a benchmark, whose verdict is a timing; and pidfd_test, which
+# hangs in the test guest without aiguard too, until the 120 s timeout
+# kills it (the other pidfd programs cover pidfd_open, getfd, poll, wait,
+# setns and fdinfo).
+AG_SELFTESTS_SKIP="seccomp/seccomp_benchmark pidfd/pidfd_test"
+
+# ag_build_selftests OUTDIR : builds AG_SELFTESTS static and stripped into
+# OUTDIR/<dir>/ with their run-time files, and writes OUTDIR/list ("dir
+# prog" per compiled test program; scripts are left out: the test guest has
+# busybox only). Cached by source version and list. The exec tests'
+# load_address variants are left out: they need a static-pie toolchain.
+ag_build_selftests() {
+	local out=$1 src ver key cache d p
+	ag_ensure_packages libcap-dev || return 1
+	src=$(ag_debug_source_tree) || return 1
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+	key=$(printf '%s\n' "$ver" "$AG_SELFTESTS" "$AG_SELFTESTS_SKIP" "$(gcc -dumpfullversion)" |
+		sha256sum | cut -c1-16)
+	cache=$(ag_cache_dir)/selftests/$key
+	if [ ! -f "$cache/list" ]; then
+		rm -rf "$cache.tmp"
+		mkdir -p "$cache.tmp"
+		for d in $AG_SELFTESTS; do
+			mkdir -p "$cache.tmp/$d"
+			make -s -C "$src/tools/testing/selftests/$d" OUTPUT="$cache.tmp/$d" \
+				CC="gcc -static -s" ALIGNS= >"$cache.tmp/$d.log" 2>&1 ||
+				{ ag_log "selftests $d failed to build (see $cache.tmp/$d.log)"; return 1; }
+			[ "$d" = exec ] && cp "$src/tools/testing/selftests/exec/Makefile" "$cache.tmp/exec/"
+			for p in $(make -s -C "$src/tools/testing/selftests/$d" OUTPUT="$cache.tmp/$d" \
+					ALIGNS= emit_tests 2>/dev/null | sed 's/^[^:]*://'); do
+				case " $AG_SELFTESTS_SKIP " in *" $d/$p "*) continue ;; esac
+				head -c 4 "$cache.tmp/$d/$p" 2>/dev/null | grep -q ELF &&
+					echo "$d $p" >>"$cache.tmp/list"
+			done
+		done
+		rm -rf "$cache"
+		mv "$cache.tmp" "$cache"
+	fi
+	rm -rf "$out"
+	mkdir -p "$out"
+	cp -a "$cache"/. "$out"/
+	rm -f "$out"/*.log
+}
+
 # ag_build_guest_progs OUTDIR : builds the guest init (OUTDIR/init, with the
 # PID 1 setup of pid1.c it shares with tests/bench/bench.c) and the
 # harness's own smoke test (OUTDIR/t_smoke), both static. Both print TAP

@@ -1,0 +1,152 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Non-interference with the kernel's own selftests: the programs the
+# harness built from linux-source-6.1 (selftests/list: ptrace, pidfd,
+# proc, clone3, exec, nsfs, kcmp, pid_namespace, seccomp, core,
+# perf_events) run twice, first with aiguard unloaded, then with it
+# loaded and unrelated processes protected. For each program, its exit
+# status and each of its TAP result lines ("ok"/"not ok", with the test
+# name) must be the same both times.
+#
+# A program whose results differ runs once more in each state; it counts
+# as a difference only if no loaded run matches an unloaded one (a test
+# that is flaky on an emulator shows both results in both states, an
+# interference only one in each).
+#
+# Leaves aiguard.ko loaded, as it found it. Run as root in the test guest;
+# busybox-sh compatible, prints TAP, exits 0.
+
+. "$(dirname "$0")/lib.sh"
+tap_start t_selftests 7
+KO=/lib/aiguard/aiguard.ko
+DIR=$(cd "$(dirname "$0")" && pwd)/selftests
+LIST=$DIR/list
+TMO=${AG_SELFTEST_TIMEOUT:-120}
+MARK=t_selftests.$$
+
+loaded() { [ -d /sys/module/aiguard ]; }
+
+dev_up() {
+	_i=0
+	while [ $_i -lt 50 ] && [ ! -c /dev/aiguard ]; do nap 0.1; _i=$((_i + 1)); done
+	[ -c /dev/aiguard ]
+}
+
+# unload: rmmod, retrying for 60 s while what earlier suites left (BPF
+# programs freed from a workqueue, processes still exiting) lets go of it
+unload() {
+	_i=0
+	while [ $_i -lt 600 ]; do
+		rmmod aiguard 2>"$OUT" && return 0
+		nap 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# run_one DIR PROG RESULTFILE: runs one program in its directory and
+# appends "DIR/PROG exit=N" and its normalised TAP result lines.
+run_one() {
+	_log=$TMP/log.$1.$2
+	_t0=$(date +%s)
+	(cd "$DIR/$1" && exec timeout -s KILL "$TMO" "./$2" </dev/null >"$_log" 2>&1)
+	_rc=$?
+	echo "# $1/$2: exit $_rc, $(($(date +%s) - _t0)) s"
+	{
+		echo "$1/$2 exit=$_rc"
+		# "ok 3 name # SKIP why": keep the verdict, the name and a
+		# SKIP; numbers in names (pids, fds, results) become N
+		sed -n -E 's/^[[:space:]#]*(not ok|ok) [0-9]+ *(.*)$/\1 \2/p' "$_log" |
+			sed -E 's/ # (SKIP|skip).*/ # SKIP/; s/[0-9]+/N/g; s/[[:space:]]*$//' |
+			sed "s|^|$1/$2 |"
+	} >>"$3"
+}
+
+# run_all RESULTFILE [LIST]: every program of LIST (default: all).
+run_all() {
+	: >"$1"
+	while read -r _d _p; do
+		run_one "$_d" "$_p" "$1"
+	done <"${2:-$LIST}"
+}
+
+# results PROG FILE: the lines of one program, as a single sorted string
+results() { grep "^$1 " "$2" | sort | tr '\n' '|'; }
+
+why=""
+[ -s "$LIST" ] || why="no selftests in this guest ($LIST)"
+[ -n "${ag_no_selftests:-}" ] && why="not on this kernel (ag_no_selftests: too slow here)"
+if [ -n "$why" ]; then
+	for i in 1 2 3 4 5 6 7; do
+		skip "selftests step $i" "$why"
+	done
+	exit 0
+fi
+NPROG=$(wc -l <"$LIST")
+
+# --- without aiguard -------------------------------------------------------
+t "aiguard unloads for the run without it" "unload && ! loaded"
+run_all "$TMP/off"
+t "without aiguard: all $NPROG programs ran (none killed by the $TMO s timeout)" \
+	"! grep -q 'exit=137\$' '$TMP/off'"
+
+# --- with aiguard, unrelated processes protected ----------------------------
+t "aiguard loads again" "insmod $KO 2>'$OUT' && dev_up"
+sleeper S1
+sleeper S2
+t "unrelated processes protected" \
+	"$AG protect --label t-selftests $S1 >'$OUT' 2>&1 &&
+	 $AG protect --label t-selftests-2 $S2 >>'$OUT' 2>&1"
+run_all "$TMP/on"
+t "with aiguard: all $NPROG programs ran (none killed by the $TMO s timeout)" \
+	"! grep -q 'exit=137\$' '$TMP/on'"
+
+# --- compare, re-running what differs once in each state --------------------
+: >"$TMP/differ"
+while read -r d p; do
+	[ "$(results "$d/$p" "$TMP/off")" = "$(results "$d/$p" "$TMP/on")" ] ||
+		echo "$d $p" >>"$TMP/differ"
+done <"$LIST"
+if [ -s "$TMP/differ" ]; then
+	echo "# differ at first, run again: $(sed 's| |/|' "$TMP/differ" | tr '\n' ' ')"
+	run_all "$TMP/on2" "$TMP/differ"
+	kill -9 "$S1" "$S2" 2>/dev/null
+	unload
+	run_all "$TMP/off2" "$TMP/differ"
+	insmod "$KO" 2>"$OUT" && dev_up
+fi
+: >"$TMP/bad"
+if [ -s "$TMP/differ" ]; then
+	while read -r d p; do
+		match=0
+		for a in off off2; do
+			for b in on on2; do
+				[ "$(results "$d/$p" "$TMP/$a")" = "$(results "$d/$p" "$TMP/$b")" ] &&
+					match=1
+			done
+		done
+		[ $match = 1 ] || echo "$d/$p" >>"$TMP/bad"
+	done <"$TMP/differ"
+fi
+for f in $(cat "$TMP/bad"); do
+	echo "# $f without aiguard:"
+	grep "^$f " "$TMP/off" "$TMP/off2" 2>/dev/null | sed 's/^/#   /'
+	echo "# $f with aiguard:"
+	grep "^$f " "$TMP/on" "$TMP/on2" 2>/dev/null | sed 's/^/#   /'
+done
+
+# the summary the note quotes: programs and TAP results passed/failed
+summary() {
+	_p=$(grep -c ' exit=0$' "$1")
+	_s=$(grep -c ' exit=4$' "$1")
+	_ok=$(grep -v ' exit=' "$1" | grep -v ' # SKIP$' | grep -c '^[^ ]* ok ')
+	_nok=$(grep -v ' exit=' "$1" | grep -c '^[^ ]* not ok ')
+	echo "$NPROG programs: $_p exit 0, $_s skip, $((NPROG - _p - _s)) fail; TAP results: $_ok ok, $_nok not ok"
+}
+echo "# without aiguard: $(summary "$TMP/off")"
+echo "# with aiguard:    $(summary "$TMP/on")"
+grep ' exit=' "$TMP/off" | grep -v ' exit=0$' | sed 's/^/# not passing without aiguard: /'
+t "the same results with and without aiguard ($(wc -l <"$TMP/differ") differed at first, $(wc -l <"$TMP/bad") consistently)" \
+	"[ ! -s '$TMP/bad' ]"
+t "aiguard loaded at the end, as found" "loaded"
