@@ -388,7 +388,7 @@ static void protect_exit(int n)
 }
 
 #define EXIT_FD		100	/* where the exit_fd target keeps its memfd */
-#define EXIT_SEGS	1000	/* SysV shm segments it leaves to exit_shm() */
+#define EXIT_SEGS	400	/* SysV shm segments it leaves to exit_shm() */
 #define RMID_FORCED	"/proc/sys/kernel/shm_rmid_forced"
 
 struct exit_shared {
