@@ -114,6 +114,29 @@ attach_tracer() {
 	grep -qx attached "$TMP/$1.out"
 }
 # gone PID: it exited (a zombie counts: our child, not reaped yet).
+# loaded: aiguard.ko is loaded
+loaded() { [ -d /sys/module/aiguard ]; }
+
+# dev_up: /dev/aiguard appears (devtmpfs) within 5 s
+dev_up() {
+	_i=0
+	while [ $_i -lt 50 ] && [ ! -c /dev/aiguard ]; do nap 0.1; _i=$((_i + 1)); done
+	[ -c /dev/aiguard ]
+}
+
+# unload_when_free [SECONDS]: rmmod aiguard, retrying for SECONDS
+# (default 5) while something still holding it lets go (an events reader,
+# BPF programs freed from a workqueue, processes still exiting)
+unload_when_free() {
+	_i=0
+	while [ $_i -lt $((${1:-5} * 10)) ]; do
+		rmmod aiguard 2>"$OUT" && return 0
+		nap 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
 gone() { [ ! -e "/proc/$1" ] || grep -q '^State:[[:space:]]*Z' "/proc/$1/status"; }
 # gone_within PID SECONDS
 gone_within() {

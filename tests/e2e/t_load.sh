@@ -35,25 +35,6 @@ FTRACE=/sys/kernel/tracing/enabled_functions
 # what the module may leave behind: kprobes and ftrace call sites in use
 probes() { wc -l <"$KPROBES"; }
 ftraced() { wc -l <"$FTRACE"; }
-loaded() { [ -d /sys/module/aiguard ]; }
-
-# dev_up: /dev/aiguard appears (devtmpfs) within 5 s
-dev_up() {
-	_i=0
-	while [ $_i -lt 50 ] && [ ! -c /dev/aiguard ]; do nap 0.1; _i=$((_i + 1)); done
-	[ -c /dev/aiguard ]
-}
-
-# unload_when_free: rmmod, retrying for 5 s while something releases it
-unload_when_free() {
-	_i=0
-	while [ $_i -lt 50 ]; do
-		rmmod aiguard 2>"$OUT" && return 0
-		nap 0.1
-		_i=$((_i + 1))
-	done
-	return 1
-}
 
 # --- an events reader across an unload attempt ---------------------------
 "$AG" events --follow >"$TMP/events" 2>&1 &

@@ -25,25 +25,6 @@ LIST=$DIR/list
 TMO=${AG_SELFTEST_TIMEOUT:-120}
 MARK=t_selftests.$$
 
-loaded() { [ -d /sys/module/aiguard ]; }
-
-dev_up() {
-	_i=0
-	while [ $_i -lt 50 ] && [ ! -c /dev/aiguard ]; do nap 0.1; _i=$((_i + 1)); done
-	[ -c /dev/aiguard ]
-}
-
-# unload: rmmod, retrying for 60 s while what earlier suites left (BPF
-# programs freed from a workqueue, processes still exiting) lets go of it
-unload() {
-	_i=0
-	while [ $_i -lt 600 ]; do
-		rmmod aiguard 2>"$OUT" && return 0
-		nap 0.1
-		_i=$((_i + 1))
-	done
-	return 1
-}
 
 # run_one DIR PROG RESULTFILE: runs one program in its directory and
 # appends "DIR/PROG exit=N" and its normalised TAP result lines.
@@ -86,7 +67,7 @@ fi
 NPROG=$(wc -l <"$LIST")
 
 # --- without aiguard -------------------------------------------------------
-t "aiguard unloads for the run without it" "unload && ! loaded"
+t "aiguard unloads for the run without it" "unload_when_free 60 && ! loaded"
 run_all "$TMP/off"
 t "without aiguard: all $NPROG programs ran (none killed by the $TMO s timeout)" \
 	"! grep -q 'exit=137\$' '$TMP/off'"
@@ -112,7 +93,7 @@ if [ -s "$TMP/differ" ]; then
 	echo "# differ at first, run again: $(sed 's| |/|' "$TMP/differ" | tr '\n' ' ')"
 	run_all "$TMP/on2" "$TMP/differ"
 	kill -9 "$S1" "$S2" 2>/dev/null
-	unload
+	unload_when_free 60
 	run_all "$TMP/off2" "$TMP/differ"
 	insmod "$KO" 2>"$OUT" && dev_up
 fi
