@@ -228,6 +228,39 @@ struct aiguard_entry *aiguard_registry_lookup_pending(struct aiguard_registry *r
 }
 EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_lookup_pending);
 
+/**
+ * aiguard_registry_find - the entry of a pending task or a committed key
+ * @reg: the registry
+ * @key: the task's committed key
+ * @task: the task, which may still be pending
+ *
+ * An entry moves from @pending to @groups while the task is already
+ * visible by pid (aiguard_registry_commit_pending()), so a lookup of both
+ * tables must never see it in neither. The writer links it into @groups,
+ * then unlinks it from @pending, with a write barrier between; this reads
+ * in the reverse order with a read barrier between, so a miss in @pending
+ * (the unlink is visible) means the link is visible too. Reading @groups
+ * first instead can miss both: @groups just before the link and @pending
+ * just after the unlink, for a task protected all along (t_races
+ * protect_fork caught a tracer attaching in that instant).
+ *
+ * Call under rcu_read_lock().
+ *
+ * Return: the entry or NULL.
+ */
+struct aiguard_entry *aiguard_registry_find(struct aiguard_registry *reg,
+					    const void *key, const void *task)
+{
+	struct aiguard_entry *e = aiguard_registry_lookup_pending(reg, task);
+
+	if (e)
+		return e;
+	/* Pairs with smp_wmb() in aiguard_registry_commit_pending(). */
+	smp_rmb();
+	return aiguard_registry_lookup(reg, key);
+}
+EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_find);
+
 static struct aiguard_entry *aiguard_entry_alloc(struct aiguard_registry *reg,
 						 const char *label, u32 flags,
 						 gfp_t gfp)
@@ -386,7 +419,8 @@ EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_add_pending);
  * @key: its new key; on success the registry owns the caller's reference
  *
  * The entry joins @groups before it leaves @pending, so a concurrent
- * lookup always finds it in one of them. On failure the entry stays
+ * aiguard_registry_find() always finds it in one of them. On failure the
+ * entry stays
  * pending and keeps protecting @task until aiguard_registry_drop_pending().
  *
  * Return: 0, -ENOENT if @task is not pending, -EEXIST if @key is taken,
@@ -407,6 +441,13 @@ int aiguard_registry_commit_pending(struct aiguard_registry *reg,
 		err = IS_ERR(old) ? PTR_ERR(old) : -EEXIST;
 		goto out;
 	}
+	/*
+	 * The link (entry, filter counters, nr_groups) is visible before
+	 * the unlink and nr_pending's decrement. Pairs with smp_rmb() in
+	 * aiguard_registry_find(), aiguard_registry_empty() and
+	 * aiguard_registry_may_hold().
+	 */
+	smp_wmb();
 	if (!rhashtable_remove_fast(&reg->pending, &e->pnode,
 				    aiguard_pending_params))
 		atomic_dec(&reg->nr_pending);

@@ -113,7 +113,15 @@ void aiguard_registry_destroy(struct aiguard_registry *reg);
  */
 static inline bool aiguard_registry_empty(struct aiguard_registry *reg)
 {
-	return !atomic_read(&reg->nr_groups) && !atomic_read(&reg->nr_pending);
+	if (atomic_read(&reg->nr_pending))
+		return false;
+	/*
+	 * A commit raises nr_groups before it lowers nr_pending: read them
+	 * the other way round, or both could be read as 0 mid-commit.
+	 * Pairs with smp_wmb() in aiguard_registry_commit_pending().
+	 */
+	smp_rmb();
+	return !atomic_read(&reg->nr_groups);
 }
 
 /**
@@ -133,6 +141,8 @@ static inline bool aiguard_registry_may_hold(struct aiguard_registry *reg,
 {
 	if (atomic_read(&reg->nr_pending))
 		return true;
+	/* As in aiguard_registry_empty(): a commit may be under way. */
+	smp_rmb();
 	if (!atomic_read(&reg->nr_groups))
 		return false;
 	return aiguard_filter_may_hold(reg, key);
@@ -140,6 +150,8 @@ static inline bool aiguard_registry_may_hold(struct aiguard_registry *reg,
 
 struct aiguard_entry *aiguard_registry_lookup(struct aiguard_registry *reg,
 					      const void *key);
+struct aiguard_entry *aiguard_registry_find(struct aiguard_registry *reg,
+					    const void *key, const void *task);
 struct aiguard_entry *aiguard_registry_lookup_pending(struct aiguard_registry *reg,
 						      const void *task);
 struct aiguard_entry *aiguard_registry_insert(struct aiguard_registry *reg,

@@ -189,15 +189,10 @@ static bool aiguard_task_copy(struct task_struct *task, char *label, u32 *flags)
  */
 const struct aiguard_entry *aiguard_task_entry(struct task_struct *task)
 {
-	struct aiguard_entry *e;
-
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "aiguard task lookup outside RCU");
 	if (aiguard_registry_empty(&aiguard_registry))
 		return NULL;
-	e = aiguard_registry_lookup(&aiguard_registry, task_tgid(task));
-	if (!e)
-		e = aiguard_registry_lookup_pending(&aiguard_registry, task);
-	return e;
+	return aiguard_registry_find(&aiguard_registry, task_tgid(task), task);
 }
 
 static bool aiguard_group_traced(struct task_struct *leader)

@@ -15,8 +15,10 @@
  *   even while the dying target still holds its memory;
  * - protect_fork: a parent is protected while a fork is in flight and an
  *   attacker seizes the child the instant it has a pid (the window is
- *   widened with the test-only parameter fork_delay_us): the child must
- *   not end up protected with the attacker reading it;
+ *   widened with the test-only parameter fork_delay_us), and keeps trying
+ *   while denied, through the instant the child's entry moves from the
+ *   pending table to the committed one: the child must not end up
+ *   protected with the attacker reading it;
  * - exec_mem: a process re-execs itself in a loop while an attacker opens
  *   and reads its /proc/PID/mem: protected, no read ever gets the canary;
  * - exit_fd: a protected process holding a secret in a memfd is SIGKILLed
@@ -579,14 +581,22 @@ static void fork_seizer(struct race_shared *sh)
 {
 	pid_t seen = 0, pid;
 	uint64_t word;
-	int st, i;
+	int st, i, seized;
 
 	while (!sh->stop) {
 		pid = newest_pid();
 		if (pid <= 0 || pid == seen)
 			continue;
 		seen = pid;
-		if (ptrace(PTRACE_SEIZE, pid, NULL, NULL))
+		/*
+		 * A denied child is tried again until its fork completes, so
+		 * that the seize also lands at the instant its protection
+		 * moves from the pending entry to the committed one.
+		 */
+		for (i = 0; (seized = !ptrace(PTRACE_SEIZE, pid, NULL, NULL)) == 0; i++)
+			if (errno != EPERM || i == 20000 || newest_pid() != pid)
+				break;
+		if (!seized)
 			continue;
 		ptrace(PTRACE_INTERRUPT, pid, NULL, NULL);
 		for (i = 0; i < 100; i++) {
@@ -759,7 +769,7 @@ int main(int argc, char **argv)
 	fork_attach(n);
 	protect_attach(n / 4);
 	protect_exit(n / 4);
-	protect_fork(getenv("ag_stress") ? 200 : 8);
+	protect_fork(getenv("ag_stress") ? 200 : 30);
 	exec_mem(n);
 	exit_fd(getenv("ag_stress") ? 200 : 6);
 	pid_reuse();

@@ -611,6 +611,96 @@ static struct kunit_suite aiguard_abi_suite = {
 	.test_cases = aiguard_abi_cases,
 };
 
+/*
+ * A commit racing lookups: a writer protects a child (pending), commits
+ * it to its key and removes it, over and over; a reader on another CPU
+ * looks the child up meanwhile. Whenever the entry existed for the whole
+ * of a lookup (the sequence count was odd and unchanged around it),
+ * aiguard_registry_find(), aiguard_registry_empty() and
+ * aiguard_registry_may_hold() must all have seen it, in whichever table.
+ */
+struct aiguard_commit_race {
+	struct aiguard_registry *reg;
+	unsigned long seq;	/* odd while the entry exists */
+	int task, key;		/* their addresses: the child and its key */
+	u32 rounds;
+	int err;
+	struct completion done;
+};
+
+static int aiguard_commit_race_writer(void *arg)
+{
+	struct aiguard_commit_race *r = arg;
+	u32 i;
+
+	for (i = 0; i < r->rounds && !r->err; i++) {
+		r->err = aiguard_registry_add_pending(r->reg, &r->task, "c", 0, GFP_KERNEL);
+		if (r->err)
+			break;
+		/* The entry exists before the reader can see the odd count. */
+		smp_wmb();
+		WRITE_ONCE(r->seq, r->seq + 1);
+		r->err = aiguard_registry_commit_pending(r->reg, &r->task, &r->key);
+		WRITE_ONCE(r->seq, r->seq + 1);
+		/* The even count is visible before the entry goes. */
+		smp_wmb();
+		if (!r->err)
+			r->err = aiguard_registry_remove(r->reg, &r->key);
+		if (!(i % 64))
+			cond_resched();
+	}
+	WRITE_ONCE(r->seq, 0);
+	complete(&r->done);
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!kthread_should_stop())
+			schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+static void aiguard_registry_commit_race(struct kunit *test)
+{
+	struct aiguard_commit_race r = { .rounds = 20000 };
+	unsigned long s1, s2, checked = 0, missed = 0;
+	bool found, empty, may_hold;
+	struct task_struct *t;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	r.reg = aiguard_test_registry(test);
+	init_completion(&r.done);
+	t = kthread_run(aiguard_commit_race_writer, &r, "aiguard-commit");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	while (!completion_done(&r.done)) {
+		s1 = READ_ONCE(r.seq);
+		/* Pairs with the writer's smp_wmb() before the odd count. */
+		smp_rmb();
+		empty = aiguard_registry_empty(r.reg);
+		may_hold = aiguard_registry_may_hold(r.reg, &r.key);
+		rcu_read_lock();
+		found = aiguard_registry_find(r.reg, &r.key, &r.task);
+		rcu_read_unlock();
+		/* Pairs with the writer's smp_wmb() after the even count. */
+		smp_rmb();
+		s2 = READ_ONCE(r.seq);
+		if (!(s1 & 1) || s1 != s2)
+			continue;
+		checked++;
+		missed += !found || empty || !may_hold;
+	}
+	kthread_stop(t);
+	KUNIT_EXPECT_EQ(test, r.err, 0);
+	kunit_info(test, "%lu lookups while the entry existed, %lu missed it\n",
+		   checked, missed);
+	KUNIT_EXPECT_GT(test, checked, 0UL);
+	KUNIT_EXPECT_EQ(test, missed, 0UL);
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, atomic_read(&aiguard_test_released), (int)r.rounds);
+	aiguard_registry_destroy(r.reg);
+}
+
 static struct kunit_case aiguard_registry_cases[] = {
 	KUNIT_CASE(aiguard_registry_basic),
 	KUNIT_CASE(aiguard_registry_inherit),
@@ -618,6 +708,7 @@ static struct kunit_case aiguard_registry_cases[] = {
 	KUNIT_CASE(aiguard_registry_scale),
 	KUNIT_CASE(aiguard_registry_filter),
 	KUNIT_CASE(aiguard_registry_entry_budget),
+	KUNIT_CASE(aiguard_registry_commit_race),
 	{}
 };
 
