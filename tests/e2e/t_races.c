@@ -634,7 +634,7 @@ static void fork_delay_off(void)
 
 static void protect_fork(int rounds)
 {
-	int i, protected_ok = 0;
+	int i, tries, err, protected_ok = 0;
 	struct race_shared *sh;
 	pid_t seizer;
 
@@ -669,7 +669,17 @@ static void protect_fork(int rounds)
 			}
 		}
 		usleep(30000 + 7000 * (i % 5));	/* a fork or two go by unprotected */
-		if (ag_protect(AIGUARD_TARGET_PID, p, LABEL "-fork2", NULL) == 0)
+		/*
+		 * EBUSY: the seizer has the parent itself, a new pid too,
+		 * attached at this moment (slow kernels); it lets go soon.
+		 */
+		for (tries = 0; tries < 200; tries++) {
+			err = ag_protect(AIGUARD_TARGET_PID, p, LABEL "-fork2", NULL);
+			if (!err || errno != EBUSY)
+				break;
+			usleep(10000);
+		}
+		if (!err)
 			protected_ok++;
 		usleep(400000);
 		kill(p, SIGKILL);

@@ -36,8 +36,8 @@ int pid1_load_module(const char *name, const char *params, const char **step);
 int pid1_unload_module(const char *name, unsigned int flags, int tries);
 /*
  * Waits until @results_fd (when >= 0) has sent everything, syncs and powers
- * off. Without ACPI (the tiny debug kernel) power-off cannot work: it then
- * reboots, which ends QEMU too because of -no-reboot.
+ * off. Without ACPI power-off cannot work: it then reboots, which ends QEMU
+ * too because of -no-reboot.
  */
 void pid1_poweroff(int results_fd);
 
