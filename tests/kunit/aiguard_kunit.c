@@ -612,6 +612,23 @@ static struct kunit_suite aiguard_abi_suite = {
 };
 
 /*
+ * The end of a test kthread: signal @done, then wait for kthread_stop(),
+ * which the test calls after it has waited for @done (a thread that
+ * returned on its own would be gone before kthread_stop() could see it).
+ */
+static int aiguard_test_thread_done(struct completion *done)
+{
+	complete(done);
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!kthread_should_stop())
+			schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+/*
  * A commit racing lookups: a writer protects a child (pending), commits
  * it to its key and removes it, over and over; a reader on another CPU
  * looks the child up meanwhile. Whenever the entry existed for the whole
@@ -650,14 +667,7 @@ static int aiguard_commit_race_writer(void *arg)
 			cond_resched();
 	}
 	WRITE_ONCE(r->seq, 0);
-	complete(&r->done);
-	while (!kthread_should_stop()) {
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (!kthread_should_stop())
-			schedule();
-	}
-	__set_current_state(TASK_RUNNING);
-	return 0;
+	return aiguard_test_thread_done(&r->done);
 }
 
 static void aiguard_registry_commit_race(struct kunit *test)
@@ -806,14 +816,7 @@ static int aiguard_ring_writer_fn(void *arg)
 		if (!(i % 256))
 			cond_resched();
 	}
-	complete(&w->done);
-	while (!kthread_should_stop()) {
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (!kthread_should_stop())
-			schedule();
-	}
-	__set_current_state(TASK_RUNNING);
-	return 0;
+	return aiguard_test_thread_done(&w->done);
 }
 
 /*
