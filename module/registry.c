@@ -420,8 +420,8 @@ EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_add_pending);
  *
  * The entry joins @groups before it leaves @pending, so a concurrent
  * aiguard_registry_find() always finds it in one of them. On failure the
- * entry stays
- * pending and keeps protecting @task until aiguard_registry_drop_pending().
+ * entry stays pending and keeps protecting @task until
+ * aiguard_registry_drop_pending().
  *
  * Return: 0, -ENOENT if @task is not pending, -EEXIST if @key is taken,
  * or -ENOMEM.
