@@ -21,9 +21,11 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -223,20 +225,23 @@ struct task_struct *aiguard_pid_task(struct pid *pid)
 }
 
 /*
- * Drop the group's entry once no thread of it can still hand anything out
- * through /proc: the group is dead (signal->live is 0) and every thread,
- * @self included, is past exit_task_namespaces(). do_exit() clears mm,
- * files (/proc/PID/task/TID/fd/N of a memfd or a deleted file), fs and
- * then nsproxy, each under task_lock(), so a thread without nsproxy has
- * none of the others either. Exiting threads call this after that
+ * Drop the entry of @self's group, keyed @tgid, once no thread of it can
+ * still hand anything out through /proc: the group is dead (signal->live
+ * is 0) and every thread, @self included, is past
+ * exit_task_namespaces(). do_exit() clears mm, files
+ * (/proc/PID/task/TID/fd/N of a memfd or a deleted file), fs and then
+ * nsproxy, each under task_lock(), so a thread without nsproxy has none
+ * of the others either. Exiting threads call this after that
  * (cgroup_exit()); the full barrier pairs with the one in the group's
  * other callers (and with the ordered atomic_dec_and_test() of
  * signal->live), so at least the last thread to get there sees all
  * others' nsproxy as NULL. @self is not skipped: protect calls this for a
  * target that may be anywhere between its signal->live decrement and
- * exit_task_namespaces(), still holding its memory or its files.
+ * exit_task_namespaces(), still holding its memory or its files, or
+ * already reaped (no threads left to visit).
  */
-static void aiguard_release_dead_group(struct task_struct *self)
+static void aiguard_release_dead_group(struct task_struct *self,
+				       struct pid *tgid)
 {
 	struct task_struct *t;
 	bool busy = false;
@@ -246,7 +251,7 @@ static void aiguard_release_dead_group(struct task_struct *self)
 	/* Pairs with the same barrier in the group's other exiting threads. */
 	smp_mb();
 	rcu_read_lock();
-	if (!aiguard_registry_lookup(&aiguard_registry, task_tgid(self))) {
+	if (!aiguard_registry_lookup(&aiguard_registry, tgid)) {
 		rcu_read_unlock();
 		return;
 	}
@@ -259,7 +264,7 @@ static void aiguard_release_dead_group(struct task_struct *self)
 	rcu_read_unlock();
 	if (!busy)
 		aiguard_entry_removed(aiguard_registry_remove(&aiguard_registry,
-							      task_tgid(self)));
+							      tgid));
 }
 
 /*
@@ -313,17 +318,17 @@ static int aiguard_join_check(struct task_struct *task, const char *label,
 }
 
 /*
- * Whether the group is protected already: 0 (and @label set to the label
- * in force) if with the same label or "" was asked, -EEXIST if with
+ * Whether the group @tgid is protected already: 0 (and @label set to the
+ * label in force) if with the same label or "" was asked, -EEXIST if with
  * another, -ENOENT if not protected.
  */
-static int aiguard_protected_as(struct task_struct *task, char *label)
+static int aiguard_protected_as(struct pid *tgid, char *label)
 {
 	const struct aiguard_entry *old;
 	int err = -ENOENT;
 
 	rcu_read_lock();
-	old = aiguard_registry_lookup(&aiguard_registry, task_tgid(task));
+	old = aiguard_registry_lookup(&aiguard_registry, tgid);
 	if (old) {
 		err = (!label[0] || !strncmp(old->label, label, AIGUARD_LABEL_MAX)) ?
 		      0 : -EEXIST;
@@ -334,11 +339,10 @@ static int aiguard_protected_as(struct task_struct *task, char *label)
 	return err;
 }
 
-/* Insert the group's entry and make its memory non-dumpable. */
-static int aiguard_protect_insert(struct task_struct *task, char *label,
-				  u32 flags)
+/* Insert the entry of @task's group @tgid; make its memory non-dumpable. */
+static int aiguard_protect_insert(struct task_struct *task, struct pid *tgid,
+				  char *label, u32 flags)
 {
-	struct pid *tgid = get_pid(task_tgid(task));
 	struct aiguard_entry *old;
 	struct mm_struct *mm;
 
@@ -346,6 +350,8 @@ static int aiguard_protect_insert(struct task_struct *task, char *label,
 		snprintf(label, AIGUARD_LABEL_MAX, "@%lld",
 			 atomic64_inc_return(&aiguard_private_domains));
 	aiguard_entry_added();
+	/* The entry's reference; put when the entry goes. */
+	get_pid(tgid);
 	/* Only permissive mode is inherited; the join flag was for this request. */
 	old = aiguard_registry_insert(&aiguard_registry, tgid, label,
 				      flags & AIGUARD_PROTECT_PERMISSIVE, GFP_KERNEL);
@@ -363,21 +369,38 @@ static int aiguard_protect_insert(struct task_struct *task, char *label,
 	return 0;
 }
 
-/* The checks and the insert, under the target's cred_guard_mutex. */
-static int aiguard_protect_locked(struct task_struct *task, char *label, u32 flags)
+/*
+ * Test only (t_races protect_reap): a protect sleeps this long after the
+ * target's checks and again after its entry is inserted, the two steps
+ * that the target's exit and its reaping can overtake. 0, the default,
+ * sleeps nothing; it can only slow protect requests down.
+ */
+static uint protect_delay_ms;
+module_param(protect_delay_ms, uint, 0600);
+MODULE_PARM_DESC(protect_delay_ms, "test only: sleep this long twice in every protect (0: none)");
+
+static void aiguard_protect_delay(void)
+{
+	uint delay = READ_ONCE(protect_delay_ms);
+
+	if (unlikely(delay))
+		msleep(min(delay, 1000U));
+}
+
+/*
+ * The checks and the insert, under the target's cred_guard_mutex. @tgid
+ * is the group's pid, taken before the target can be reaped.
+ */
+static int aiguard_protect_group(struct task_struct *task, struct pid *tgid,
+				 char *label, u32 flags)
 {
 	int err, type;
 
-	/*
-	 * A kernel thread has no user memory to guard, and kthreadd's entry
-	 * would be inherited by every kernel thread created after it.
-	 */
-	if (task->flags & PF_KTHREAD)
-		return -EINVAL;
 	/* The leader may be gone while other threads live on. */
 	if (!atomic_read(&task->signal->live) || !pid_alive(task))
 		return -ESRCH;
-	err = aiguard_protected_as(task, label);
+	aiguard_protect_delay();
+	err = aiguard_protected_as(tgid, label);
 	if (err != -ENOENT)
 		return err;
 	if (aiguard_group_traced(task))
@@ -385,17 +408,45 @@ static int aiguard_protect_locked(struct task_struct *task, char *label, u32 fla
 
 	mutex_lock(&aiguard_join_mutex);
 	type = aiguard_join_check(task, label, flags);
-	err = type < 0 ? type : aiguard_protect_insert(task, label, flags);
+	err = type < 0 ? type : aiguard_protect_insert(task, tgid, label, flags);
 	mutex_unlock(&aiguard_join_mutex);
 	if (err)
 		return err;
 	aiguard_audit_protect(type, task, label, flags);
+	aiguard_protect_delay();
 	/*
 	 * If the whole group exited meanwhile, its threads' exit hooks may
-	 * have run before the entry existed: nobody else would drop it.
+	 * have run before the entry existed: nobody else would drop it. It
+	 * may have been reaped too, which leaves task_tgid() NULL: the entry
+	 * is found by @tgid, the key it went in under.
 	 */
-	aiguard_release_dead_group(task);
+	aiguard_release_dead_group(task, tgid);
 	return 0;
+}
+
+static int aiguard_protect_locked(struct task_struct *task, char *label, u32 flags)
+{
+	struct pid *tgid;
+	int err;
+
+	/*
+	 * A kernel thread has no user memory to guard, and kthreadd's entry
+	 * would be inherited by every kernel thread created after it.
+	 */
+	if (task->flags & PF_KTHREAD)
+		return -EINVAL;
+	/*
+	 * Pinned once, before the checks: reaping the group can happen at
+	 * any point of this request and detaches its pid from @task (t_races
+	 * protect_reap). Looking the key up again after an insert would then
+	 * miss the entry, which would outlive the process and pin the module.
+	 */
+	tgid = get_task_pid(task, PIDTYPE_TGID);
+	if (!tgid)
+		return -ESRCH;
+	err = aiguard_protect_group(task, tgid, label, flags);
+	put_pid(tgid);
+	return err;
 }
 
 /*
@@ -606,7 +657,7 @@ kill:
 void aiguard_task_exited(struct task_struct *task)
 {
 	if (!aiguard_registry_empty(&aiguard_registry))
-		aiguard_release_dead_group(task);
+		aiguard_release_dead_group(task, task_tgid(task));
 }
 
 /**

@@ -28,6 +28,9 @@
  *   /proc/sysvipc/shm that holds the IPC lock: no read gets the secret,
  *   protection lasts until the descriptors are gone; the control is the
  *   same process unprotected;
+ * - protect_reap: a protect is overtaken by its target's exit and then
+ *   by its reaping (the test-only parameter protect_delay_ms holds it
+ *   twice): the entry must not outlive the process;
  * - pid_reuse: a protected process exits and its pid number is handed to
  *   a new, unrelated process (pid_max lowered for the test so that pids
  *   wrap quickly): the newcomer is not protected, and root reads it.
@@ -41,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/shm.h>
@@ -696,6 +700,97 @@ static void protect_fork(int rounds)
 	munmap(sh, sizeof(*sh));
 }
 
+#define PROTECT_DELAY "/sys/module/aiguard/parameters/protect_delay_ms"
+
+static void protect_delay_off(void)
+{
+	write_file(PROTECT_DELAY, "0");
+}
+
+/* How many entries carry @label (-1: LIST failed). */
+static int label_entries(const char *label)
+{
+	static struct aiguard_process_info info[1024];
+	struct aiguard_list l = { .entries = (uintptr_t)info, .capacity = 1024 };
+	int i, n = 0;
+
+	if (ioctl(ag_fd(), AIGUARD_IOC_LIST, &l))
+		return -1;
+	for (i = 0; i < (int)l.count; i++)
+		n += !strncmp(info[i].label, label, sizeof(info[i].label));
+	return n;
+}
+
+/*
+ * protect_reap: a protect overtaken by its target's exit and then by its
+ * reaping. The test-only parameter protect_delay_ms makes the protect
+ * sleep after its checks, while the target is SIGKILLed and exits (its
+ * exit hook finds no entry yet), and again after the insert, while the
+ * parent reaps it. Reaping detaches the group's pid from the task, so a
+ * protect that looked the key up again would miss its own entry and
+ * leave it behind, pinning the module (the fuzzer's exiting children hit
+ * this in CI). Every round must race like that, and no entry may be left.
+ */
+static void protect_reap(int rounds)
+{
+	int i, raced = 0, left = -1, sync[2];
+	char c;
+
+	tap_atexit(protect_delay_off);	/* also when the alarm ends the test */
+	if (write_file(PROTECT_DELAY, "100") || pipe(sync)) {
+		tap_skip("no protect_delay_ms parameter", "protect_reap: target reaped mid-protect");
+		tap_skip("no protect_delay_ms parameter", "protect_reap: no entry left");
+		return;
+	}
+	for (i = 0; i < rounds; i++) {
+		struct aiguard_process_info qi;
+		int pidfd, st, seen = 0, j;
+		siginfo_t si;
+		pid_t t, p;
+
+		t = fork();
+		if (t == 0) {
+			for (;;)
+				pause();
+		}
+		pidfd = (int)syscall(SYS_pidfd_open, t, 0);
+		p = fork();
+		if (p == 0) {
+			if (write(sync[1], "x", 1) != 1)
+				_exit(100);
+			_exit(ag_protect(AIGUARD_TARGET_PID, t, LABEL "-reap", NULL) ? errno : 0);
+		}
+		if (read(sync[0], &c, 1) != 1)
+			break;
+		usleep(30000);		/* the protect is past its checks, asleep */
+		kill(t, SIGKILL);
+		memset(&si, 0, sizeof(si));
+		waitid(P_PID, t, &si, WEXITED | WNOWAIT);	/* a zombie: exit hook done */
+		for (j = 0; j < 500 && !seen; j++) {	/* the insert: second sleep */
+			seen = !ag_query(AIGUARD_TARGET_PIDFD, pidfd, &qi) &&
+			       (qi.flags & AIGUARD_PROC_PROTECTED);
+			if (!seen)
+				usleep(1000);
+		}
+		waitpid(t, NULL, 0);	/* reaped while the protect sleeps */
+		waitpid(p, &st, 0);
+		raced += seen && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+		close(pidfd);
+	}
+	write_file(PROTECT_DELAY, "0");
+	close(sync[0]);
+	close(sync[1]);
+	for (i = 0; i < 100 && left; i++) {
+		left = label_entries(LABEL "-reap");
+		if (left)
+			usleep(10000);
+	}
+	tap_ok(raced == rounds,
+	       "protect_reap: the target exited and was reaped inside its protect (%d of %d rounds)",
+	       raced, rounds);
+	tap_ok(left == 0, "protect_reap: no entry outlives its reaped process (%d left)", left);
+}
+
 /* The exec_mem target: re-exec this binary @argv[2] more times, then exit. */
 #define RACE_EXEC_ARG "--race-exec"
 static void race_exec_main(char **argv)
@@ -780,6 +875,7 @@ int main(int argc, char **argv)
 	protect_attach(n / 4);
 	protect_exit(n / 4);
 	protect_fork(getenv("ag_stress") ? 200 : 30);
+	protect_reap(getenv("ag_stress") ? 200 : 10);
 	exec_mem(n);
 	exit_fd(getenv("ag_stress") ? 200 : 6);
 	pid_reuse();
