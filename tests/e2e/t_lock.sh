@@ -172,7 +172,8 @@ rc "permissive off after the lock is allowed" 0 "$AG" permissive off
 if [ -x "$HERE/t_bpf" ]; then
 	"$HERE/t_bpf" >"$TMP/bpf.tap" 2>&1
 	r=$?
-	grep -E '^not ok|^# ' "$TMP/bpf.tap" >"$OUT"
+	# what failed first: fail() shows only the first lines of $OUT
+	{ grep -A3 '^not ok' "$TMP/bpf.tap"; grep '^# ' "$TMP/bpf.tap"; } >"$OUT"
 	t "after the lock: BPF programs still read unprotected processes, not protected ones (t_bpf, exit $r)" \
 		"[ $r -eq 0 ] && grep -q '^ok ' '$TMP/bpf.tap' && ! grep -q '^not ok' '$TMP/bpf.tap'"
 else
