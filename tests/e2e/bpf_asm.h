@@ -60,7 +60,23 @@ static inline int bpf_array(uint32_t value_size, uint32_t max_entries)
 	return (int)sys_bpf(BPF_MAP_CREATE, &a);
 }
 
-/* BPF_MAP_LOOKUP_ELEM or BPF_MAP_UPDATE_ELEM of entry key of an array. */
+/* A hash map with 4-byte keys. Returns its fd, or -1 with errno. */
+static inline int bpf_hash(uint32_t value_size, uint32_t max_entries)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_HASH;
+	a.key_size = 4;
+	a.value_size = value_size;
+	a.max_entries = max_entries;
+	return (int)sys_bpf(BPF_MAP_CREATE, &a);
+}
+
+/*
+ * BPF_MAP_LOOKUP_ELEM, BPF_MAP_UPDATE_ELEM (BPF_ANY) or
+ * BPF_MAP_DELETE_ELEM of entry key of a map with 4-byte keys.
+ */
 static inline int bpf_elem(int cmd, int map, uint32_t key, void *value)
 {
 	union bpf_attr a;

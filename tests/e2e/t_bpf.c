@@ -40,7 +40,13 @@
 #define NREAD		5	/* helpers called per hit */
 #define READ_LEN	32
 
-/* The map value the program fills (one entry, key 0). */
+/*
+ * The map value the program fills: one entry per watched process, keyed
+ * by its tgid. An entry of its own, not one shared slot: a run of the
+ * program in the process watched before can be held up between its
+ * check and its stores (a vCPU descheduled under TCG) and would write
+ * that process's results over the next one's.
+ */
 struct result {
 	uint32_t tgid;		/* whose hits count */
 	uint32_t pad;
@@ -57,17 +63,19 @@ static const char *const helper_names[NREAD] = {
 
 static int map_get(int map, struct result *r)
 {
-	return bpf_elem(BPF_MAP_LOOKUP_ELEM, map, 0, r);
+	return bpf_elem(BPF_MAP_LOOKUP_ELEM, map, r->tgid, r);
 }
 
 static int map_set(int map, const struct result *r)
 {
-	return bpf_elem(BPF_MAP_UPDATE_ELEM, map, 0, (void *)r);
+	return bpf_elem(BPF_MAP_UPDATE_ELEM, map, r->tgid, (void *)r);
 }
+
+#define MAP_ENTRIES	64
 
 static char verifier_log[65536];
 
-/* The program: if current is result.tgid, call each helper into the map. */
+/* The program: if current has an entry, call each helper into it. */
 static int prog_load(enum bpf_prog_type type, int map)
 {
 	const int r_ret = offsetof(struct result, ret);
@@ -78,10 +86,12 @@ static int prog_load(enum bpf_prog_type type, int map)
 	};
 	struct bpf_insn p[128];
 	union bpf_attr a;
-	int n = 0, i, jmp_at[2], fd;
+	int n = 0, i, jmp_at[1], fd;
 
 	p[n++] = MOV64_REG(BPF_REG_6, BPF_REG_1);		/* ctx */
-	p[n++] = ST_IMM(BPF_W, BPF_REG_10, -4, 0);		/* key 0 */
+	p[n++] = CALL(BPF_FUNC_get_current_pid_tgid);
+	p[n++] = RSH64_IMM(BPF_REG_0, 32);
+	p[n++] = STX(BPF_W, BPF_REG_10, BPF_REG_0, -4);	/* key: current's tgid */
 	p[n++] = LD_MAP_FD(BPF_REG_1, map);
 	p[n++] = LD_IMM64_HI();
 	p[n++] = MOV64_REG(BPF_REG_2, BPF_REG_10);
@@ -89,12 +99,7 @@ static int prog_load(enum bpf_prog_type type, int map)
 	p[n++] = CALL(BPF_FUNC_map_lookup_elem);
 	jmp_at[0] = n;
 	p[n++] = JEQ_IMM(BPF_REG_0, 0, 0);			/* patched: to exit */
-	p[n++] = MOV64_REG(BPF_REG_7, BPF_REG_0);		/* value */
-	p[n++] = CALL(BPF_FUNC_get_current_pid_tgid);
-	p[n++] = RSH64_IMM(BPF_REG_0, 32);
-	p[n++] = LDX(BPF_W, BPF_REG_1, BPF_REG_7, offsetof(struct result, tgid));
-	jmp_at[1] = n;
-	p[n++] = JNE_REG(BPF_REG_0, BPF_REG_1, 0);		/* patched: to exit */
+	p[n++] = MOV64_REG(BPF_REG_7, BPF_REG_0);		/* its entry */
 	for (i = 0; i < NREAD - 1; i++) {
 		p[n++] = MOV64_REG(BPF_REG_1, BPF_REG_7);
 		p[n++] = ADD64_IMM(BPF_REG_1, r_data + i * READ_LEN);
@@ -114,7 +119,7 @@ static int prog_load(enum bpf_prog_type type, int map)
 	p[n++] = ADD64_IMM(BPF_REG_1, 1);
 	p[n++] = STX(BPF_DW, BPF_REG_7, BPF_REG_1, offsetof(struct result, hits));
 	p[n] = MOV64_IMM(BPF_REG_0, 0);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 1; i++)
 		p[jmp_at[i]].off = n - jmp_at[i] - 1;
 	n++;
 	p[n++] = EXIT();
@@ -262,10 +267,14 @@ static void detach(struct attach *at)
 
 /* ---- the checks ------------------------------------------------------------ */
 
-/* Points the program at c and waits for a few hits (10 s at most). */
+/*
+ * Points the program at c (an entry keyed by c) and waits for a few hits
+ * (10 s at most). The entry goes afterwards: the map stays small, and a
+ * late run of the program in c finds nothing to write to.
+ */
 static int watch(int map, pid_t c, struct result *r)
 {
-	int i;
+	int i, ret = -1;
 
 	memset(r, 0, sizeof(*r));
 	r->tgid = c;
@@ -277,11 +286,14 @@ static int watch(int map, pid_t c, struct result *r)
 	for (i = 0; i < 1000; i++) {
 		usleep(10000);
 		if (map_get(map, r))
-			return -1;
-		if (r->hits >= 3)
-			return 0;
+			break;
+		if (r->hits >= 3) {
+			ret = 0;
+			break;
+		}
 	}
-	return -1;
+	bpf_elem(BPF_MAP_DELETE_ELEM, map, (uint32_t)c, NULL);
+	return ret;
 }
 
 static int data_zero(const char *d)
@@ -376,7 +388,7 @@ out:
  */
 static int hold(void)
 {
-	int map = bpf_array(sizeof(struct result), 1);
+	int map = bpf_hash(sizeof(struct result), MAP_ENTRIES);
 	int prog = map >= 0 ? prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, map) : -1;
 
 	if (prog < 0) {
@@ -404,8 +416,8 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "hold"))
 		return hold();
 	tap_init(argc, argv, 600);
-	map = bpf_array(sizeof(struct result), 1);
-	if (!tap_ok(map >= 0, "BPF array map created (%s)", map < 0 ? strerror(errno) : "ok"))
+	map = bpf_hash(sizeof(struct result), MAP_ENTRIES);
+	if (!tap_ok(map >= 0, "BPF hash map created (%s)", map < 0 ? strerror(errno) : "ok"))
 		return tap_done();
 	have_stats = ag_stats(&st0) == 0;
 	for (i = 0; i < sizeof(ats) / sizeof(ats[0]); i++)
