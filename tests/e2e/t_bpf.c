@@ -71,7 +71,7 @@ static int map_set(int map, const struct result *r)
 	return bpf_elem(BPF_MAP_UPDATE_ELEM, map, r->tgid, (void *)r);
 }
 
-#define MAP_ENTRIES	64
+#define MAP_ENTRIES	64	/* 3 watched processes per attach type */
 
 static char verifier_log[65536];
 
@@ -269,8 +269,9 @@ static void detach(struct attach *at)
 
 /*
  * Points the program at c (an entry keyed by c) and waits for a few hits
- * (10 s at most). The entry goes afterwards: the map stays small, and a
- * late run of the program in c finds nothing to write to.
+ * (10 s at most). Entries are never deleted: a deleted element goes back
+ * to the map's free list and could become the next process's entry while
+ * a late run of the program still writes to it.
  */
 static int watch(int map, pid_t c, struct result *r)
 {
@@ -292,7 +293,6 @@ static int watch(int map, pid_t c, struct result *r)
 			break;
 		}
 	}
-	bpf_elem(BPF_MAP_DELETE_ELEM, map, (uint32_t)c, NULL);
 	return ret;
 }
 
