@@ -73,7 +73,10 @@ static inline int bpf_hash(uint32_t value_size, uint32_t max_entries)
 	return (int)sys_bpf(BPF_MAP_CREATE, &a);
 }
 
-/* BPF_MAP_LOOKUP_ELEM or BPF_MAP_UPDATE_ELEM (BPF_ANY) of entry key of a map with 4-byte keys. */
+/*
+ * BPF_MAP_LOOKUP_ELEM or BPF_MAP_UPDATE_ELEM (BPF_ANY) of entry key of a
+ * map with 4-byte keys.
+ */
 static inline int bpf_elem(int cmd, int map, uint32_t key, void *value)
 {
 	union bpf_attr a;
