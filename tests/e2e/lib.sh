@@ -80,10 +80,11 @@ wait_protected() {
 	return 1
 }
 
-# sleeper VAR: starts "sleep 1000" with OPS_MARK=$MARK in its environment,
+# sleeper VAR: starts "sleep 1000000" (outlives any run: make stress runs
+# t_load.sh for more than 1000 s) with OPS_MARK=$MARK in its environment,
 # killed on exit; its pid goes to VAR.
 sleeper() {
-	OPS_MARK=$MARK sleep 1000 &
+	OPS_MARK=$MARK sleep 1000000 &
 	eval "$1=\$!"
 	PIDS="$PIDS $!"
 }
