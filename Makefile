@@ -36,6 +36,8 @@ DOCDIR := $(PREFIX)/share/doc/aiguard
 UDEVRULESDIR ?= $(LIBDIR)/udev/rules.d
 SYSTEMDUNITDIR ?= $(LIBDIR)/systemd/system
 PKG := $(CURDIR)/packaging
+# Where podman and CRI-O look for hooks.d files (containers-common).
+OCIHOOKSDIR ?= $(PREFIX)/share/containers/oci/hooks.d
 # The kernel release of KDIR, for depmod and uninstall.
 KVER = $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
 # The KUnit suites (tests/kunit) are built by `make check` only.
@@ -82,6 +84,7 @@ install-userland: tool
 	install -D -m 0644 $(PKG)/modprobe-aiguard.conf $(DESTDIR)$(SYSCONFDIR)/modprobe.d/aiguard.conf
 	install -d $(DESTDIR)$(DOCDIR)/examples
 	install -m 0644 $(PKG)/examples/* $(DESTDIR)$(DOCDIR)/examples/
+	install -D -m 0644 $(PKG)/oci/aiguard.json $(DESTDIR)$(OCIHOOKSDIR)/aiguard.json
 
 uninstall: uninstall-module uninstall-userland
 
@@ -92,7 +95,7 @@ uninstall-module: kdir-check
 uninstall-userland:
 	rm -f $(DESTDIR)$(SBINDIR)/aiguard $(DESTDIR)$(PREFIX)/share/man/man8/aiguard.8 \
 		$(DESTDIR)$(PREFIX)/include/linux/aiguard.h \
-		$(DESTDIR)$(UDEVRULESDIR)/60-aiguard.rules \
+		$(DESTDIR)$(UDEVRULESDIR)/60-aiguard.rules $(DESTDIR)$(OCIHOOKSDIR)/aiguard.json \
 		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,aiguard.service \
 			aiguard-lock.service aiguard-metrics.service aiguard-metrics.timer)
 	rm -rf $(DESTDIR)$(LIBDIR)/aiguard $(DESTDIR)$(DOCDIR)/examples

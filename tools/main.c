@@ -80,6 +80,7 @@ static void usage_main(FILE *f)
 		"  grants [--json]              active grants\n"
 		"  lock                         seal the policy until reboot (irreversible)\n"
 		"  doctor [--json]              posture check of this machine, with fixes\n"
+		"  oci-hook                     OCI runtime hook: protect an annotated container\n"
 		"  version                      tool and module ABI versions\n"
 		"  help [COMMAND]               this text, or a command's\n"
 		"\n"
@@ -232,8 +233,9 @@ static const struct cmd commands[] = {
 	  "  -h, --help      show this help\n" },
 	{ "list", cmd_list, OPT_JSON, CMD_NO_OPERANDS,
 	  "[--json]\n\n"
-	  "List protected processes: pid, label, mode (PERMISSIVE or enforcing)\n"
-	  "and command name.\n\n"
+	  "List protected processes: pid, label, mode (PERMISSIVE or enforcing),\n"
+	  "container (the short id engines name its cgroup after, or -) and\n"
+	  "command name.\n\n"
 	  "  -j, --json      one JSON object on stdout\n"
 	  "  -h, --help      show this help\n" },
 	{ "events", cmd_events, OPT_FOLLOW | OPT_JSON, CMD_NO_OPERANDS,
@@ -293,6 +295,19 @@ static const struct cmd commands[] = {
 	  "Exits 11 when a critical check fails (module not loaded, hooks dead),\n"
 	  "else 0, warnings or not. AIGUARD_ROOT=DIR reads /proc and /sys under DIR.\n\n"
 	  "  -j, --json      one JSON object on stdout\n"
+	  "  -h, --help      show this help\n" },
+	{ "oci-hook", cmd_oci_hook, 0, CMD_NO_OPERANDS,
+	  "\n\n"
+	  "OCI runtime hook (createRuntime or prestart): reads the container state\n"
+	  "from stdin and, if the container has the annotation io.aiguard.label=L,\n"
+	  "protects its init process with label L before the entrypoint runs, so\n"
+	  "that every process of the container is protected from birth. Also read:\n"
+	  "io.aiguard.permissive=true (audit only) and io.aiguard.join=true (add the\n"
+	  "container to a label that has members already; refused once locked).\n"
+	  "Without io.aiguard.label it does nothing. Any other io.aiguard.*\n"
+	  "annotation, a state it cannot read, a status past \"created\", or a failed\n"
+	  "protect is an error: the engine then does not start the container.\n"
+	  "hooks.d/aiguard.json (podman, CRI-O) runs it for annotated containers only.\n\n"
 	  "  -h, --help      show this help\n" },
 	{ "version", cmd_version, 0, CMD_NO_OPERANDS,
 	  "\n\n"

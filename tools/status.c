@@ -346,22 +346,29 @@ static void list_entry(struct json *j, const void *ent)
 {
 	struct aiguard_process_info p = *(const struct aiguard_process_info *)ent;
 	bool perm = p.flags & AIGUARD_PROC_PERMISSIVE;
-	char comm[64];
+	char comm[64], id[65], cgroup[512];
+	bool ctr;
 
 	p.label[AIGUARD_LABEL_MAX - 1] = '\0';
 	read_comm((pid_t)p.pid, comm, sizeof(comm));
+	ctr = read_container((pid_t)p.pid, id, sizeof(id), cgroup, sizeof(cgroup));
 	if (!j) {
-		printf("%-8u %-32s %-10s %s\n", p.pid, p.label,
-		       perm ? "PERMISSIVE" : "enforcing", printable(comm));
+		/* the short id, as podman ps and crictl ps show it */
+		printf("%-8u %-32s %-10s %-12.12s %s\n", p.pid, p.label,
+		       perm ? "PERMISSIVE" : "enforcing", ctr ? id : "-", printable(comm));
 		return;
 	}
 	json_object_begin(j);
 	json_ku64(j, "pid", p.pid);
 	json_kstr(j, "label", p.label);
 	json_kstr(j, "comm", comm);
-	/* "permissive" only when set: the object stays as before. */
+	/* "permissive" and the container only when set: the object stays as before. */
 	if (perm)
 		json_kbool(j, "permissive", true);
+	if (ctr) {
+		json_kstr(j, "container", id);
+		json_kstr(j, "cgroup", cgroup);
+	}
 	json_object_end(j);
 }
 
@@ -384,8 +391,8 @@ int cmd_list(const struct args *a)
 		errmsg("cannot list protected processes: %s", errno_text(e));
 	if (e)
 		return fail_exit(e);
-	snprintf(header, sizeof(header), "%-8s %-32s %-10s %s\n",
-		 "PID", "LABEL", "MODE", "COMM");
+	snprintf(header, sizeof(header), "%-8s %-32s %-10s %-12s %s\n",
+		 "PID", "LABEL", "MODE", "CONTAINER", "COMM");
 	print_listing(a->json, "processes", header, ents,
 		      sizeof(struct aiguard_process_info), n, list_entry);
 	free(ents);

@@ -63,6 +63,7 @@ int cmd_allow(const struct args *a);		/* grants.c */
 int cmd_revoke(const struct args *a);
 int cmd_grants(const struct args *a);
 int cmd_doctor(const struct args *a);		/* doctor.c */
+int cmd_oci_hook(const struct args *a);		/* oci.c */
 
 /* dev.c: talking to the module. Functions return an errno unless said. */
 int open_dev(bool quiet);		/* fd, or -exit code */
@@ -91,6 +92,7 @@ bool parse_u64(const char *s, uint64_t *out);
 /* Returns NULL when valid, else a static explanation. */
 const char *label_error(const char *label);
 void read_comm(pid_t pid, char *buf, size_t len);
+bool read_container(pid_t pid, char *id, size_t idlen, char *cgroup, size_t cglen);
 char *printable(char *s);
 /* An argument quoted for an error message: escaped, cut when long. */
 const char *quote_arg(const char *s);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "ocistate.h"
 #include "tool.h"
 
 /* Decimal digits only: no sign, no blanks, no "0x", no trailing junk. */
@@ -116,6 +117,28 @@ void read_comm(pid_t pid, char *buf, size_t len)
 	}
 	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
+}
+
+/* The container a process runs in: cgroup_container() of /proc/PID/cgroup. */
+bool read_container(pid_t pid, char *id, size_t idlen, char *cgroup, size_t cglen)
+{
+	char path[64], buf[4096];
+	ssize_t n;
+	int fd;
+
+	id[0] = cgroup[0] = '\0';
+	if (pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return cgroup_container(buf, id, idlen, cgroup, cglen);
 }
 
 /*

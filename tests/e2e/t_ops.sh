@@ -155,7 +155,7 @@ PIDS="$PIDS $P"
 wait_protected "$P"
 rc "list" 0 "$AG" list
 t "list: PERMISSIVE marker for the exec --permissive process" \
-	"grep -Eq '^$P +opsP +PERMISSIVE +sleep\$' '$OUT.o' && grep -Eq '^$T +opsA +enforcing +sleep\$' '$OUT.o'"
+	"grep -Eq '^$P +opsP +PERMISSIVE +- +sleep\$' '$OUT.o' && grep -Eq '^$T +opsA +enforcing +- +sleep\$' '$OUT.o'"
 rc "status PID of the permissive process" 0 "$AG" status "$P"
 t "status PID: permissive" "grep -q 'label opsP (permissive' '$OUT.o'"
 t "exec --permissive: root reads its environ" "readable $P"

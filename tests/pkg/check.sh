@@ -78,7 +78,8 @@ install_list() {
 		"$d/usr/lib/aiguard/aiguard-boot" "$d/usr/lib/aiguard/aiguard-metrics" \
 		"$d/etc/aiguard/aiguard.conf" "$d/etc/modprobe.d/aiguard.conf" \
 		"$d/usr/share/doc/aiguard/examples/llama.service" \
-		"$d/usr/share/doc/aiguard/examples/modules-load.d-aiguard.conf"
+		"$d/usr/share/doc/aiguard/examples/modules-load.d-aiguard.conf" \
+		"$d/usr/share/containers/oci/hooks.d/aiguard.json"
 }
 
 # A copy of the tree (the files git knows), like make deb's.
@@ -229,13 +230,14 @@ main() {
 	t "make deb builds aiguard-dkms, aiguard, aiguard-dev" check_deb
 	t "aiguard-dkms: the DKMS source" deb_has aiguard-dkms "$S/dkms.conf" "$S/Kbuild" \
 		"$S/module/main.c" "$S/uapi/linux/aiguard.h"
-	t "aiguard: tool, man page, udev rule, units, scripts, config, examples" deb_has aiguard \
+	t "aiguard: tool, man page, udev rule, units, scripts, config, examples, OCI hook" deb_has aiguard \
 		/usr/sbin/aiguard /usr/share/man/man8/aiguard.8.gz /lib/udev/rules.d/60-aiguard.rules \
 		/lib/systemd/system/aiguard.service /lib/systemd/system/aiguard-lock.service \
 		/lib/systemd/system/aiguard-metrics.service /lib/systemd/system/aiguard-metrics.timer \
 		/usr/lib/aiguard/aiguard-boot /usr/lib/aiguard/aiguard-metrics \
 		/etc/aiguard/aiguard.conf /etc/modprobe.d/aiguard.conf \
-		/usr/share/doc/aiguard/examples/llama.service
+		/usr/share/doc/aiguard/examples/llama.service \
+		/usr/share/containers/oci/hooks.d/aiguard.json
 	t "aiguard-dev: the uapi header" deb_has aiguard-dev /usr/include/linux/aiguard.h
 	t "lintian: no error or warning (overrides explained in debian/)" run_lintian
 	echo "1..$N"

@@ -63,6 +63,24 @@ if $HAVE_PY; then
 		"py '$W/all.json' 'd==\"\".join(chr(i) if i<128 else chr(0xfffd) for i in range(1,256))'"
 fi
 
+cc -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -I"$ROOT/uapi" -o "$W/ocistate_test" \
+	"$HERE/ocistate_test.c" "$HERE/../ocistate.c" || exit 1
+"$W/ocistate_test" >"$W/out" 2>&1; r=$?
+t "OCI state reader: $(tail -n 1 "$W/out") (ocistate_test.c)" "[ $r -eq 0 ]"
+
+# oci_state ID PID STATUS ANNOTATIONS: a state document as runtimes write it
+oci_state() {
+	printf '{"ociVersion":"1.0.2","id":"%s","status":"%s","pid":%s,"bundle":"/run/b","annotations":{%s}}' \
+		"$1" "$3" "$2" "$4"
+}
+oci_state c0ffee00c0ffee00 1 created '"io.aiguard.label":"llm"' >"$W/st"
+"$A" oci-hook <"$W/st" >"$W/out" 2>&1; r=$?
+t "no module: oci-hook of an annotated container exits 3 (the engine does not start it)" \
+	"[ $r -eq 3 ] && grep -q 'modprobe aiguard' '$W/out'"
+oci_state c0ffee00c0ffee00 1 created '"other":"x"' >"$W/st"
+"$A" oci-hook <"$W/st" >"$W/out" 2>&1; r=$?
+t "no module: oci-hook of a container without io.aiguard.label exits 0" "[ $r -eq 0 ] && [ ! -s '$W/out' ]"
+
 "$A" status >"$W/out" 2>&1; r=$?
 t "no module: status exits 3" "[ $r -eq 3 ]"
 t "no module: message says modprobe aiguard" "grep -q 'modprobe aiguard' '$W/out'"
@@ -221,7 +239,7 @@ t "protect --permissive says so" "grep -qx 'pid $P3: protected, label pm (permis
 "$A" protect --label en "$P4" >/dev/null 2>&1
 x "list" 0 "$A" list
 t "list shows the PERMISSIVE marker only for it" \
-	"grep -Eq '^$P3 +pm +PERMISSIVE +sleep\$' '$W/o' && grep -Eq '^$P4 +en +enforcing +sleep\$' '$W/o'"
+	"grep -Eq '^$P3 +pm +PERMISSIVE +- +sleep\$' '$W/o' && grep -Eq '^$P4 +en +enforcing +- +sleep\$' '$W/o'"
 x "list --json" 0 "$A" list --json
 cp "$W/o" "$W/l.json"
 $HAVE_PY && t "list --json: permissive only where set" \
@@ -450,6 +468,62 @@ done
 x "--help lists the new commands" 0 "$A" --help
 t "--help: events, permissive, allow, revoke, grants, lock, doctor" \
 	"for c in events permissive allow revoke grants lock doctor; do grep -q \"^  \$c\" '$W/o' || exit 1; done"
+
+# --- oci-hook against the stand-in -------------------------------------
+rm -f "$AIGUARD_MOCK_STATE"
+sleep 1000 &
+C1=$!
+sleep 1000 &
+C2=$!
+# hook NAME RC ID PID STATUS ANNOTATIONS: oci-hook on that state
+hook() {
+	_n=$1 _w=$2
+	oci_state "$3" "$4" "$5" "$6" >"$W/st"
+	x "$_n" "$_w" sh -c '"$1" oci-hook <"$2"' sh "$A" "$W/st"
+}
+hook "oci-hook: annotated container" 0 aaaa1111bbbb2222cccc "$C1" created \
+	'"io.aiguard.label":"llm","io.kubernetes.pod.name":"x"'
+t "oci-hook: says which container and pid, with the label" \
+	"grep -qx 'container aaaa1111bbbb: pid $C1 protected, label llm' '$W/o'"
+"$A" status "$C1" >"$W/out" 2>&1
+t "oci-hook: the init is protected with the label" "grep -q ': protected, label llm' '$W/out'"
+hook "oci-hook: a second container with a label that has members: outsider" 10 \
+	dddd3333 "$C2" created '"io.aiguard.label":"llm"'
+t "oci-hook: says how to join or take a label of its own" \
+	"grep -q 'container dddd3333: label llm has members already: set io.aiguard.join=true' '$W/e'"
+hook "oci-hook: with io.aiguard.join=true it joins" 0 dddd3333 "$C2" created \
+	'"io.aiguard.label":"llm","io.aiguard.join":"true"'
+"$A" unprotect "$C1" "$C2" >/dev/null 2>&1
+hook "oci-hook: permissive" 0 eeee4444 "$C1" creating \
+	'"io.aiguard.label":"pm","io.aiguard.permissive":"true"'
+t "oci-hook: permissive says so" "grep -q 'protected, label pm (permissive)' '$W/o'"
+"$A" unprotect "$C1" >/dev/null 2>&1
+hook "oci-hook: invalid label" 2 ffff5555 "$C1" created '"io.aiguard.label":"a b"'
+t "oci-hook: invalid label: names the container and the annotation" \
+	"grep -q 'container ffff5555: annotation io.aiguard.label: invalid label' '$W/e'"
+hook "oci-hook: permissive neither true nor false" 2 ffff5555 "$C1" created \
+	'"io.aiguard.label":"a","io.aiguard.permissive":"yes"'
+hook "oci-hook: an unknown io.aiguard annotation" 2 ffff5555 "$C1" created \
+	'"io.aiguard.label":"a","io.aiguard.lable":"b"'
+t "oci-hook: unknown annotation: says which" "grep -q 'unknown annotation io.aiguard.lable' '$W/e'"
+hook "oci-hook: join without a label" 2 ffff5555 "$C1" created '"io.aiguard.join":"true"'
+hook "oci-hook: status running: too late" 2 ffff5555 "$C1" running '"io.aiguard.label":"a"'
+t "oci-hook: too late: says where to run it" "grep -q 'run the hook at createRuntime or prestart' '$W/e'"
+printf '{"id":"x","status":"created","annotations":{"io.aiguard.label":"a"}}' >"$W/st"
+x "oci-hook: no pid" 2 sh -c '"$1" oci-hook <"$2"' sh "$A" "$W/st"
+printf '{"id":"x","pid":%s,"status":"created","annotations":{"io.aiguard.label":"a"}' "$C1" >"$W/st"
+x "oci-hook: truncated state" 2 sh -c '"$1" oci-hook <"$2"' sh "$A" "$W/st"
+t "oci-hook: truncated state: says where" "grep -q 'invalid OCI state on stdin: byte [0-9]*: .}. expected' '$W/e'"
+x "oci-hook: empty stdin" 2 sh -c '"$1" oci-hook </dev/null' sh "$A"
+head -c 2000000 /dev/zero | tr '\0' ' ' >"$W/big"
+x "oci-hook: 2 MB of state" 1 sh -c '"$1" oci-hook <"$2"' sh "$A" "$W/big"
+kill "$C2" 2>/dev/null
+wait "$C2" 2>/dev/null
+hook "oci-hook: the init is gone" 5 gggg6666 "$C2" created '"io.aiguard.label":"gone"'
+x "oci-hook: operands are refused" 2 "$A" oci-hook now
+x "help oci-hook" 0 "$A" help oci-hook
+kill "$C1" 2>/dev/null
+rm -f "$AIGUARD_MOCK_STATE"
 
 # The guest suite, against the stand-in. Test "environ unreadable" needs
 # the real module and is expected to fail here. "status shows hook
