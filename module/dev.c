@@ -138,7 +138,8 @@ static long aiguard_ioc_protect(void *arg)
 	bool permissive = req->flags & AIGUARD_PROTECT_PERMISSIVE;
 	long err;
 
-	if ((req->flags & ~(AIGUARD_PROTECT_PERMISSIVE | AIGUARD_PROTECT_JOIN)) ||
+	if ((req->flags & ~(AIGUARD_PROTECT_PERMISSIVE | AIGUARD_PROTECT_JOIN |
+			    AIGUARD_PROTECT_ENTER)) ||
 	    req->reserved)
 		return -EINVAL;
 	err = aiguard_label_check(req->label, true);
@@ -173,6 +174,8 @@ static void aiguard_info_fill(struct aiguard_process_info *info,
 	info->flags = AIGUARD_PROC_PROTECTED;
 	if (e->flags & AIGUARD_PROTECT_PERMISSIVE)
 		info->flags |= AIGUARD_PROC_PERMISSIVE;
+	if (e->flags & AIGUARD_PROTECT_ENTER)
+		info->flags |= AIGUARD_PROC_ENTER;
 	strscpy(info->label, e->label, sizeof(info->label));
 }
 

@@ -49,11 +49,14 @@
 #include <linux/kprobes.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
+#include <linux/kallsyms.h>
 #include <linux/moduleparam.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
 #include <linux/rmap.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/stacktrace.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 #include <linux/uprobes.h>
@@ -126,10 +129,107 @@ static int aiguard_deny(struct pt_regs *regs, int err)
 	return 1;
 }
 
+/**
+ * struct aiguard_ns_site - a kernel function that checks ptrace access only
+ *                          to hand out a namespace
+ * @names: the function, or where the compiler inlines it, first found wins
+ * @start: its first byte, once resolved; 0: not on this kernel
+ * @size: its length in bytes
+ */
+struct aiguard_ns_site {
+	const char *const names[4];
+	unsigned long start, size;
+};
+
+/*
+ * proc_ns_get_link() (open of /proc/PID/ns/X) and proc_ns_readlink()
+ * call ptrace_may_access(PTRACE_MODE_READ_FSCREDS) and then only look up
+ * the namespace; setns(2) on a pidfd does the same in validate_nsset(),
+ * which the compiler may fold into the syscall's body, __do_sys_setns()
+ * (the __x64_sys_setns() wrapper may reach that by a tail call, leaving
+ * no frame of its own). setns on a namespace fd checks nothing: the open
+ * did. Nothing else under these functions checks ptrace access.
+ */
+static struct aiguard_ns_site aiguard_ns_sites[] = {
+	{ { "proc_ns_get_link" } },
+	{ { "proc_ns_readlink" } },
+	{ { "validate_nsset", "__do_sys_setns", "__se_sys_setns", "__x64_sys_setns" } },
+};
+
+/*
+ * The extent of the function a kprobe can be placed on: its address from
+ * the kprobe, its size from the symbol table ("name+off/size").
+ */
+static bool aiguard_function_extent(const char *name, unsigned long *start,
+				    unsigned long *size)
+{
+	struct kprobe kp = { .symbol_name = name };
+	unsigned long addr, off;
+	char *sym, *slash;
+	bool ok = false;
+
+	if (register_kprobe(&kp))
+		return false;
+	addr = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+	sym = kmalloc(KSYM_SYMBOL_LEN, GFP_KERNEL);
+	if (!sym)
+		return false;
+	sprint_symbol(sym, addr);
+	slash = strrchr(sym, '/');
+	if (slash && strchr(sym, '+')) {
+		*slash = '\0';
+		ok = !kstrtoul(slash + 1, 16, size) &&
+		     !kstrtoul(strrchr(sym, '+') + 1, 16, &off) && off <= addr;
+	}
+	kfree(sym);
+	if (ok)
+		*start = addr - off;
+	return ok;
+}
+
+/* Resolves aiguard_ns_sites; a site not found is never matched. */
+static void aiguard_ns_sites_init(void)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(aiguard_ns_sites); i++) {
+		struct aiguard_ns_site *s = &aiguard_ns_sites[i];
+
+		for (j = 0; j < ARRAY_SIZE(s->names) && s->names[j]; j++)
+			if (aiguard_function_extent(s->names[j], &s->start, &s->size))
+				break;
+		if (!s->start)
+			pr_info("%s not found: outsiders cannot join the namespaces of processes protected with enter this way\n",
+				s->names[0]);
+	}
+}
+
+/*
+ * Whether the ptrace access check being decided was called for a
+ * namespace join: one of aiguard_ns_sites is among the return addresses
+ * of the current stack. Called only to let an outsider in, for a target
+ * protected with AIGUARD_PROTECT_ENTER; a site the unwinder does not
+ * reach (a kernel without it, or a stack it cannot walk) only keeps the
+ * refusal.
+ */
+static bool aiguard_ns_join(void)
+{
+	unsigned long trace[24];
+	unsigned int n, i, j;
+
+	n = stack_trace_save(trace, ARRAY_SIZE(trace), 0);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < ARRAY_SIZE(aiguard_ns_sites); j++)
+			if (trace[i] - aiguard_ns_sites[j].start < aiguard_ns_sites[j].size)
+				return true;
+	return false;
+}
+
 static int aiguard_kp_ptrace_access_check(struct kprobe *p, struct pt_regs *regs)
 {
 	int err = aiguard_ptrace_access_check((void *)aiguard_kprobe_arg(regs, 0),
-					      aiguard_kprobe_arg(regs, 1));
+					      aiguard_kprobe_arg(regs, 1), aiguard_ns_join);
 
 	return err ? aiguard_deny(regs, err) : 0;
 }
@@ -1145,6 +1245,7 @@ int aiguard_hooks_attach(void)
 	int err;
 
 	aiguard_load_step = 0;
+	aiguard_ns_sites_init();
 	err = aiguard_load_fault("BPF helper lookup") ?: aiguard_bpf_init();
 	if (!err)
 		err = aiguard_attach_tracepoints();

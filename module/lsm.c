@@ -52,6 +52,7 @@ static DEFINE_RATELIMIT_STATE(aiguard_log_rs, 5 * HZ, 10);
  * @caller_protected: whether current is protected
  * @target_protected: whether @target is protected
  * @target_permissive: whether @target is protected in audit-only mode
+ * @target_enter: whether outsiders may join @target's namespaces
  * @quiet: count only, no log line or record (always in NMI, where the
  *         audit ring's lock could be held by the code the NMI interrupted)
  * @always: refused in permissive mode too: allowing it would not leak,
@@ -69,6 +70,7 @@ struct aiguard_request {
 	bool caller_protected;
 	bool target_protected;
 	bool target_permissive;
+	bool target_enter;
 	bool quiet;
 	bool always;
 };
@@ -90,6 +92,7 @@ static bool aiguard_snapshot(struct aiguard_request *req,
 	if (e) {
 		strscpy(req->label, e->label, sizeof(req->label));
 		req->target_permissive = e->flags & AIGUARD_PROTECT_PERMISSIVE;
+		req->target_enter = e->flags & AIGUARD_PROTECT_ENTER;
 		e = caller ? aiguard_task_entry(caller) : NULL;
 		req->caller_protected = e;
 		if (e)
@@ -474,8 +477,10 @@ static const char *aiguard_mode_name(unsigned int mode)
 }
 
 static noinline int aiguard_ptrace_access_check_slow(struct task_struct *child,
-						     unsigned int mode)
+						     unsigned int mode,
+						     bool (*ns_join)(void))
 {
+	enum aiguard_verdict verdict;
 	const char *caller;
 	struct aiguard_request req = {
 		.hook = AIGUARD_HOOK_PTRACE_ACCESS, .what = aiguard_mode_name(mode),
@@ -486,21 +491,29 @@ static noinline int aiguard_ptrace_access_check_slow(struct task_struct *child,
 	    !aiguard_snapshot(&req, current))
 		return 0;
 	caller = aiguard_opt(req.caller_protected, req.caller);
-	return aiguard_enforce(&req, aiguard_policy_access(caller, req.label, mode));
+	verdict = aiguard_policy_access(caller, req.label, mode);
+	/* Only a refusal of a target that allows it is worth the stack walk. */
+	if (verdict != AIGUARD_ALLOW && req.target_enter && ns_join && ns_join())
+		verdict = aiguard_policy_enter(caller, req.label, mode, true);
+	return aiguard_enforce(&req, verdict);
 }
 
 /**
  * aiguard_ptrace_access_check - security_ptrace_access_check() handler
  * @child: the task being accessed
  * @mode: PTRACE_MODE_* of the request
+ * @ns_join: whether this check is one that only hands out @child's
+ *           namespaces (/proc/PID/ns/, setns(2) on a pidfd); asked only
+ *           when the answer matters. NULL: never.
  *
  * Return: 0 or -EPERM, as __ptrace_may_access() reports any denial.
  */
-int aiguard_ptrace_access_check(struct task_struct *child, unsigned int mode)
+int aiguard_ptrace_access_check(struct task_struct *child, unsigned int mode,
+				bool (*ns_join)(void))
 {
 	if (!aiguard_task_may_be_protected(child))
 		return 0;
-	return aiguard_ptrace_access_check_slow(child, mode);
+	return aiguard_ptrace_access_check_slow(child, mode, ns_join);
 }
 
 /*
@@ -532,7 +545,7 @@ static int aiguard_proc_mem_decide(struct task_struct *owner, u32 mode)
 {
 	if (aiguard_tracer_entitled(current, owner, mode))
 		return 0;
-	return aiguard_ptrace_access_check_slow(owner, mode);
+	return aiguard_ptrace_access_check_slow(owner, mode, NULL);
 }
 
 /**

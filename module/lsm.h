@@ -14,7 +14,8 @@ struct mm_struct;
 struct perf_event;
 struct task_struct;
 
-int aiguard_ptrace_access_check(struct task_struct *child, unsigned int mode);
+int aiguard_ptrace_access_check(struct task_struct *child, unsigned int mode,
+				bool (*ns_join)(void));
 int aiguard_ptrace_traceme(struct task_struct *parent);
 int aiguard_perf_event_alloc(struct perf_event *event);
 void aiguard_perf_event_free(struct perf_event *event);

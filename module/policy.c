@@ -56,6 +56,32 @@ enum aiguard_verdict aiguard_policy_access(const char *caller_label,
 EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_access);
 
 /**
+ * aiguard_policy_enter - decide a ptrace_may_access() request that only
+ *                        hands out the target's namespaces
+ * @caller_label: label of the accessing process, NULL if unprotected
+ * @target_label: label of the accessed process, NULL if unprotected
+ * @mode: PTRACE_MODE_* bits of the request
+ * @enter: whether the target was protected with %AIGUARD_PROTECT_ENTER
+ *
+ * Opening /proc/PID/ns/X and setns(2) on a pidfd check read access to
+ * the target and give nothing but a namespace: no memory, no descriptor.
+ * An outsider gets in only where the target was protected to allow it
+ * (containers: exec sessions and health checks join this way), and only
+ * for a read check; the process that joins stays outside the label.
+ *
+ * Return: the verdict.
+ */
+enum aiguard_verdict aiguard_policy_enter(const char *caller_label,
+					  const char *target_label,
+					  unsigned int mode, bool enter)
+{
+	if (enter && target_label && !(mode & PTRACE_MODE_ATTACH))
+		return AIGUARD_ALLOW;
+	return aiguard_policy_access(caller_label, target_label, mode);
+}
+EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_enter);
+
+/**
  * aiguard_policy_traceme - decide PTRACE_TRACEME
  * @tracee_label: label of the process asking to be traced
  * @tracer_label: label of its parent, the would-be tracer

@@ -32,6 +32,9 @@ bool aiguard_policy_same_domain(const char *a, const char *b);
 enum aiguard_verdict aiguard_policy_access(const char *caller_label,
 					   const char *target_label,
 					   unsigned int mode);
+enum aiguard_verdict aiguard_policy_enter(const char *caller_label,
+					  const char *target_label,
+					  unsigned int mode, bool enter);
 enum aiguard_verdict aiguard_policy_instrument(const char *target_label);
 enum aiguard_verdict aiguard_policy_swap(const char *target_label);
 bool aiguard_policy_exposes_memory(int reason);

@@ -352,9 +352,10 @@ static int aiguard_protect_insert(struct task_struct *task, struct pid *tgid,
 	aiguard_entry_added();
 	/* The entry's reference; put when the entry goes. */
 	get_pid(tgid);
-	/* Only permissive mode is inherited; the join flag was for this request. */
+	/* Kept and inherited: permissive, enter; the join flag was for this request. */
 	old = aiguard_registry_insert(&aiguard_registry, tgid, label,
-				      flags & AIGUARD_PROTECT_PERMISSIVE, GFP_KERNEL);
+				      flags & (AIGUARD_PROTECT_PERMISSIVE | AIGUARD_PROTECT_ENTER),
+				      GFP_KERNEL);
 	if (old) {
 		aiguard_entry_removed(0);
 		/* Cannot be an existing entry: we hold cred_guard_mutex. */

@@ -79,7 +79,7 @@ static int bool_annotation(const char *id, const char *key, const char *val, boo
 
 int cmd_oci_hook(const struct args *a UNUSED)
 {
-	bool permissive = false, join = false;
+	bool permissive = false, join = false, exec = true;
 	struct aiguard_protect p;
 	struct oci_state st;
 	const char *why;
@@ -99,9 +99,9 @@ int cmd_oci_hook(const struct args *a UNUSED)
 	}
 	printable(st.id);
 	if (!st.have_label) {
-		if (st.have_permissive || st.have_join) {
-			errmsg("container %.12s: %s or %s without %s", st.id,
-			       OCI_ANN_PERMISSIVE, OCI_ANN_JOIN, OCI_ANN_LABEL);
+		if (st.have_permissive || st.have_join || st.have_exec) {
+			errmsg("container %.12s: %s, %s or %s without %s", st.id,
+			       OCI_ANN_PERMISSIVE, OCI_ANN_JOIN, OCI_ANN_EXEC, OCI_ANN_LABEL);
 			return EX_AG_USAGE;
 		}
 		/* Not a container that asked for protection: nothing to do. */
@@ -118,6 +118,14 @@ int cmd_oci_hook(const struct args *a UNUSED)
 		return rc;
 	if (st.have_join && (rc = bool_annotation(st.id, OCI_ANN_JOIN, st.join, &join)))
 		return rc;
+	if (st.have_exec) {
+		if (strcmp(st.exec, "allow") && strcmp(st.exec, "deny")) {
+			errmsg("container %.12s: annotation %s must be \"allow\" or \"deny\", not '%s'",
+			       st.id, OCI_ANN_EXEC, quote_arg(st.exec));
+			return EX_AG_USAGE;
+		}
+		exec = st.exec[0] == 'a';
+	}
 	/*
 	 * Only before the entrypoint runs does protection hold "from the
 	 * first instruction": at poststart or later it would come too late.
@@ -152,6 +160,13 @@ int cmd_oci_hook(const struct args *a UNUSED)
 		p.flags |= AIGUARD_PROTECT_PERMISSIVE;
 	if (join)
 		p.flags |= AIGUARD_PROTECT_JOIN;
+	/*
+	 * Exec sessions and exec health checks join the container's
+	 * namespaces: let them, unless the container asked otherwise. What
+	 * they start stays outside the label.
+	 */
+	if (exec)
+		p.flags |= AIGUARD_PROTECT_ENTER;
 	e = target_ioctl(fd, AIGUARD_IOC_PROTECT, &p, &p.target, (pid_t)st.pid);
 	if (e == EXDEV)
 		errmsg("container %.12s: label %s has members already: set %s=true to add this container to it, or give it a label of its own",
@@ -168,7 +183,7 @@ int cmd_oci_hook(const struct args *a UNUSED)
 	close(fd);
 	syslog(LOG_NOTICE, "container %s: pid %lld protected, label %s%s", st.id, st.pid,
 	       st.label, permissive ? " (permissive)" : "");
-	printf("container %.12s: pid %lld protected, label %s%s\n", st.id, st.pid,
-	       st.label, permissive ? " (permissive)" : "");
+	printf("container %.12s: pid %lld protected, label %s%s%s\n", st.id, st.pid,
+	       st.label, permissive ? " (permissive)" : "", exec ? "" : " (no exec sessions)");
 	return EX_AG_OK;
 }

@@ -397,9 +397,11 @@ static int annotations(struct parser *ps, struct oci_state *st)
 					 sizeof(st->permissive));
 		else if (!strcmp(key, OCI_ANN_JOIN))
 			err = annotation(ps, key, &st->have_join, st->join, sizeof(st->join));
+		else if (!strcmp(key, OCI_ANN_EXEC))
+			err = annotation(ps, key, &st->have_exec, st->exec, sizeof(st->exec));
 		else if (!strncmp(key, "io.aiguard.", 11))
 			return fail(ps, "unknown annotation %s (known: " OCI_ANN_LABEL ", "
-				    OCI_ANN_PERMISSIVE ", " OCI_ANN_JOIN ")", key);
+				    OCI_ANN_PERMISSIVE ", " OCI_ANN_JOIN ", " OCI_ANN_EXEC ")", key);
 		else
 			err = skip_value(ps);
 		if (err)

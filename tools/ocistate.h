@@ -19,15 +19,17 @@
 #define OCI_ANN_LABEL		"io.aiguard.label"
 #define OCI_ANN_PERMISSIVE	"io.aiguard.permissive"
 #define OCI_ANN_JOIN		"io.aiguard.join"
+#define OCI_ANN_EXEC		"io.aiguard.exec"
 
 struct oci_state {
 	char id[OCI_ID_MAX + 1];
 	char status[OCI_STATUS_MAX + 1];
 	long long pid;			/* 0: absent */
-	bool have_label, have_permissive, have_join;
+	bool have_label, have_permissive, have_join, have_exec;
 	char label[AIGUARD_LABEL_MAX + 1];	/* one more: "too long" shows */
 	char permissive[8];		/* "true" or "false", checked later */
 	char join[8];
+	char exec[8];			/* "allow" or "deny", checked later */
 };
 
 /*

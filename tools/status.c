@@ -18,7 +18,7 @@
 static int status_pid(int fd, pid_t pid, bool json)
 {
 	struct aiguard_process_info info;
-	bool prot, perm;
+	bool prot, perm, enter;
 	struct json j;
 	int e = query_pid(fd, pid, &info);
 
@@ -28,6 +28,7 @@ static int status_pid(int fd, pid_t pid, bool json)
 	}
 	prot = info.flags & AIGUARD_PROC_PROTECTED;
 	perm = prot && (info.flags & AIGUARD_PROC_PERMISSIVE);
+	enter = prot && (info.flags & AIGUARD_PROC_ENTER);
 	if (json) {
 		json_init(&j, stdout);
 		json_object_begin(&j);
@@ -35,10 +36,12 @@ static int status_pid(int fd, pid_t pid, bool json)
 		json_kbool(&j, "protected", prot);
 		json_kstr(&j, "label", prot ? info.label : "");
 		json_kbool(&j, "permissive", perm);
+		json_kbool(&j, "enter", enter);
 		json_object_end(&j);
 	} else if (prot) {
-		printf("pid %d: protected, label %s%s\n", pid, info.label,
-		       perm ? " (permissive: audited, not denied)" : "");
+		printf("pid %d: protected, label %s%s%s\n", pid, info.label,
+		       perm ? " (permissive: audited, not denied)" : "",
+		       enter ? " (outsiders may join its namespaces)" : "");
 	} else {
 		printf("pid %d: not protected\n", pid);
 	}
@@ -362,9 +365,11 @@ static void list_entry(struct json *j, const void *ent)
 	json_ku64(j, "pid", p.pid);
 	json_kstr(j, "label", p.label);
 	json_kstr(j, "comm", comm);
-	/* "permissive" and the container only when set: the object stays as before. */
+	/* "permissive", "enter" and the container only when set: the object stays as before. */
 	if (perm)
 		json_kbool(j, "permissive", true);
+	if (p.flags & AIGUARD_PROC_ENTER)
+		json_kbool(j, "enter", true);
 	if (ctr) {
 		json_kstr(j, "container", id);
 		json_kstr(j, "cgroup", cgroup);

@@ -70,6 +70,48 @@ static void aiguard_policy_access_matrix(struct kunit *test)
 	}
 }
 
+/*
+ * A namespace join by an outsider: let in only for a read check on a
+ * target protected with enter; without enter, as aiguard_policy_access().
+ */
+static void aiguard_policy_enter_matrix(struct kunit *test)
+{
+	int m, c, t, e;
+
+	for (m = 0; m < ARRAY_SIZE(aiguard_test_modes); m++) {
+		unsigned int mode = aiguard_test_modes[m];
+
+		for (c = 0; c < ARRAY_SIZE(aiguard_test_labels); c++) {
+			for (t = 0; t < ARRAY_SIZE(aiguard_test_labels); t++) {
+				for (e = 0; e < 2; e++) {
+					const char *caller = aiguard_test_labels[c];
+					const char *target = aiguard_test_labels[t];
+					enum aiguard_verdict want;
+
+					want = aiguard_policy_access(caller, target, mode);
+					if (e && target && !(mode & PTRACE_MODE_ATTACH))
+						want = AIGUARD_ALLOW;
+					KUNIT_EXPECT_EQ_MSG(test,
+							    aiguard_policy_enter(caller, target, mode, e),
+							    want, "mode %#x caller %s target %s enter %d",
+							    mode, caller ?: "-", target ?: "-", e);
+				}
+			}
+		}
+	}
+	/* the cases that matter, spelled out */
+	KUNIT_EXPECT_EQ(test, aiguard_policy_enter(NULL, "llm", PTRACE_MODE_READ_FSCREDS, true),
+			AIGUARD_ALLOW);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_enter(NULL, "llm", PTRACE_MODE_READ_REALCREDS, true),
+			AIGUARD_ALLOW);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_enter(NULL, "llm", PTRACE_MODE_ATTACH_FSCREDS, true),
+			AIGUARD_DENY);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_enter(NULL, "llm", PTRACE_MODE_READ_FSCREDS, false),
+			AIGUARD_DENY);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_enter("other", "llm", PTRACE_MODE_READ_FSCREDS, false),
+			AIGUARD_DENY);
+}
+
 static void aiguard_policy_same_domain_cases(struct kunit *test)
 {
 	char a[AIGUARD_LABEL_MAX] = "web", b[AIGUARD_LABEL_MAX] = "web";
@@ -581,6 +623,7 @@ static void aiguard_registry_entry_budget(struct kunit *test)
 
 static struct kunit_case aiguard_policy_cases[] = {
 	KUNIT_CASE(aiguard_policy_access_matrix),
+	KUNIT_CASE(aiguard_policy_enter_matrix),
 	KUNIT_CASE(aiguard_policy_enforce_cases),
 	KUNIT_CASE(aiguard_policy_grant_cases),
 	KUNIT_CASE(aiguard_policy_system_cases),

@@ -431,7 +431,8 @@ static int find_grant(unsigned long long id)
 static unsigned proc_flags(int i)
 {
 	return AIGUARD_PROC_PROTECTED |
-	       (st[i].flags & AIGUARD_PROTECT_PERMISSIVE ? AIGUARD_PROC_PERMISSIVE : 0);
+	       (st[i].flags & AIGUARD_PROTECT_PERMISSIVE ? AIGUARD_PROC_PERMISSIVE : 0) |
+	       (st[i].flags & AIGUARD_PROTECT_ENTER ? AIGUARD_PROC_ENTER : 0);
 }
 
 static int ioc_version(void *arg)
@@ -471,7 +472,8 @@ static int ioc_protect(void *arg)
 	struct aiguard_protect *p = arg;
 	int pid, i, err;
 
-	if ((p->flags & ~(__u32)(AIGUARD_PROTECT_PERMISSIVE | AIGUARD_PROTECT_JOIN)) ||
+	if ((p->flags & ~(__u32)(AIGUARD_PROTECT_PERMISSIVE | AIGUARD_PROTECT_JOIN |
+				 AIGUARD_PROTECT_ENTER)) ||
 	    p->reserved || !valid_label(p->label, 1))
 		return -EINVAL;
 	if ((p->flags & AIGUARD_PROTECT_PERMISSIVE) && (mstate & AIGUARD_STATE_LOCKED))
@@ -495,7 +497,7 @@ static int ioc_protect(void *arg)
 	if (nst == MAXP)
 		return -ENOMEM;
 	st[nst].pid = pid;
-	st[nst].flags = p->flags & AIGUARD_PROTECT_PERMISSIVE;
+	st[nst].flags = p->flags & (AIGUARD_PROTECT_PERMISSIVE | AIGUARD_PROTECT_ENTER);
 	memcpy(st[nst].label, p->label, AIGUARD_LABEL_MAX);
 	nst++;
 	return 0;

@@ -135,6 +135,17 @@ int main(void)
 	    "\"0123456789012345678901234567890123\"}}", "longer than");
 	BAD("{\"id\":\"c\",\"annotations\":{\"io.aiguard.permissive\":\"yes please\"}}",
 	    "longer than");
+	BAD("{\"id\":\"c\",\"annotations\":{\"io.aiguard.exec\":\"a\",\"io.aiguard.exec\":\"b\"}}",
+	    "given twice");
+	{
+		struct oci_state st;
+		char err[160] = "";
+		const char *doc = "{\"id\":\"c\",\"annotations\":{\"io.aiguard.label\":\"x\","
+				  "\"io.aiguard.exec\":\"deny\"}}";
+
+		check(!oci_state_parse(doc, strlen(doc), &st, err, sizeof(err)) && st.have_exec &&
+		      !strcmp(st.exec, "deny"), "io.aiguard.exec is read", doc, err);
+	}
 	/* depth */
 	for (i = 0; i < 100; i++)
 		deep[i] = '[';

@@ -151,7 +151,7 @@ if command -v python3 >/dev/null 2>&1; then
 		"python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d[\"abi_version\"]==2 and d[\"protected\"]==2 and len(d[\"hooks\"])==13 and d[\"sealed\"] is False and d[\"sampling_events\"]==0' '$W/st.json' 2>'$W/out'"
 	"$A" status --json "$P1" >"$W/p.json" 2>"$W/out"
 	t "status --json PID is valid JSON" \
-		"python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d==dict(pid=$P1,protected=True,label=\"j\",permissive=False)' '$W/p.json' 2>'$W/out'"
+		"python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d==dict(pid=$P1,protected=True,label=\"j\",permissive=False,enter=False)' '$W/p.json' 2>'$W/out'"
 fi
 kill "$P1" "$P2" 2>/dev/null
 
@@ -494,6 +494,19 @@ t "oci-hook: says how to join or take a label of its own" \
 hook "oci-hook: with io.aiguard.join=true it joins" 0 dddd3333 "$C2" created \
 	'"io.aiguard.label":"llm","io.aiguard.join":"true"'
 "$A" unprotect "$C1" "$C2" >/dev/null 2>&1
+hook "oci-hook: default" 0 eeee4444 "$C1" created '"io.aiguard.label":"dx"'
+"$A" status --json "$C1" >"$W/p.json" 2>"$W/out"
+$HAVE_PY && t "oci-hook: by default exec sessions may join (status --json: enter)" \
+	"py '$W/p.json' 'd[\"enter\"] is True'"
+"$A" unprotect "$C1" >/dev/null 2>&1
+hook "oci-hook: io.aiguard.exec=deny" 0 eeee4444 "$C1" created \
+	'"io.aiguard.label":"nx","io.aiguard.exec":"deny"'
+t "oci-hook: exec=deny says so" "grep -q 'protected, label nx (no exec sessions)' '$W/o'"
+"$A" status --json "$C1" >"$W/p.json" 2>"$W/out"
+$HAVE_PY && t "oci-hook: exec=deny: status --json: enter false" "py '$W/p.json' 'd[\"enter\"] is False'"
+"$A" unprotect "$C1" >/dev/null 2>&1
+hook "oci-hook: io.aiguard.exec neither allow nor deny" 2 eeee4444 "$C1" created \
+	'"io.aiguard.label":"nx","io.aiguard.exec":"yes"'
 hook "oci-hook: permissive" 0 eeee4444 "$C1" creating \
 	'"io.aiguard.label":"pm","io.aiguard.permissive":"true"'
 t "oci-hook: permissive says so" "grep -q 'protected, label pm (permissive)' '$W/o'"

@@ -86,6 +86,17 @@ struct aiguard_version {
  * flags. Since ABI version 2.
  */
 #define AIGUARD_PROTECT_JOIN		_BITUL(1)
+/*
+ * struct aiguard_protect.flags: processes outside the label may join the
+ * target's namespaces, through /proc/PID/ns/ or setns(2) on a pidfd, as
+ * container runtimes do to start exec sessions and exec health checks.
+ * The process that joins stays an outsider to the target's memory; it
+ * sees the files and tmpfs mounts of the target's mount namespace.
+ * Without this flag both are refused (EACCES from the open, EPERM from
+ * setns) like any other ptrace access check. Inherited by children.
+ * Since ABI version 2.
+ */
+#define AIGUARD_PROTECT_ENTER		_BITUL(2)
 
 /**
  * struct aiguard_protect - argument of AIGUARD_IOC_PROTECT
@@ -121,6 +132,7 @@ struct aiguard_unprotect {
 /* struct aiguard_process_info.flags */
 #define AIGUARD_PROC_PROTECTED	_BITUL(0)
 #define AIGUARD_PROC_PERMISSIVE	_BITUL(1)
+#define AIGUARD_PROC_ENTER	_BITUL(2)	/* protected with AIGUARD_PROTECT_ENTER */
 
 /**
  * struct aiguard_process_info - the protection state of one process
