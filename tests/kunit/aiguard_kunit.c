@@ -74,31 +74,32 @@ static void aiguard_policy_access_matrix(struct kunit *test)
  * A namespace join by an outsider: let in only for a read check on a
  * target protected with enter; without enter, as aiguard_policy_access().
  */
+static void aiguard_policy_enter_one(struct kunit *test, unsigned int mode,
+				     const char *caller, const char *target, bool enter)
+{
+	enum aiguard_verdict want = aiguard_policy_access(caller, target, mode);
+
+	if (enter && target && !(mode & PTRACE_MODE_ATTACH))
+		want = AIGUARD_ALLOW;
+	KUNIT_EXPECT_EQ_MSG(test, aiguard_policy_enter(caller, target, mode, enter), want,
+			    "mode %#x caller %s target %s enter %d",
+			    mode, caller ?: "-", target ?: "-", enter);
+}
+
 static void aiguard_policy_enter_matrix(struct kunit *test)
 {
-	int m, c, t, e;
+	int m, c, t;
 
-	for (m = 0; m < ARRAY_SIZE(aiguard_test_modes); m++) {
-		unsigned int mode = aiguard_test_modes[m];
-
-		for (c = 0; c < ARRAY_SIZE(aiguard_test_labels); c++) {
+	for (m = 0; m < ARRAY_SIZE(aiguard_test_modes); m++)
+		for (c = 0; c < ARRAY_SIZE(aiguard_test_labels); c++)
 			for (t = 0; t < ARRAY_SIZE(aiguard_test_labels); t++) {
-				for (e = 0; e < 2; e++) {
-					const char *caller = aiguard_test_labels[c];
-					const char *target = aiguard_test_labels[t];
-					enum aiguard_verdict want;
-
-					want = aiguard_policy_access(caller, target, mode);
-					if (e && target && !(mode & PTRACE_MODE_ATTACH))
-						want = AIGUARD_ALLOW;
-					KUNIT_EXPECT_EQ_MSG(test,
-							    aiguard_policy_enter(caller, target, mode, e),
-							    want, "mode %#x caller %s target %s enter %d",
-							    mode, caller ?: "-", target ?: "-", e);
-				}
+				aiguard_policy_enter_one(test, aiguard_test_modes[m],
+							 aiguard_test_labels[c],
+							 aiguard_test_labels[t], false);
+				aiguard_policy_enter_one(test, aiguard_test_modes[m],
+							 aiguard_test_labels[c],
+							 aiguard_test_labels[t], true);
 			}
-		}
-	}
 	/* the cases that matter, spelled out */
 	KUNIT_EXPECT_EQ(test, aiguard_policy_enter(NULL, "llm", PTRACE_MODE_READ_FSCREDS, true),
 			AIGUARD_ALLOW);
