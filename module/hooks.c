@@ -46,10 +46,10 @@
 #include <linux/ftrace.h>
 #include <linux/highmem.h>
 #include <linux/kernel_read_file.h>
+#include <linux/kallsyms.h>
 #include <linux/kprobes.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
-#include <linux/kallsyms.h>
 #include <linux/moduleparam.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>

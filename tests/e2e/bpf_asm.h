@@ -47,30 +47,27 @@ static inline long sys_bpf(int cmd, union bpf_attr *a)
 	return syscall(SYS_bpf, cmd, a, sizeof(*a));
 }
 
-/* An array map with 4-byte keys. Returns its fd, or -1 with errno. */
-static inline int bpf_array(uint32_t value_size, uint32_t max_entries)
+/* A map of type t with 4-byte keys. Returns its fd, or -1 with errno. */
+static inline int bpf_map(uint32_t t, uint32_t value_size, uint32_t max_entries)
 {
 	union bpf_attr a;
 
 	memset(&a, 0, sizeof(a));
-	a.map_type = BPF_MAP_TYPE_ARRAY;
+	a.map_type = t;
 	a.key_size = 4;
 	a.value_size = value_size;
 	a.max_entries = max_entries;
 	return (int)sys_bpf(BPF_MAP_CREATE, &a);
 }
 
-/* A hash map with 4-byte keys. Returns its fd, or -1 with errno. */
+static inline int bpf_array(uint32_t value_size, uint32_t max_entries)
+{
+	return bpf_map(BPF_MAP_TYPE_ARRAY, value_size, max_entries);
+}
+
 static inline int bpf_hash(uint32_t value_size, uint32_t max_entries)
 {
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_type = BPF_MAP_TYPE_HASH;
-	a.key_size = 4;
-	a.value_size = value_size;
-	a.max_entries = max_entries;
-	return (int)sys_bpf(BPF_MAP_CREATE, &a);
+	return bpf_map(BPF_MAP_TYPE_HASH, value_size, max_entries);
 }
 
 /*
