@@ -209,7 +209,16 @@ static long btf_member_off(const struct btf *b, uint32_t id, const char *name, i
 #define NREAD		4	/* helpers called per hit, at most */
 #define READ_LEN	32
 
-/* The map value the program fills (one entry, key 0). */
+/*
+ * The map value the program fills: one entry per watched process, keyed
+ * by its tgid, as in t_bpf.c and for the same reason. A run of the program
+ * in the process watched before, held up between its check and its stores
+ * (a descheduled vCPU), must not write over the next process's results.
+ * Entries are never deleted: a freed element could become the next
+ * process's entry while such a late run still writes to it.
+ */
+#define MAP_ENTRIES	64	/* 3 watched processes per program */
+
 struct result {
 	uint32_t tgid;		/* whose hits count */
 	uint32_t pad;
@@ -251,7 +260,7 @@ struct spec {
 
 static int map_rw(int map, struct result *r, int cmd)
 {
-	return bpf_elem(cmd, map, 0, r);
+	return bpf_elem(cmd, map, r->tgid, r);
 }
 
 static char verifier_log[65536];
@@ -281,7 +290,14 @@ static int prog_load(const struct spec *s, int map)
 		jmp_at[nj++] = n;
 		p[n++] = JEQ_IMM(BPF_REG_8, 0, 0);
 	}
-	p[n++] = ST_IMM(BPF_W, BPF_REG_10, -4, 0);
+	/* the key: the iterator's task's tgid, else current's */
+	if (s->kind == K_ITER && !s->self_read) {
+		p[n++] = LDX(BPF_W, BPF_REG_0, BPF_REG_8, (short)tgid_off);
+	} else {
+		p[n++] = CALL(BPF_FUNC_get_current_pid_tgid);
+		p[n++] = RSH64_IMM(BPF_REG_0, 32);
+	}
+	p[n++] = STX(BPF_W, BPF_REG_10, BPF_REG_0, -4);
 	p[n++] = LD_MAP_FD(BPF_REG_1, map);
 	p[n++] = LD_IMM64_HI();
 	p[n++] = MOV64_REG(BPF_REG_2, BPF_REG_10);
@@ -717,8 +733,8 @@ int main(int argc, char **argv)
 	else
 		tap_diag("bpf_copy_from_user_str: BTF id %d", kfunc_str_id);
 
-	map = bpf_array(sizeof(struct result), 1);
-	if (!tap_ok(map >= 0, "BPF array map created (%s)", map < 0 ? strerror(errno) : "ok"))
+	map = bpf_hash(sizeof(struct result), MAP_ENTRIES);
+	if (!tap_ok(map >= 0, "BPF hash map created (%s)", map < 0 ? strerror(errno) : "ok"))
 		return tap_done();
 	have_stats = ag_stats(&st0) == 0;
 	why = bpf_lsm_inactive();
