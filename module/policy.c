@@ -350,6 +350,33 @@ enum aiguard_join aiguard_policy_join(bool has_members, const char *caller_label
 }
 EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_join);
 
+/**
+ * aiguard_policy_reprotect - decide a protect request for a protected group
+ * @label_in_force: the group's label
+ * @flags_in_force: the %AIGUARD_PROTECT_* flags the group was protected with
+ * @label: the label asked for ("" for any)
+ * @flags: the flags asked for
+ *
+ * Protecting again is idempotent, so that launch scripts may repeat it.
+ * It never changes what is in force: a request that differs in the label
+ * or in a flag kept with the entry (permissive, enter) would otherwise
+ * succeed without doing what it asked, or, if it were applied, let root
+ * loosen a running workload (make it permissive, open it to namespace
+ * joins) without the unprotect that the lock refuses.
+ *
+ * Return: 0, or -EEXIST.
+ */
+int aiguard_policy_reprotect(const char *label_in_force, u32 flags_in_force,
+			     const char *label, u32 flags)
+{
+	const u32 kept = AIGUARD_PROTECT_PERMISSIVE | AIGUARD_PROTECT_ENTER;
+
+	if (label[0] && strncmp(label_in_force, label, AIGUARD_LABEL_MAX))
+		return -EEXIST;
+	return ((flags_in_force ^ flags) & kept) ? -EEXIST : 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_reprotect);
+
 static bool aiguard_label_char_ok(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||

@@ -108,6 +108,8 @@ enum aiguard_join aiguard_policy_join(bool has_members, const char *caller_label
 				      const char *label, bool join_flag,
 				      bool locked);
 
+int aiguard_policy_reprotect(const char *label_in_force, u32 flags_in_force,
+			     const char *label, u32 flags);
 int aiguard_label_check(const char *label, bool allow_empty);
 int aiguard_target_check(const struct aiguard_target *target);
 

@@ -319,10 +319,10 @@ static int aiguard_join_check(struct task_struct *task, const char *label,
 
 /*
  * Whether the group @tgid is protected already: 0 (and @label set to the
- * label in force) if with the same label or "" was asked, -EEXIST if with
- * another, -ENOENT if not protected.
+ * label in force) if as asked, -EEXIST if with another label or other
+ * flags (aiguard_policy_reprotect()), -ENOENT if not protected.
  */
-static int aiguard_protected_as(struct pid *tgid, char *label)
+static int aiguard_protected_as(struct pid *tgid, char *label, u32 flags)
 {
 	const struct aiguard_entry *old;
 	int err = -ENOENT;
@@ -330,8 +330,7 @@ static int aiguard_protected_as(struct pid *tgid, char *label)
 	rcu_read_lock();
 	old = aiguard_registry_lookup(&aiguard_registry, tgid);
 	if (old) {
-		err = (!label[0] || !strncmp(old->label, label, AIGUARD_LABEL_MAX)) ?
-		      0 : -EEXIST;
+		err = aiguard_policy_reprotect(old->label, old->flags, label, flags);
 		if (!err)
 			strscpy(label, old->label, AIGUARD_LABEL_MAX);
 	}
@@ -401,7 +400,7 @@ static int aiguard_protect_group(struct task_struct *task, struct pid *tgid,
 	if (!atomic_read(&task->signal->live) || !pid_alive(task))
 		return -ESRCH;
 	aiguard_protect_delay();
-	err = aiguard_protected_as(tgid, label);
+	err = aiguard_protected_as(tgid, label, flags);
 	if (err != -ENOENT)
 		return err;
 	if (aiguard_group_traced(task))
@@ -504,8 +503,8 @@ static int aiguard_protect_task(struct task_struct *task, void *arg)
  * member, or of an outsider with %AIGUARD_PROTECT_JOIN before the lock.
  *
  * Return: 0, -ESRCH (no such process or exiting), -EINVAL (a kernel
- * thread), -EBUSY (traced), -EEXIST (protected with another label),
- * -EXDEV (the label has members and the caller is outside it, without
+ * thread), -EBUSY (traced), -EEXIST (protected with another label or
+ * other flags), -EXDEV (the label has members and the caller is outside it, without
  * the join flag), -EPERM (the same after the lock), -EINTR or -ENOMEM.
  */
 int aiguard_protect_pid(struct pid *pid, char *label, u32 flags)

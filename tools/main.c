@@ -49,7 +49,8 @@ static const char exit_codes_help[] =
 	"     or refused because the policy is locked (aiguard lock)\n"
 	"  5  no such process\n"
 	"  6  target already traced (a tracer is attached)\n"
-	"  7  label conflict (already protected with another label)\n"
+	"  7  conflict: already protected, with another label or other flags\n"
+	"     (--permissive, enter); protecting again never changes them\n"
 	"  8  not protected (unprotect of an unprotected process, grant for an\n"
 	"     unprotected target), or no such grant (revoke)\n"
 	"  9  ABI mismatch between module and tool\n"
@@ -155,7 +156,7 @@ const char *errno_text(int e)
 	case EACCES:	return "not permitted (needs root with CAP_SYS_ADMIN)";
 	case ESRCH:	return "no such process";
 	case EBUSY:	return "a tracer is attached to the process (detach it first)";
-	case EEXIST:	return "already protected with another label";
+	case EEXIST:	return "already protected, with another label or other flags";
 	case ENOENT:	return "not protected";
 	case ENOTTY:	return "the module does not know this request (module and tool ABI differ)";
 	case EINVAL:	return "the module rejected the request as invalid (EINVAL)";

@@ -103,7 +103,10 @@ static int protect_pid(int fd, pid_t pid, const struct args *a)
 	e = target_ioctl(fd, AIGUARD_IOC_PROTECT, &p, &p.target, pid);
 	if (e == EEXIST && !query_pid(fd, pid, &info) &&
 	    (info.flags & AIGUARD_PROC_PROTECTED))
-		errmsg("pid %d: already protected with label '%s'", pid, info.label);
+		errmsg("pid %d: already protected with label '%s'%s%s; protecting again "
+		       "changes nothing", pid, info.label,
+		       info.flags & AIGUARD_PROC_PERMISSIVE ? ", permissive" : "",
+		       info.flags & AIGUARD_PROC_ENTER ? ", enter" : "");
 	else if (e)
 		errmsg("pid %d: %s", pid, fail_text(fd, e));
 	if (e)

@@ -208,6 +208,20 @@ int main(int argc, char **argv)
 	       !strcmp(qi.label, LABEL), "the child inherited the label and the enter flag");
 	tap_ok(!ag_query(AIGUARD_TARGET_PID, closed.pid, &qi) && !(qi.flags & AIGUARD_PROC_ENTER),
 	       "without it, QUERY shows no enter flag");
+	/* Root cannot open a running workload to joins by protecting it again. */
+	EXPECT_FAIL(ag_protect_flags(AIGUARD_TARGET_PID, closed.pid, LABEL "-closed", NULL,
+				     AIGUARD_PROTECT_ENTER), EEXIST, 0,
+		    "protecting it again with enter fails with EEXIST");
+	EXPECT_FAIL(ag_protect_flags(AIGUARD_TARGET_PID, closed.pid, "", NULL,
+				     AIGUARD_PROTECT_ENTER | AIGUARD_PROTECT_JOIN), EEXIST, 0,
+		    "the same with any label and the join flag");
+	tap_ok(!ag_query(AIGUARD_TARGET_PID, closed.pid, &qi) && !(qi.flags & AIGUARD_PROC_ENTER),
+	       "and QUERY still shows no enter flag (the joins below stay refused)");
+	EXPECT_FAIL(ag_protect_flags(AIGUARD_TARGET_PID, in.pid, LABEL, NULL, 0), EEXIST, 0,
+		    "nor is enter dropped silently: protecting it again without enter fails");
+	EXPECT_RET(ag_protect_flags(AIGUARD_TARGET_PID, in.pid, LABEL, NULL,
+				    AIGUARD_PROTECT_ENTER), 0,
+		   "protecting again as in force succeeds");
 
 	/* The debug kernel's tinyconfig has no namespaces to join. */
 	if (access("/proc/self/ns/uts", F_OK)) {

@@ -224,6 +224,12 @@ static void transitions(void)
 		    "protect_again_other_label_eexist");
 	EXPECT_RET(ag_protect(AIGUARD_TARGET_PIDFD, ctl.pidfd, "e2e-one", NULL), 0,
 		   "protect_again_same_label_ok");
+	EXPECT_FAIL(ag_protect_flags(AIGUARD_TARGET_PIDFD, ctl.pidfd, "e2e-one", NULL,
+				     AIGUARD_PROTECT_PERMISSIVE), EEXIST, 0,
+		    "protect_again_permissive_eexist");
+	memset(&info, 0, sizeof(info));
+	tap_ok(ag_query(AIGUARD_TARGET_PIDFD, ctl.pidfd, &info) == 0 &&
+	       !(info.flags & AIGUARD_PROC_PERMISSIVE), "query_still_enforcing");
 	memset(&info, 0, sizeof(info));
 	tap_ok(ag_query(AIGUARD_TARGET_PIDFD, ctl.pidfd, &info) == 0 &&
 	       (info.flags & AIGUARD_PROC_PROTECTED) && strcmp(info.label, "e2e-one") == 0,

@@ -287,6 +287,35 @@ static void aiguard_policy_join_cases(struct kunit *test)
 }
 
 /*
+ * Protecting again: every label asked (none, the one in force, another)
+ * against every combination of the flags in force and asked. It succeeds
+ * only when it would change nothing; the join flag, which is not kept,
+ * does not matter.
+ */
+static void aiguard_policy_reprotect_cases(struct kunit *test)
+{
+	static const char *const labels[] = { "", "svc", "other" };
+	const u32 all = AIGUARD_PROTECT_PERMISSIVE | AIGUARD_PROTECT_JOIN |
+			AIGUARD_PROTECT_ENTER;
+	const u32 kept = AIGUARD_PROTECT_PERMISSIVE | AIGUARD_PROTECT_ENTER;
+	u32 have, ask;
+	int l, want, got;
+
+	for (l = 0; l < ARRAY_SIZE(labels); l++)
+		for (have = 0; have <= kept; have++) {
+			if (have & ~kept)
+				continue;
+			for (ask = 0; ask <= all; ask++) {
+				want = (l == 2 || (have ^ ask) & kept) ? -EEXIST : 0;
+				got = aiguard_policy_reprotect("svc", have, labels[l], ask);
+				KUNIT_EXPECT_EQ_MSG(test, got, want,
+						    "label '%s' in force %#x asked %#x",
+						    labels[l], have, ask);
+			}
+		}
+}
+
+/*
  * Locked: every integrity reason is refused, confidentiality reasons other
  * than kcore are not (BPF and perf monitoring of unprotected processes
  * keep working). kcore and hibernation, which expose all RAM, follow the
@@ -630,6 +659,7 @@ static struct kunit_case aiguard_policy_cases[] = {
 	KUNIT_CASE(aiguard_policy_system_cases),
 	KUNIT_CASE(aiguard_policy_lock_cases),
 	KUNIT_CASE(aiguard_policy_join_cases),
+	KUNIT_CASE(aiguard_policy_reprotect_cases),
 	KUNIT_CASE(aiguard_policy_lockdown_cases),
 	KUNIT_CASE(aiguard_policy_same_domain_cases),
 	KUNIT_CASE(aiguard_policy_traceme_cases),

@@ -106,9 +106,10 @@ struct aiguard_version {
  * @label: trust domain (see AIGUARD_LABEL_MAX). On return it holds the
  *         label in force, which matters when a private domain was asked for.
  *
- * Protecting a process that is already protected succeeds if @label is
- * empty or the same label (and returns the label in force), and fails
- * with EEXIST otherwise.
+ * Protecting a process that is already protected changes nothing. It
+ * succeeds if @label is empty or the same label and the kept flags
+ * (%AIGUARD_PROTECT_PERMISSIVE, %AIGUARD_PROTECT_ENTER) are those in
+ * force, and returns the label in force; it fails with EEXIST otherwise.
  */
 struct aiguard_protect {
 	struct aiguard_target target;
@@ -592,7 +593,8 @@ struct aiguard_event {
  * - %ESRCH: no such process, or it is exiting.
  * - %EBUSY: a thread of the target is being traced; protecting it would
  *   leave the tracer attached.
- * - %EEXIST: the target is protected with another label.
+ * - %EEXIST: the target is protected already, with another label or
+ *   other kept flags (see struct aiguard_protect).
  * - %EXDEV: the label has live members, the caller is not one of them,
  *   and %AIGUARD_PROTECT_JOIN was not given.
  * - %EINTR: a signal arrived while waiting for the target's exec or
