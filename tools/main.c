@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "opts.h"
 #include "tool.h"
@@ -24,6 +25,8 @@ static void vmessage(const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 }
 
+bool errmsg_syslog;
+
 void errmsg(const char *fmt, ...)
 {
 	va_list ap;
@@ -33,6 +36,11 @@ void errmsg(const char *fmt, ...)
 	vmessage(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	if (errmsg_syslog) {
+		va_start(ap, fmt);
+		vsyslog(LOG_ERR, fmt, ap);
+		va_end(ap);
+	}
 }
 
 /* ------------------------------------------------------------------ */

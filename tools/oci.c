@@ -88,6 +88,13 @@ int cmd_oci_hook(const struct args *a UNUSED)
 	char *buf;
 	int fd, e, rc;
 
+	/*
+	 * The runtime decides where a hook's stderr goes, and podman with
+	 * crun shows only "error executing hook ... (exit code: N)". Every
+	 * refusal therefore goes to syslog as well.
+	 */
+	openlog("aiguard-oci-hook", LOG_PID, LOG_DAEMON);
+	errmsg_syslog = true;
 	buf = read_state(&len);
 	if (!buf)
 		return EX_AG_ERROR;
@@ -147,7 +154,6 @@ int cmd_oci_hook(const struct args *a UNUSED)
 	 */
 	snprintf(comm, sizeof(comm), "ct:%.12s", st.id);
 	prctl(PR_SET_NAME, comm, 0, 0, 0);
-	openlog("aiguard-oci-hook", LOG_PID, LOG_DAEMON);
 	fd = open_checked();
 	if (fd < 0) {
 		syslog(LOG_ERR, "container %s: not protected: the aiguard module is not usable",

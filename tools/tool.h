@@ -43,6 +43,9 @@ extern const char *progname;
 
 /* main.c: messages, help, exit codes, commands. */
 void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* errmsg() also to syslog (LOG_ERR), after openlog(): for commands whose
+ * stderr may go nowhere an operator looks, as a hook's under podman. */
+extern bool errmsg_syslog;
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int errno_exit(int e);
 int fail_exit(int e);
