@@ -108,6 +108,7 @@ class Server:
     def fork_worker(self):
         req_r, self.req_w = os.pipe()
         self.resp_r, resp_w = os.pipe()
+        parent = os.getpid()
         pid = os.fork()
         if pid:
             self.child = pid
@@ -122,7 +123,9 @@ class Server:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
-        if os.getppid() == 1:
+        # the parent died before PDEATHSIG was set (not "ppid is 1": in a
+        # container the server itself is PID 1)
+        if os.getppid() != parent:
             os._exit(0)
         sel = selectors.DefaultSelector()
         sel.register(req_r, selectors.EVENT_READ)
