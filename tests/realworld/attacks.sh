@@ -26,7 +26,7 @@ STATE=/run/aiguard-demo
 OUT=/tmp/out
 SVC=svc
 H="python3 $RW/attack_helpers.py"
-TARGETS=${RW_TARGETS:-control protected}
+TARGETS=${RW_TARGETS:-control protected containers}
 ATTACKS=${RW_ATTACKS:-$(grep -v '^#' "$RW/attacks.list" | cut -d'|' -f1)}
 TARGETS=${TARGETS//,/ } ATTACKS=${ATTACKS//,/ }
 BYSTANDER_ROWS=" $(awk -F'|' '!/^#/ && $3 == "bystander" {print $1}' "$RW/attacks.list" | xargs) "
@@ -467,6 +467,7 @@ check_term() {
 }
 
 for t in $TARGETS; do
+	[ "$t" = containers ] && continue
 	echo "# target $t"
 	if [ "$t" = protected ] && [ ! -x "$AG" ]; then
 		echo "# aiguard tool missing: the protected server runs unprotected"
@@ -493,3 +494,10 @@ for t in $TARGETS; do
 	start_server "$t" && check_term "$t"
 	log "$t: server log: $(tr '\n' ' ' <"$STATE/$t.log" | cut -c1-300)"
 done
+
+# the same server in containers, protected by the OCI hook (containers.sh)
+if [[ " $TARGETS " == *" containers "* ]]; then
+	# shellcheck source=containers.sh
+	. "$RW/containers.sh"
+	ct_main
+fi

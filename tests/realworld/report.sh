@@ -7,9 +7,13 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mode=$1 results=$2 kernel=$3
 [ -f "$results" ] || : >"${results:=/dev/null}"
 CHECKS="serves_requests serves_https ps_lists_it top_lists_it outsider_join_refused same_label_reads_it sigterm_stops_it"
+# the container rows (containers.sh): what must hold beside the attacks
+CHECKS+=" ct_serves_requests ct_exec_true ct_healthcheck ct_top_lists_it ct_ps_lists_it ct_list_names_it"
+CHECKS+=" ct_stops_cleanly ct_list_empty_after_rm ct_exec_deny_refused ct_hook_bad_label_fails"
+CHECKS+=" ct_hook_no_module_fails ct_plain_runs_without_module"
 
 awk -F'|' -v mode="$mode" -v kernel="$kernel" -v checks="$CHECKS" '
-FNR == NR {
+FILENAME ~ /\.list$/ {
 	if ($0 !~ /^#/ && NF >= 2) { n++; id[n] = $1; what[$1] = $2; by[$1] = ($3 == "bystander") }
 	next
 }
@@ -83,4 +87,4 @@ END {
 		s = ((c, "protected") in cv) ? cv[c, "protected"] ": " cd[c, "protected"] : "no result"
 		printf "%s %d - realworld/%s/protected_%s # %s\n", s ~ /^ok:/ ? "ok" : "not ok", t, kernel, c, s
 	}
-}' "$here/attacks.list" "$results"
+}' "$here/attacks.list" "$here/containers.list" "$results"

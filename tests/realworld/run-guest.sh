@@ -46,7 +46,9 @@ else
 fi
 cp "$here"/guest-init.sh "$ov/init"
 cp "$here"/serve.py "$here"/attack_helpers.py "$here"/attacks.sh "$here"/attacks.list \
-	"$here"/core-helper.sh "$here"/no-aiguard.sh "$ov/realworld/"
+	"$here"/core-helper.sh "$here"/no-aiguard.sh "$here"/containers.sh "$here"/containers.list \
+	"$ov/realworld/"
+cp "$here/../../packaging/oci/aiguard.json" "$ov/realworld/oci-hook.json"
 chmod -R a+rX "$ov"
 mkfs.ext4 -q -F -L agoverlay -O ^has_journal -d "$ov" "$bdir/overlay.ext4" 64M
 t2=$(date +%s)
