@@ -33,6 +33,12 @@ reading the prompt a client sent over HTTPS after the server decrypted it.
 None of them goes through the ptrace check. In the protected run the same
 tool also watches an unprotected copy of the server (the list above): it
 must still capture that one.
+
+The ct_* rows run the same server in podman containers: the control
+without annotations, the protected one with io.aiguard.label=demo, which
+makes podman run "aiguard oci-hook" before the entrypoint starts. nsenter
+and podman exec get into the container (exec sessions and health checks
+keep working) but still read nothing of the server.
 TXT
 echo
 echo "(logs: $logdir; total $(($(date +%s) - t0)) s)"
