@@ -196,48 +196,44 @@ ct_check_exec_deny() {
 	podman rm -f -t 0 aig-deny >/dev/null 2>&1
 }
 
-# A hook that cannot protect fails podman run with its message, and the
-# entrypoint (which would create a marker file) never runs. Last: it
-# unloads the module.
-ct_check_hook_fails() {
-	local out rc m=/srv/ct/marker log=$STATE/syslog sink
-	mkdir -p /srv/ct
+# hook_refuses CHECK NAME CODE PATTERN ANNOTATION: podman run of a
+# container that would create a marker file; the check passes when podman
+# run fails naming the hook's exit CODE, the marker is absent (the
+# entrypoint never ran) and the hook's message (PATTERN) is in syslog.
+hook_refuses() {
+	local check=$1 name=$2 code=$3 pat=$4 annotation=$5 m=/srv/ct/marker out rc
 	rm -f "$m"
-	: >"$log"
-	$H syslog "$log" &
-	sink=$!
-	out=$(podman_run aig-bad --annotation 'io.aiguard.label=bad label!' -v /srv/ct:/m \
-		"$CT_IMAGE" touch /m/marker 2>&1)
+	out=$(podman_run "$name" --annotation "$annotation" -v /srv/ct:/m "$CT_IMAGE" touch /m/marker 2>&1)
 	rc=$?
 	sleep 1
 	# podman names the hook and its exit code; the hook's message is in syslog
-	if [ "$rc" != 0 ] && [ ! -e "$m" ] && grep -q 'exit code: 2' <<<"$out" &&
-		grep -q 'invalid label' "$log"; then
-		emit_c ct_hook_bad_label_fails protected ok "podman run: exit $rc, $(grep -o 'error executing hook.*' <<<"$out" | head -n1); syslog: $(grep -o 'aiguard-oci-hook.*invalid label.*' "$log" | head -n1)"
+	if [ "$rc" != 0 ] && [ ! -e "$m" ] && grep -q "exit code: $code" <<<"$out" &&
+		grep -q "$pat" "$CT_SYSLOG"; then
+		emit_c "$check" protected ok "podman run: exit $rc, $(grep -o 'error executing hook.*' <<<"$out" | head -n1); syslog: $(grep -o "aiguard-oci-hook.*$pat.*" "$CT_SYSLOG" | head -n1)"
 	else
-		emit_c ct_hook_bad_label_fails protected fail "podman run: exit $rc, marker $([ -e "$m" ] && echo written || echo absent): $out; syslog: $(cat "$log"); logs: $(podman logs aig-bad 2>&1 | tail -n 2)"
+		emit_c "$check" protected fail "podman run: exit $rc, marker $([ -e "$m" ] && echo written || echo absent): $out; syslog: $(cat "$CT_SYSLOG")"
 	fi
-	podman rm -f -t 0 aig-bad >/dev/null 2>&1
-	if ! out=$(rmmod aiguard 2>&1); then
+	podman rm -f -t 0 "$name" >/dev/null 2>&1
+}
+
+# A hook that cannot protect fails podman run (a bad label; then, after
+# rmmod, the module missing), while an unannotated container still runs.
+# Last of the suite: it unloads the module.
+ct_check_hook_fails() {
+	local out rc sink
+	CT_SYSLOG=$STATE/syslog
+	mkdir -p /srv/ct
+	: >"$CT_SYSLOG"
+	$H syslog "$CT_SYSLOG" &
+	sink=$!
+	hook_refuses ct_hook_bad_label_fails aig-bad 2 'invalid label' 'io.aiguard.label=bad label!'
+	if out=$(rmmod aiguard 2>&1); then
+		hook_refuses ct_hook_no_module_fails aig-nomod 3 'module is not loaded' io.aiguard.label=demo
+	else
 		emit_c ct_hook_no_module_fails protected fail "rmmod aiguard: $out"
-		kill "$sink" 2>/dev/null
-		return
-	fi
-	rm -f "$m"
-	out=$(podman_run aig-nomod --annotation io.aiguard.label=demo -v /srv/ct:/m \
-		"$CT_IMAGE" touch /m/marker 2>&1)
-	rc=$?
-	sleep 1
-	if [ "$rc" != 0 ] && [ ! -e "$m" ] && grep -q 'exit code: 3' <<<"$out" &&
-		grep -q 'module is not loaded' "$log"; then
-		emit_c ct_hook_no_module_fails protected ok "module unloaded, podman run: exit $rc, $(grep -o 'error executing hook.*' <<<"$out" | head -n1); syslog: $(grep -o 'aiguard-oci-hook.*not loaded.*' "$log" | head -n1)"
-	else
-		emit_c ct_hook_no_module_fails protected fail "module unloaded, podman run: exit $rc, marker $([ -e "$m" ] && echo written || echo absent): $out; syslog: $(cat "$log"); logs: $(podman logs aig-nomod 2>&1 | tail -n 2)"
 	fi
 	kill "$sink" 2>/dev/null
 	wait "$sink" 2>/dev/null
-	podman rm -f -t 0 aig-nomod >/dev/null 2>&1
-	# an unannotated container does not need the module
 	out=$(podman run --rm --network none -v /usr:/usr:ro "$CT_IMAGE" true 2>&1)
 	rc=$?
 	if [ "$rc" = 0 ]; then
