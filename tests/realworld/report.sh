@@ -42,10 +42,10 @@ END {
 		printf "Every attack runs as root; \"leaked\" = a canary (weights, API key, model id, or\n"
 		printf "the prompt a client sent over HTTPS) was found in what the attack produced:\n"
 		printf "stdout, stderr, files, cores, perf.data, trace and BPF output.\n\n"
-		printf "%s | %s | %s\n", pad("attack", 18), pad("unprotected (control)", 44), "protected (aiguard exec --label demo)"
-		printf "%s-+-%s-+-%s\n", "------------------", "--------------------------------------------", "----------------------------------------------"
+		printf "%s | %s | %s\n", pad("attack", 20), pad("unprotected (control)", 44), "protected (aiguard exec --label demo; ct_*: annotation io.aiguard.label=demo)"
+		printf "%s-+-%s-+-%s\n", "--------------------", "--------------------------------------------", "----------------------------------------------"
 		for (i = 1; i <= n; i++)
-			printf "%s | %s | %s\n", pad(id[i], 18), pad(trunc(cell(id[i], "control"), 44), 44), trunc(cell(id[i], "protected"), 80)
+			printf "%s | %s | %s\n", pad(id[i], 20), pad(trunc(cell(id[i], "control"), 44), 44), trunc(cell(id[i], "protected"), 80)
 		printf "\nmust keep working on the protected server:\n"
 		for (i = 1; i <= nch; i++) {
 			c = ch[i]
