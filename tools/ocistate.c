@@ -495,10 +495,30 @@ int oci_state_parse(const char *buf, size_t len, struct oci_state *st,
 	return 0;
 }
 
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+/* A run of exactly 64 lower-case hex digits in [p, end) into id. */
+static bool id_in(const char *p, const char *end, char *id)
+{
+	size_t run = 0;
+
+	for (; p < end; p++) {
+		run = is_hex(*p) ? run + 1 : 0;
+		if (run == 64 && (p + 1 == end || !(is_hex(p[1]) || (p[1] >= 'A' && p[1] <= 'F')))) {
+			memcpy(id, p - 63, 64);
+			id[64] = '\0';
+			return true;
+		}
+	}
+	return false;
+}
+
 bool cgroup_container(char *text, char *id, size_t idlen, char *cgroup, size_t cglen)
 {
-	char *line, *next, *last, *c;
-	size_t run;
+	char *line, *next, *part, *end;
 
 	id[0] = cgroup[0] = '\0';
 	if (idlen < 65)
@@ -513,18 +533,19 @@ bool cgroup_container(char *text, char *id, size_t idlen, char *cgroup, size_t c
 	if (!line)
 		return false;
 	snprintf(cgroup, cglen, "%s", line + 3);
-	last = strrchr(line + 3, '/');
-	last = last ? last + 1 : line + 3;
-	for (run = 0, c = last; *c; c++) {
-		bool hex = (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f');
-
-		run = hex ? run + 1 : 0;
-		if (run == 64 && !((c[1] >= '0' && c[1] <= '9') ||
-				   (c[1] >= 'a' && c[1] <= 'f') || (c[1] >= 'A' && c[1] <= 'F'))) {
-			memcpy(id, c - 63, 64);
-			id[64] = '\0';
+	/*
+	 * The deepest part that names a container: crun with the systemd
+	 * driver runs the container in a "container" sub-cgroup of its scope
+	 * (libpod-ID.scope/container), and systemd in a container puts its
+	 * services below the container's cgroup (ID/system.slice/...).
+	 */
+	for (end = line + 3 + strlen(line + 3); end > line + 3; end = part - 1) {
+		for (part = end; part > line + 3 && part[-1] != '/'; part--)
+			;
+		if (id_in(part, end, id))
 			return true;
-		}
+		if (part == line + 3)
+			break;
 	}
 	return false;
 }

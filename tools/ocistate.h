@@ -44,7 +44,8 @@ int oci_state_parse(const char *buf, size_t len, struct oci_state *st,
  * The container of a process, from the text of its /proc/PID/cgroup
  * (modified in place): engines name a container's cgroup v2 directory
  * after its 64-hex-digit id ("libpod-ID.scope", "cri-containerd-ID.scope",
- * "crio-ID.scope", "docker-ID.scope", or a bare "ID" under cgroupfs).
+ * "crio-ID.scope", "docker-ID.scope", or a bare "ID" under cgroupfs); the
+ * deepest part of the path that holds one counts.
  * @cgroup gets the path of the "0::" line, @id (65 bytes or more) the id
  * or "". Returns whether an id was found.
  */

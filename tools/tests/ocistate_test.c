@@ -168,7 +168,9 @@ int main(void)
 			  "kubepods-besteffort-pod1234.slice/cri-containerd-" H64 ".scope\n", H64, NULL },
 			{ "0::/system.slice/crio-" H64 ".scope", H64, NULL },
 			{ "0::/libpod_parent/" H64 "\n", H64, NULL },
-			{ "0::/docker/" H64 "/init.scope\n", "", NULL },	/* not the last part */
+			{ "0::/docker/" H64 "/init.scope\n", H64, NULL },	/* systemd inside */
+			{ "0::/machine.slice/libpod-" H64 ".scope/container\n", H64, NULL },	/* crun, systemd */
+			{ "0::/machine.slice/libpod-" H64 "/x/y\n", H64, NULL },
 			{ "0::/\n", "", "/" },
 			{ "0::/user.slice/user-0.slice/session-1.scope\n", "", NULL },
 			{ "0::/machine.slice/libpod-" H64 "0.scope\n", "", NULL },	/* 65 digits */
