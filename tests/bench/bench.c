@@ -6,7 +6,13 @@
  * uses, alternating "module unloaded" (A) and "module loaded" (B) samples:
  *
  *   phase 0, 1000, 10000: N processes protected in B (sleepers protected
- *     through the ioctl, unprotected again before the module is unloaded)
+ *     through the ioctl, unprotected again before the module is unloaded);
+ *     each pair also samples the alternatives an operator would compare:
+ *     P (aiguard, the same processes protected in permissive mode) and
+ *     L (no module; the BPF-LSM reference lsm_ref.bpf.c, attached, with the
+ *     same processes in its map); after every other phase, Z (nothing, as
+ *     A) and then Y (no module; Yama's ptrace_scope=3, which cannot be
+ *     undone within a boot) at N
  *     - maps:     open+read+close of /proc/T/maps, T unprotected
  *     - environ:  the same for /proc/T/environ
  *     - ps:       a `ps aux`-style scan: stat, status, cmdline of every pid
@@ -26,7 +32,7 @@
  *   registry: loads aiguard_bench.ko and relays its lines
  *
  * Results go to the second serial port (/dev/ttyS1), one line each:
- *   S <phase> <pair> <A|B> <metric> <ns per op>
+ *   S <phase> <pair> <A|B|P|L|Y|Z> <metric> <ns per op>
  *   M <key> <value>
  *   R <registry line of aiguard_bench.ko>
  *   E <error>
@@ -49,6 +55,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -58,7 +65,11 @@
 #include <linux/aiguard.h>
 #include <linux/bpf.h>
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
 #include "bpf_asm.h"
+#include "lsm_ref.skel.h"
 #include "pid1.h"
 
 #define TRUE_BIN "/bin/true"
@@ -106,6 +117,19 @@ static void write_file(const char *path, const char *text)
 {
 	if (pid1_write_file(path, text))
 		result("E write %s: %s", path, strerror(errno));
+}
+
+static long read_long(const char *path)
+{
+	long v = -1;
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
 }
 
 /* ---- module control ---------------------------------------------------- */
@@ -178,12 +202,12 @@ static int unprotect(pid_t pid)
 	return ioctl(agfd, AIGUARD_IOC_UNPROTECT, &u);
 }
 
-static int protect_range(const pid_t *pids, int n)
+static int protect_range(const pid_t *pids, int n, __u32 flags)
 {
 	int i, bad = 0;
 
 	for (i = 0; i < n; i++)
-		if (protect(pids[i], "bench-target"))
+		if (protect_flags(pids[i], "bench-target", flags))
 			bad++;
 	if (bad)
 		result("E protect: %d of %d failed (%s)", bad, n, strerror(errno));
@@ -219,6 +243,63 @@ static uint64_t audit_events(void)
 	if (ioctl(agfd, AIGUARD_IOC_GET_STATUS, &st))
 		return (uint64_t)-1;
 	return st.events;
+}
+
+/* ---- the BPF-LSM reference (lsm_ref.bpf.c) ------------------------------ */
+
+static struct lsm_ref *lsmref;
+
+/*
+ * Loads the reference, puts @targets in its map (domain 1; this driver is
+ * in none) and attaches it. With targets, checks that it refuses: a
+ * reference that does not enforce would make the comparison meaningless.
+ */
+static int lsm_ref_up(const pid_t *targets, int n)
+{
+	__u32 key, domain = 1;
+	char path[64];
+	int i, fd;
+
+	lsmref = lsm_ref__open_and_load();
+	if (!lsmref) {
+		result("E BPF-LSM reference: load: %s", strerror(errno));
+		return -1;
+	}
+	fd = bpf_map__fd(lsmref->maps.lsm_ref_protected);
+	for (i = 0; i < n; i++) {
+		key = (__u32)targets[i];
+		if (bpf_map_update_elem(fd, &key, &domain, BPF_ANY)) {
+			result("E BPF-LSM reference: map update %d of %d: %s", i, n,
+			       strerror(errno));
+			goto fail;
+		}
+	}
+	if (lsm_ref__attach(lsmref)) {
+		result("E BPF-LSM reference: attach: %s", strerror(errno));
+		goto fail;
+	}
+	if (n) {
+		snprintf(path, sizeof(path), "/proc/%d/environ", targets[0]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 || (errno != EACCES && errno != EPERM)) {
+			result("E BPF-LSM reference: open of %s: %s, not refused", path,
+			       fd >= 0 ? "allowed" : strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	lsm_ref__destroy(lsmref);
+	lsmref = NULL;
+	return -1;
+}
+
+static void lsm_ref_down(void)
+{
+	lsm_ref__destroy(lsmref);
+	lsmref = NULL;
 }
 
 /* ---- processes ----------------------------------------------------------- */
@@ -505,15 +586,56 @@ static void phase(int nprot, int pairs, int lifetime)
 		if (aiguard_up())
 			return;
 		if (nprot) {
-			protect_range(targets, nprot);
+			protect_range(targets, nprot, 0);
 			result("M protected_%d %llu", nprot,
 			       (unsigned long long)nr_protected());
 		}
 		sample(nprot, pair, 'B', lifetime);
+		if (nprot) {
+			/* a protected process's flags are kept: release, then again */
+			unprotect_range(targets, nprot);
+			protect_range(targets, nprot, AIGUARD_PROTECT_PERMISSIVE);
+		}
+		sample(nprot, pair, 'P', lifetime);
 		if (nprot)
 			unprotect_range(targets, nprot);
 		aiguard_down();
+		if (lsm_ref_up(targets, nprot))
+			continue;
+		sample(nprot, pair, 'L', lifetime);
+		lsm_ref_down();
 	}
+}
+
+/*
+ * Yama's ptrace_scope=3 (no attach at all, for anyone) is one of the
+ * settings an operator would pick instead. It cannot be lowered again
+ * within a boot, and it refuses the ATTACH-mode checks the deny phase
+ * makes, so it comes last: Z samples (nothing, as A) right before it is
+ * switched on, then Y samples, compared with them.
+ */
+static void yama_phase(int nprot, int pairs)
+{
+	char path[64];
+	int pair, fd;
+
+	pid1_say("phase: before Yama ptrace_scope=3, %d samples", pairs);
+	for (pair = 0; pair < pairs; pair++)
+		sample(nprot, pair, 'Z', 1);
+	write_file("/proc/sys/kernel/yama/ptrace_scope", "3");
+	result("M yama_ptrace_scope %ld", read_long("/proc/sys/kernel/yama/ptrace_scope"));
+	snprintf(path, sizeof(path), "/proc/%d/mem", pids[0]);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 || (errno != EACCES && errno != EPERM)) {
+		result("E Yama ptrace_scope=3: open of %s: %s, not refused", path,
+		       fd >= 0 ? "allowed" : strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	pid1_say("phase: Yama ptrace_scope=3, %d pairs", pairs);
+	for (pair = 0; pair < pairs; pair++)
+		sample(nprot, pair, 'Y', 1);
 }
 
 /*
@@ -528,7 +650,7 @@ static void memory_phase(int n)
 		return;
 	settle();
 	memory_before();
-	protect_range(targets, n);
+	protect_range(targets, n, 0);
 	settle();
 	memory_after(n);
 	unprotect_range(targets, n);
@@ -559,7 +681,9 @@ static double m_memopen(const char *path, int n, int *denied)
  *   C: open+close of /proc/Q/mem, Q protected in permissive mode: the same
  *      decision and audit record as a denial, but the open goes on, so
  *      C - A is what aiguard adds to an access it decides on.
- * Reported as phase "deny" (A vs B) and phase "audit" (A vs C).
+ * Reported as phase "deny" (A vs B) and phase "audit" (A vs C); then
+ * the same A and B with the BPF-LSM reference instead of the module, as
+ * phase "denyL".
  */
 static void deny_phase(int pairs)
 {
@@ -606,6 +730,22 @@ static void deny_phase(int pairs)
 	unprotect(victim);
 	unprotect(audited);
 	aiguard_down();
+
+	/* the same denial by the BPF-LSM reference (which writes no record) */
+	if (lsm_ref_up(&victim, 1))
+		return;
+	for (pair = 0; pair < pairs; pair++) {
+		settle();
+		v = m_memopen(ok_path, n, &denied);
+		if (denied)
+			result("E open %s refused %d times (BPF-LSM)", ok_path, denied);
+		result("S denyL %d A mem %.1f", pair, v);
+		v = m_memopen(deny_path, n, &denied);
+		if (denied != n)
+			result("E open %s: %d of %d denied (BPF-LSM)", deny_path, denied, n);
+		result("S denyL %d B mem %.1f", pair, v);
+	}
+	lsm_ref_down();
 }
 
 /* ---- observability: uprobe hits and BPF helper calls --------------------- */
@@ -812,17 +952,24 @@ static void registry_phase(void)
 	relay_kmsg("aiguard_bench: start", "M registry_");
 }
 
-static long read_long(const char *path)
-{
-	long v = -1;
-	FILE *f = fopen(path, "r");
 
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
+/* BPF-LSM runs only when "bpf" is in the kernel's LSM list. */
+static void lsm_list(void)
+{
+	char buf[256] = "";
+	ssize_t n;
+	int fd;
+
+	mkdir("/sys/kernel/security", 0755);
+	mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL);
+	fd = open("/sys/kernel/security/lsm", O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	result("M lsm %s", buf[0] ? buf : "(unreadable)");
+	if (!strstr(buf, "bpf"))
+		result("E \"bpf\" is not in the LSM list (%s): no BPF-LSM reference", buf);
 }
 
 static void raise_limits(void)
@@ -858,6 +1005,7 @@ int main(void)
 	result("M pairs %d", pairs);
 	result("M scale %d", scale);
 	raise_limits();
+	lsm_list();
 
 	pids = calloc(nsleep + big + 16, sizeof(*pids));
 	if (!pids || spawn_sleepers(nsleep))
@@ -891,6 +1039,7 @@ int main(void)
 	}
 	if (do_registry)
 		registry_phase();
+	yama_phase(big >= 1000 ? big : 0, pairs);
 out:
 	result("M guest_seconds %.1f", (now_ns() - t_start) / 1e9);
 	result("# bench: done");

@@ -4,6 +4,9 @@
 #
 # Input lines (see tests/bench/bench.c):
 #   S <phase> <pair> <A|B> <metric> <ns>      A = module unloaded, B = loaded
+#     and, in phases 0/1000/N, P = aiguard permissive, L = the BPF-LSM
+#     reference, Y = Yama ptrace_scope=3 and Z = nothing, sampled just
+#     before Yama was switched on (last phase only)
 #   M <key> <value>
 #   R <kernel log line of aiguard_bench.ko>
 #   E <error>
@@ -62,6 +65,71 @@ $1 == "R" {
 	next
 }
 
+# pairwise ratios x/y of the pairs of key that have both; sets rq[1..], returns n
+function pair_ratios(key, x, y,    p, n) {
+	delete rq
+	n = 0
+	for (p = 0; p < npairs[key]; p++)
+		if ((key, x, p) in val && (key, y, p) in val && val[key, y, p] > 0)
+			rq[++n] = val[key, x, p] / val[key, y, p]
+	return n
+}
+
+function col(key, x, y,    n) {
+	n = pair_ratios(key, x, y)
+	return n ? sprintf("%.3f", median(rq, n)) : "-"
+}
+
+# medians of state s over the pairs of key
+function state_median(key, s,    p, n, t) {
+	n = 0
+	for (p = 0; p < npairs[key]; p++)
+		if ((key, s, p) in val)
+			t[++n] = val[key, s, p]
+	return n ? median(t, n) : -1
+}
+
+# The comparison with what an operator would run instead, one row per
+# measurement: ratios to "nothing" (A), and aiguard against the BPF-LSM
+# reference (pairwise B/L: both sampled in every pair).
+function side_by_side(    k, key, pm, a, y, z, bl, n, verdict, allow, metric) {
+	printf "Side by side (ratios to \"nothing\", medians of pairwise ratios; Yama: median of its samples\n"
+	printf "over the median of \"nothing\" sampled just before it, after every other phase, since\n"
+	printf "ptrace_scope=3 cannot be undone within a boot):\n\n"
+	printf "| protected | measurement | nothing | aiguard | aiguard permissive | BPF-LSM reference | Yama ptrace_scope=3 | aiguard / BPF-LSM | verdict |\n"
+	printf "|---|---|---|---|---|---|---|---|---|\n"
+	worst_bl = 0
+	for (k = 1; k <= nkeys; k++) {
+		key = order[k]
+		split(key, pm, SUBSEP)
+		if (pm[1] !~ /^[0-9]+$/ || pm[2] == "ps_per_proc")
+			continue
+		n = pair_ratios(key, "B", "L")
+		if (!n)
+			continue
+		bl = median(rq, n)
+		a = state_median(key, "A")
+		y = state_median(key, "Y")
+		z = state_median(key, "Z")
+		allow = pm[2] == "maps" || pm[2] == "environ" || pm[2] == "ps"
+		if (bl < 0.998)
+			verdict = sprintf("aiguard ahead by %.1f%%", (1 - bl) * 100)
+		else if (bl <= 1.002)
+			verdict = "level (within 0.2%)"
+		else
+			verdict = sprintf("aiguard behind by %.1f%%", (bl - 1) * 100)
+		if (allow && bl > worst_bl) {
+			worst_bl = bl
+			worst_bl_what = pm[1] " protected, " pm[2]
+		}
+		metric = metric_name[pm[2]] ? metric_name[pm[2]] : pm[2]
+		printf "| %s | %s | %s | %s | %s | %s | %s | %.3f | %s |\n", pm[1], metric, fmt_ns(a),
+			col(key, "B", "A"), col(key, "P", "A"), col(key, "L", "A"),
+			((y > 0 && z > 0) ? sprintf("%.3f", y / z) : "-"), bl, verdict
+	}
+	printf "\n"
+}
+
 END {
 	metric_name["maps"] = "open+read+close /proc/PID/maps"
 	metric_name["environ"] = "open+read+close /proc/PID/environ"
@@ -75,9 +143,11 @@ END {
 	metric_name["bpfread"] = "getppid() with a BPF raw_tp calling probe_read_user"
 
 	printf "### Kernel %s\n\n", kernel
+	side_by_side()
 	printf "A = module unloaded, B = module loaded, with that many processes protected.\n"
 	printf "Ratio = median over pairs of B/A, with the min-max of the pairwise ratios.\n\n"
 	printf "Rows \"deny\" and \"audit\" (module loaded): A = open+close of an unprotected /proc/PID/mem; B = open of a protected one\n"
+	printf "(\"denyL\": the same with the BPF-LSM reference loaded instead of the module)\n"
 	printf "(deny: EACCES; audit: permissive protection, same decision and audit record, open allowed).\n"
 	printf "Rows \"observe\": nothing protected, A = module unloaded, B = loaded: the cost of aiguard's checks to observability tools.\n\n"
 	printf "| protected | measurement | pairs | median A | median B | ratio B/A | ratio min-max |\n"
@@ -112,12 +182,19 @@ END {
 			for (i = 1; i <= n; i++)
 				d[i] = b[i] - a[i]
 			obs[++nobs] = sprintf("INFO observe %s ratio %.3f, B-A %s per operation", pm[2], mr, fmt_ns(median(d, n)))
-		} else if (pm[1] != "deny" && pm[1] != "audit" && pm[2] != "ps_per_proc") {
+		} else if (pm[1] != "deny" && pm[1] != "denyL" && pm[1] != "audit" && pm[2] != "ps_per_proc") {
 			if (pm[2] == "forkexec" || pm[2] == "thread") {
 				if (mr > worst_life) { worst_life = mr; worst_life_what = pm[1] " " pm[2] }
 			} else if (mr > worst_allow) {
 				worst_allow = mr; worst_allow_what = pm[1] " protected, " pm[2]
 			}
+		}
+		if (pm[1] == "deny" || pm[1] == "denyL") {
+			delete d
+			for (i = 1; i <= n; i++)
+				d[i] = b[i] - a[i]
+			denied_cost[pm[1]] = median(d, n)
+			denied_abs[pm[1]] = median(b, n)
 		}
 		if (pm[1] == "deny")
 			deny_ratio = mr
@@ -184,6 +261,8 @@ END {
 	}
 
 	printf "VERDICT allow-path %s %.3f (%s)\n", worst_allow <= 1.02 ? "met" : "missed", worst_allow, worst_allow_what
+	if (worst_bl)
+		printf "VERDICT allow-path-vs-bpf-lsm %s %.3f (worst aiguard/BPF-LSM: %s; met = at or below, within 0.2%%)\n", worst_bl <= 1.002 ? "met" : "missed", worst_bl, worst_bl_what
 	if (worst_life)
 		printf "VERDICT fork/exec/thread %s %.3f (%s)\n", worst_life <= 1.02 ? "met" : "missed", worst_life, worst_life_what
 	if (nr)
@@ -197,6 +276,8 @@ END {
 	}
 	if (deny_ratio)
 		printf "INFO deny/allowed-open ratio %.3f\n", deny_ratio
+	if (denied_abs["denyL"] > 0)
+		printf "INFO denied /proc/PID/mem open: aiguard %s (with its audit record), BPF-LSM reference %s (no record), ratio %.3f\n", fmt_ns(denied_abs["deny"]), fmt_ns(denied_abs["denyL"]), denied_abs["deny"] / denied_abs["denyL"]
 	for (i = 1; i <= nobs; i++)
 		print obs[i]
 	printf "ERRORS %d\n", nerr

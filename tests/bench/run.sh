@@ -49,11 +49,17 @@ USERLAND=$OUT/userland
 CFLAGS=(-static -O2 -Wall -Wextra -Werror)
 
 # The driver is PID 1 with the PID 1 setup it shares with the test guests'
-# init (tests/vm/pid1.c).
+# init (tests/vm/pid1.c). It embeds the BPF-LSM reference (lsm_ref.bpf.c,
+# compiled by clang, wrapped by bpftool gen skeleton, loaded with libbpf,
+# all linked statically: the guest has no libraries).
 build_userland() {
 	mkdir -p "$USERLAND"
-	gcc "${CFLAGS[@]}" -I"$AG_ROOT/uapi" -I"$AG_ROOT/tests/vm" -I"$AG_ROOT/tests/e2e" -o "$USERLAND/bench" \
-		"$BENCH_DIR/bench.c" "$AG_ROOT/tests/vm/pid1.c" -lpthread &&
+	clang -O2 -g -Wall -Werror -target bpf -I/usr/include/x86_64-linux-gnu \
+		-c "$BENCH_DIR/lsm_ref.bpf.c" -o "$USERLAND/lsm_ref.bpf.o" &&
+	bpftool gen skeleton "$USERLAND/lsm_ref.bpf.o" name lsm_ref >"$USERLAND/lsm_ref.skel.h" &&
+	gcc "${CFLAGS[@]}" -I"$AG_ROOT/uapi" -I"$AG_ROOT/tests/vm" -I"$AG_ROOT/tests/e2e" \
+		-I"$USERLAND" -o "$USERLAND/bench" \
+		"$BENCH_DIR/bench.c" "$AG_ROOT/tests/vm/pid1.c" -lpthread -lbpf -lelf -lz -lzstd &&
 	gcc "${CFLAGS[@]}" -o "$USERLAND/true" "$BENCH_DIR/true.c"
 }
 
@@ -140,7 +146,8 @@ main() {
 	mkdir -p "$OUT"
 	exec 8>"$OUT/.lock"
 	flock 8
-	ag_ensure_packages build-essential busybox-static qemu-system-x86 cpio kmod gzip || return 1
+	ag_ensure_packages build-essential busybox-static qemu-system-x86 cpio kmod gzip \
+		clang libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev || return 1
 	build_userland || { ag_log "benchmark programs do not build"; return 1; }
 	{
 		echo "## aiguard benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
