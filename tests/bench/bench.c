@@ -39,7 +39,7 @@
  * tests/bench/report.awk turns them into tables. Parameters come from the
  * kernel command line (unknown parameters end up in our environment):
  *   bench_pairs=7 bench_scale=100 bench_big=10000 bench_sleepers=300
- *   bench_registry=1
+ *   bench_registry=1 bench_registry_reps=1 bench_registry_params=...
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -539,9 +539,14 @@ static void memory_after(int n)
 
 /* ---- kernel log relay ---------------------------------------------------- */
 
-/* Relays kernel log lines containing @needle; returns how many. */
-static int relay_kmsg(const char *needle, const char *prefix)
+/*
+ * Relays kernel log lines containing @needle, of records after sequence
+ * number *@after (NULL: all), which it advances; returns how many.
+ */
+static int relay_kmsg_after(const char *needle, const char *prefix,
+			    unsigned long long *after)
 {
+	unsigned long long seq;
 	char rec[2048];
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK), n = 0;
 	ssize_t len;
@@ -558,8 +563,13 @@ static int relay_kmsg(const char *needle, const char *prefix)
 			break;
 		rec[len] = '\0';
 		msg = strchr(rec, ';');
-		if (!msg)
+		if (!msg || sscanf(rec, "%*u,%llu,", &seq) != 1)
 			continue;
+		if (after) {
+			if (seq <= *after)
+				continue;
+			*after = seq;
+		}
 		msg++;
 		nl = strchr(msg, '\n');
 		if (nl)
@@ -571,6 +581,11 @@ static int relay_kmsg(const char *needle, const char *prefix)
 	}
 	close(fd);
 	return n;
+}
+
+static int relay_kmsg(const char *needle, const char *prefix)
+{
+	return relay_kmsg_after(needle, prefix, NULL);
 }
 
 /* ---- phases -------------------------------------------------------------- */
@@ -939,17 +954,28 @@ static void observe_phase(int pairs)
 	tracefs_put("uprobe_events", "-:bench/probed_ret\n", O_APPEND);
 }
 
-static void registry_phase(void)
+/*
+ * aiguard_bench.ko, @reps times (each load measures every size once and
+ * logs one line per size): repetitions give medians and a spread, which a
+ * wall-clock run needs.
+ */
+static void registry_phase(int reps)
 {
-	pid1_say("registry benchmark (aiguard_bench.ko)");
+	unsigned long long seen_r = 0, seen_start = 0;
+	int i;
+
+	pid1_say("registry benchmark (aiguard_bench.ko), %d runs", reps);
 	if (access(PID1_MODDIR "/aiguard_bench.ko", F_OK)) {
 		result("E no aiguard_bench.ko");
 		return;
 	}
-	if (!load_module("aiguard_bench", getenv("bench_registry_params") ?: ""))
-		unload_module("aiguard_bench");
-	relay_kmsg("aiguard_bench: R ", "R ");
-	relay_kmsg("aiguard_bench: start", "M registry_");
+	for (i = 0; i < reps; i++) {
+		if (!load_module("aiguard_bench", getenv("bench_registry_params") ?: ""))
+			unload_module("aiguard_bench");
+		relay_kmsg_after("aiguard_bench: R ", "R ", &seen_r);
+		relay_kmsg_after("aiguard_bench: start", "M registry_", &seen_start);
+	}
+	result("M registry_reps %d", reps);
 }
 
 
@@ -1007,6 +1033,10 @@ int main(void)
 	raise_limits();
 	lsm_list();
 
+	if (env_int("bench_registry_only", 0)) {
+		registry_phase(env_int("bench_registry_reps", 1));
+		goto out;
+	}
 	pids = calloc(nsleep + big + 16, sizeof(*pids));
 	if (!pids || spawn_sleepers(nsleep))
 		goto out;
@@ -1038,7 +1068,7 @@ int main(void)
 		memory_phase(big);
 	}
 	if (do_registry)
-		registry_phase();
+		registry_phase(env_int("bench_registry_reps", 1));
 	yama_phase(big >= 1000 ? big : 0, pairs);
 out:
 	result("M guest_seconds %.1f", (now_ns() - t_start) / 1e9);

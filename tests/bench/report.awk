@@ -130,6 +130,29 @@ function side_by_side(    k, key, pm, a, y, z, bl, n, verdict, allow, metric) {
 	printf "\n"
 }
 
+# with several runs of aiguard_bench.ko: per size, median and min-max
+function registry_spread(    i, j, k, sz, nsz, cnt, h, ms, lo, hi) {
+	nsz = 0
+	for (i = 1; i <= nr; i++)
+		if (!(r[i, "n"] in cnt)) { cnt[r[i, "n"]] = 0; sz[++nsz] = r[i, "n"] }
+	printf "Over %d runs (ns per operation; median, min-max):\n\n", m["registry_reps"]
+	printf "| entries | runs | lookup hit (random) | lookup miss | lookup hot key |\n|---|---|---|---|---|\n"
+	for (k = 1; k <= nsz; k++) {
+		delete h; delete ms; delete ht
+		j = 0
+		for (i = 1; i <= nr; i++)
+			if (r[i, "n"] == sz[k]) { j++; h[j] = hit[i]; ms[j] = miss[i]; ht[j] = hot[i] }
+		printf "| %d | %d | %s | %s | %s |\n", sz[k], j, spread(h, j), spread(ms, j), spread(ht, j)
+	}
+	printf "\n"
+}
+
+function spread(a, n,    i, lo, hi) {
+	lo = a[1]; hi = a[1]
+	for (i = 2; i <= n; i++) { if (a[i] < lo) lo = a[i]; if (a[i] > hi) hi = a[i] }
+	return sprintf("%.1f (%.1f-%.1f)", median(a, n), lo, hi)
+}
+
 END {
 	metric_name["maps"] = "open+read+close /proc/PID/maps"
 	metric_name["environ"] = "open+read+close /proc/PID/environ"
@@ -251,6 +274,8 @@ END {
 		}
 		flat = hit[1] > 0 ? hit[nr] / hit[1] : 0
 		printf "\nLookup (random hit) at %d entries / at %d entries: %.2fx\n\n", r[nr, "n"], r[1, "n"], flat
+		if (m["registry_reps"] > 1)
+			registry_spread()
 	}
 
 	if (nerr) {
@@ -260,7 +285,8 @@ END {
 		printf "\n"
 	}
 
-	printf "VERDICT allow-path %s %.3f (%s)\n", worst_allow <= 1.02 ? "met" : "missed", worst_allow, worst_allow_what
+	if (worst_allow)
+		printf "VERDICT allow-path %s %.3f (%s)\n", worst_allow <= 1.02 ? "met" : "missed", worst_allow, worst_allow_what
 	if (worst_bl)
 		printf "VERDICT allow-path-vs-bpf-lsm %s %.3f (worst aiguard/BPF-LSM: %s; met = at or below, within 0.2%%)\n", worst_bl <= 1.002 ? "met" : "missed", worst_bl, worst_bl_what
 	if (worst_life)

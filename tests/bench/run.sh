@@ -19,11 +19,17 @@
 #   BENCH_PAIRS     A/B pairs per measurement (default 7)
 #   BENCH_SCALE     percent of the default iteration counts (default 100)
 #   BENCH_BIG       largest number of protected processes (default 10000)
-#   BENCH_REGISTRY  1 (default) to run aiguard_bench.ko, 0 to skip it
+#   BENCH_REGISTRY  1 (default) to run aiguard_bench.ko, 0 to skip it,
+#                   "only" for nothing else (e.g. a wall-clock look at the
+#                   table's cache behaviour)
+#   BENCH_REGISTRY_REPS   runs of aiguard_bench.ko (default 1; medians and
+#                   spread when more)
+#   BENCH_REGISTRY_SIZES  its table sizes (default 1,1000,10000,100000,1000000)
 #   BENCH_MEM_MB    guest memory (default 2048)
 #   BENCH_SMP       guest CPUs (default 1 with icount: Debian's 6.1 kernel
 #                   hangs bringing up a second CPU under -icount; 2 with wall)
-#   BENCH_TIMEOUT   seconds per guest (default 1200)
+#   BENCH_TIMEOUT   seconds per guest (default 3600: five configurations per
+#                   phase, under TCG on a busy host)
 #
 #   BENCH_OUT       output directory (default build/bench)
 #
@@ -40,9 +46,11 @@ BENCH_PAIRS=${BENCH_PAIRS:-7}
 BENCH_SCALE=${BENCH_SCALE:-100}
 BENCH_BIG=${BENCH_BIG:-10000}
 BENCH_REGISTRY=${BENCH_REGISTRY:-1}
+BENCH_REGISTRY_REPS=${BENCH_REGISTRY_REPS:-1}
+BENCH_REGISTRY_SIZES=${BENCH_REGISTRY_SIZES:-}
 BENCH_MEM_MB=${BENCH_MEM_MB:-2048}
 if [ "$BENCH_CLOCK" = icount ]; then BENCH_SMP=${BENCH_SMP:-1}; else BENCH_SMP=${BENCH_SMP:-2}; fi
-BENCH_TIMEOUT=${BENCH_TIMEOUT:-1200}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-3600}
 BENCH_DIR=$AG_ROOT/tests/bench
 OUT=${BENCH_OUT:-$AG_ROOT/build/bench}
 USERLAND=$OUT/userland
@@ -113,7 +121,13 @@ run_kernel() {
 	extra=(-m "$BENCH_MEM_MB" -smp "$BENCH_SMP")
 	[ "$BENCH_CLOCK" = icount ] && extra+=(-icount shift=0,sleep=off)
 	append="panic=-1 slab_nomerge bench_pairs=$BENCH_PAIRS bench_scale=$BENCH_SCALE"
-	append+=" bench_big=$BENCH_BIG bench_registry=$BENCH_REGISTRY"
+	if [ "$BENCH_REGISTRY" = only ]; then
+		append+=" bench_registry=1 bench_registry_only=1"
+	else
+		append+=" bench_big=$BENCH_BIG bench_registry=$BENCH_REGISTRY"
+	fi
+	append+=" bench_registry_reps=$BENCH_REGISTRY_REPS"
+	[ -n "$BENCH_REGISTRY_SIZES" ] && append+=" bench_registry_params=sizes=$BENCH_REGISTRY_SIZES"
 	ag_log "bench: kernel $k: booting ($BENCH_CLOCK clock; $(host_load))"
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC') start, $(host_load)" >"$logdir/host.txt"
 	ag_qemu_run "/boot/vmlinuz-$kver" "$bdir/initramfs.cpio.gz" "$append" \
@@ -154,7 +168,8 @@ main() {
 		echo
 		echo "command: make bench (BENCH_KERNELS=\"$BENCH_KERNELS\" BENCH_CLOCK=$BENCH_CLOCK" \
 			"BENCH_PAIRS=$BENCH_PAIRS BENCH_SCALE=$BENCH_SCALE BENCH_BIG=$BENCH_BIG" \
-			"BENCH_SMP=$BENCH_SMP BENCH_MEM_MB=$BENCH_MEM_MB)"
+			"BENCH_SMP=$BENCH_SMP BENCH_MEM_MB=$BENCH_MEM_MB BENCH_REGISTRY=$BENCH_REGISTRY" \
+			"BENCH_REGISTRY_REPS=$BENCH_REGISTRY_REPS${BENCH_REGISTRY_SIZES:+ BENCH_REGISTRY_SIZES=$BENCH_REGISTRY_SIZES})"
 		echo "module: $(git -C "$AG_ROOT" log -1 --format='%h %s' -- module 2>/dev/null || echo unknown)$(
 			git -C "$AG_ROOT" diff --quiet HEAD -- module 2>/dev/null || echo ' (+ uncommitted changes)')"
 		echo "$(host_load)"
