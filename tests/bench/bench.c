@@ -248,28 +248,58 @@ static uint64_t audit_events(void)
 /* ---- the BPF-LSM reference (lsm_ref.bpf.c) ------------------------------ */
 
 static struct lsm_ref *lsmref;
+static const pid_t *lsmref_targets;
+static int lsmref_n;
 
 /*
- * Loads the reference, puts @targets in its map (domain 1; this driver is
- * in none) and attaches it. With targets, checks that it refuses: a
- * reference that does not enforce would make the comparison meaningless.
+ * Loaded once per boot: libbpf parses the kernel's BTF and the verifier
+ * runs at load, which under TCG takes seconds; each sample then only
+ * fills the map and attaches (and detaches and empties it afterwards).
  */
-static int lsm_ref_up(const pid_t *targets, int n)
+static int lsm_ref_load(void)
 {
-	__u32 key, domain = 1;
-	char path[64];
-	int i, fd;
-
+	if (lsmref)
+		return 0;
 	lsmref = lsm_ref__open_and_load();
 	if (!lsmref) {
 		result("E BPF-LSM reference: load: %s", strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/* Empties the map of the entries lsm_ref_up() put there. */
+static void lsm_ref_clear(void)
+{
+	int i, fd = bpf_map__fd(lsmref->maps.lsm_ref_protected);
+	__u32 key;
+
+	for (i = 0; i < lsmref_n; i++) {
+		key = (__u32)lsmref_targets[i];
+		bpf_map_delete_elem(fd, &key);
+	}
+	lsmref_n = 0;
+}
+
+/*
+ * Puts @targets in the reference's map (domain 1; this driver is in none)
+ * and attaches it. With targets, checks that it refuses: a reference that
+ * does not enforce would make the comparison meaningless.
+ */
+static int lsm_ref_up(const pid_t *targets, int n)
+{
+	__u32 key, domain = 1;
+	char path[64];
+	int fd;
+
+	if (lsm_ref_load())
+		return -1;
 	fd = bpf_map__fd(lsmref->maps.lsm_ref_protected);
-	for (i = 0; i < n; i++) {
-		key = (__u32)targets[i];
+	lsmref_targets = targets;
+	for (lsmref_n = 0; lsmref_n < n; lsmref_n++) {
+		key = (__u32)targets[lsmref_n];
 		if (bpf_map_update_elem(fd, &key, &domain, BPF_ANY)) {
-			result("E BPF-LSM reference: map update %d of %d: %s", i, n,
+			result("E BPF-LSM reference: map update %d of %d: %s", lsmref_n, n,
 			       strerror(errno));
 			goto fail;
 		}
@@ -286,20 +316,20 @@ static int lsm_ref_up(const pid_t *targets, int n)
 			       fd >= 0 ? "allowed" : strerror(errno));
 			if (fd >= 0)
 				close(fd);
+			lsm_ref__detach(lsmref);
 			goto fail;
 		}
 	}
 	return 0;
 fail:
-	lsm_ref__destroy(lsmref);
-	lsmref = NULL;
+	lsm_ref_clear();
 	return -1;
 }
 
 static void lsm_ref_down(void)
 {
-	lsm_ref__destroy(lsmref);
-	lsmref = NULL;
+	lsm_ref__detach(lsmref);
+	lsm_ref_clear();
 }
 
 /* ---- processes ----------------------------------------------------------- */
