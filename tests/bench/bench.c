@@ -8,7 +8,7 @@
  *   phase 0, 1000, 10000: N processes protected in B (sleepers protected
  *     through the ioctl, unprotected again before the module is unloaded);
  *     each pair also samples the alternatives an operator would compare:
- *     P (aiguard, the same processes protected in permissive mode) and
+ *     P (aiguard, the same processes protected, global audit-only mode) and
  *     L (no module; the BPF-LSM reference lsm_ref.bpf.c, attached, with the
  *     same processes in its map); after every other phase, Z (nothing, as
  *     A) and then Y (no module; Yama's ptrace_scope=3, which cannot be
@@ -223,6 +223,16 @@ static void unprotect_range(const pid_t *pids, int n)
 			bad++;
 	if (bad)
 		result("E unprotect: %d of %d failed (%s)", bad, n, strerror(errno));
+}
+
+static int set_mode(__u32 flags)
+{
+	struct aiguard_mode m = { .flags = flags };
+
+	if (!ioctl(agfd, AIGUARD_IOC_SET_MODE, &m))
+		return 0;
+	result("E set mode %#x: %s", flags, strerror(errno));
+	return -1;
 }
 
 static uint64_t nr_protected(void)
@@ -636,12 +646,11 @@ static void phase(int nprot, int pairs, int lifetime)
 			       (unsigned long long)nr_protected());
 		}
 		sample(nprot, pair, 'B', lifetime);
-		if (nprot) {
-			/* a protected process's flags are kept: release, then again */
-			unprotect_range(targets, nprot);
-			protect_range(targets, nprot, AIGUARD_PROTECT_PERMISSIVE);
+		/* the operator's audit-only switch, one ioctl */
+		if (!set_mode(AIGUARD_MODE_PERMISSIVE)) {
+			sample(nprot, pair, 'P', lifetime);
+			set_mode(0);
 		}
-		sample(nprot, pair, 'P', lifetime);
 		if (nprot)
 			unprotect_range(targets, nprot);
 		aiguard_down();
