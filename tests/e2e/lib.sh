@@ -87,6 +87,14 @@ sleeper() {
 	OPS_MARK=$MARK sleep 1000000 &
 	eval "$1=\$!"
 	PIDS="$PIDS $!"
+	# Until the child has exec'd sleep: before that it is the forked
+	# shell, whose environment lacks OPS_MARK (readable() would fail on
+	# a loaded machine; 30 s at most).
+	_sl=0
+	while [ $_sl -lt 300 ] && [ "$(cat /proc/$!/comm 2>/dev/null)" != sleep ]; do
+		sleep 0.1
+		_sl=$((_sl + 1))
+	done
 }
 
 # start_tracer TARGET [ptrace|perf]: starts hold (next to this library),

@@ -20,8 +20,9 @@ start_holder() {
 	"$HOLDER" hold >"$TMP/hold" 2>&1 &
 	HPID=$!
 	PIDS="$PIDS $HPID"
+	# loading runs the verifier: seconds under TCG, more on a busy host
 	i=0
-	while [ $i -lt 100 ] && ! grep -q '^held' "$TMP/hold"; do
+	while [ $i -lt 600 ] && ! grep -q '^held' "$TMP/hold"; do
 		sleep 0.1
 		i=$((i + 1))
 	done
