@@ -17,6 +17,9 @@ HOLDER="$(dirname "$0")/t_bpf"
 
 # start_holder: a t_bpf process holding a loaded program; sets HPID.
 start_holder() {
+	# The child opens (and truncates) the file itself, later than this
+	# shell goes on: the previous holder's "held" must not be found first.
+	rm -f "$TMP/hold"
 	"$HOLDER" hold >"$TMP/hold" 2>&1 &
 	HPID=$!
 	PIDS="$PIDS $HPID"
@@ -26,7 +29,9 @@ start_holder() {
 		sleep 0.1
 		i=$((i + 1))
 	done
-	grep -q '^held' "$TMP/hold"
+	grep -q '^held' "$TMP/hold" && return 0
+	echo "# holder after $((i / 10)) s: $(tr '\n' ' ' <"$TMP/hold"); alive: $(kill -0 "$HPID" 2>/dev/null && echo yes || echo no)"
+	return 1
 }
 
 # stop_holder: kills it and waits until the kernel has freed the program.
