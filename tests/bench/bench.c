@@ -255,6 +255,23 @@ static uint64_t audit_events(void)
 	return st.events;
 }
 
+/*
+ * Whether opening @path is refused (EACCES or EPERM); says otherwise as an
+ * E line naming @who, the mechanism that should have refused it.
+ */
+static int open_refused(const char *path, const char *who)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 && (errno == EACCES || errno == EPERM))
+		return 1;
+	result("E %s: open of %s: %s, not refused", who, path,
+	       fd >= 0 ? "allowed" : strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
 /* ---- the BPF-LSM reference (lsm_ref.bpf.c) ------------------------------ */
 
 static struct lsm_ref *lsmref;
@@ -320,12 +337,7 @@ static int lsm_ref_up(const pid_t *targets, int n)
 	}
 	if (n) {
 		snprintf(path, sizeof(path), "/proc/%d/environ", targets[0]);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0 || (errno != EACCES && errno != EPERM)) {
-			result("E BPF-LSM reference: open of %s: %s, not refused", path,
-			       fd >= 0 ? "allowed" : strerror(errno));
-			if (fd >= 0)
-				close(fd);
+		if (!open_refused(path, "BPF-LSM reference")) {
 			lsm_ref__detach(lsmref);
 			goto fail;
 		}
@@ -671,7 +683,7 @@ static void phase(int nprot, int pairs, int lifetime)
 static void yama_phase(int nprot, int pairs)
 {
 	char path[64];
-	int pair, fd;
+	int pair;
 
 	pid1_say("phase: before Yama ptrace_scope=3, %d samples", pairs);
 	for (pair = 0; pair < pairs; pair++)
@@ -679,14 +691,8 @@ static void yama_phase(int nprot, int pairs)
 	write_file("/proc/sys/kernel/yama/ptrace_scope", "3");
 	result("M yama_ptrace_scope %ld", read_long("/proc/sys/kernel/yama/ptrace_scope"));
 	snprintf(path, sizeof(path), "/proc/%d/mem", pids[0]);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 || (errno != EACCES && errno != EPERM)) {
-		result("E Yama ptrace_scope=3: open of %s: %s, not refused", path,
-		       fd >= 0 ? "allowed" : strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (!open_refused(path, "Yama ptrace_scope=3"))
 		return;
-	}
 	pid1_say("phase: Yama ptrace_scope=3, %d pairs", pairs);
 	for (pair = 0; pair < pairs; pair++)
 		sample(nprot, pair, 'Y', 1);
