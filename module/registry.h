@@ -13,7 +13,6 @@
 #define _AIGUARD_REGISTRY_H
 
 #include <linux/atomic.h>
-#include <linux/hash.h>
 #include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -71,15 +70,27 @@ struct aiguard_registry {
 #define AIGUARD_FILTER_BITS	18
 
 /*
- * A key's two counters: two slices of one 64-bit multiplicative hash
- * (hash_64()'s top 2 * AIGUARD_FILTER_BITS bits).
+ * A key's two counters, from two separate 18-bit parts of one 64-bit mix
+ * of the pointer. The mix is murmur3's finaliser (xor-shift, multiply,
+ * twice), whose every output bit depends on every input bit. A single
+ * multiplication (hash_64()) is not enough here: struct pid pointers sit
+ * a fixed stride apart in slab pages, and measured on both Debian kernels
+ * with 10 000 protected processes, 1.3 % to 9.3 % of the unprotected ones
+ * (6.1; 6.12: 28 of 300) passed the filter and paid a table lookup on
+ * every check, against about 0.5 % for keys spread at random
+ * (tests/bench: the "K" lines of make bench).
  */
 static inline void aiguard_filter_slots(const void *key, u32 *a, u32 *b)
 {
-	u64 h = hash_64((unsigned long)key, 2 * AIGUARD_FILTER_BITS);
+	u64 h = (unsigned long)key;
 
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
 	*a = h & ((1U << AIGUARD_FILTER_BITS) - 1);
-	*b = h >> AIGUARD_FILTER_BITS;
+	*b = (h >> 32) & ((1U << AIGUARD_FILTER_BITS) - 1);
 }
 
 /**
