@@ -14,6 +14,9 @@
  *     A) and then Y (no module; Yama's ptrace_scope=3, which cannot be
  *     undone within a boot) at N
  *     - maps:     open+read+close of /proc/T/maps, T unprotected
+ *     - maps_all: the same over every never-protected sleeper in turn;
+ *                 after B, the targets that cost a table lookup more
+ *                 than the others (T lines)
  *     - environ:  the same for /proc/T/environ
  *     - ps:       a `ps aux`-style scan: stat, status, cmdline of every pid
  *     - forkexec: fork + execve of a static `true` + waitpid
@@ -34,6 +37,9 @@
  * Results go to the second serial port (/dev/ttyS1), one line each:
  *   S <phase> <pair> <A|B|P|L|Y|Z> <metric> <ns per op>
  *   M <key> <value>
+ *   T <phase> <pair> <median B-A> <count> <index>:<B-A> ...
+ *   K <phase> <pair> <count> <index> ...   targets whose check took
+ *                                          aiguard's slow path
  *   R <registry line of aiguard_bench.ko>
  *   E <error>
  * tests/bench/report.awk turns them into tables. Parameters come from the
@@ -505,8 +511,177 @@ static void settle(void)
 }
 
 /*
+ * The same read of every never-protected sleeper in turn (@nall of them,
+ * pids[0] first), @per times each: the mean per read, and each target's
+ * own cost in @cost. One target stands for one process; whether the
+ * module's key filter (registry.h) lets that process's checks through to
+ * a table lookup depends on its key and on the protected set, and the
+ * mean over many targets weighs that by how often it happens.
+ */
+static char (*all_paths)[32];
+static int nall;
+static double *cost_a, *cost_b, *cost_x;
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+#define READALL_MAX 64
+
+/*
+ * A target's own cost is the median of its reads, each timed alone: a
+ * timer tick lands in one read of about every 150 (4 ms at HZ=250 is
+ * 4 M instructions under icount) and must not make its target stand out.
+ */
+static double m_readall(int per, double *cost)
+{
+	double t[READALL_MAX];
+	uint64_t t0, total = 0;
+	int i, j;
+
+	if (per > READALL_MAX)
+		per = READALL_MAX;
+	for (i = 0; i < nall; i++) {
+		slurp(all_paths[i]);
+		for (j = 0; j < per; j++) {
+			t0 = now_ns();
+			slurp(all_paths[i]);
+			t[j] = now_ns() - t0;
+			total += t[j];
+		}
+		qsort(t, per, sizeof(t[0]), cmp_double);
+		cost[i] = t[per / 2];
+	}
+	return (double)total / ((double)nall * per);
+}
+
+/*
+ * After a B sample: the targets whose maps read cost more over A than the
+ * typical target by over 100 ns (a table lookup's worth), by index into
+ * pids[]: "T <phase> <pair> <median B-A> <count> <idx>:<B-A> ...".
+ */
+static void report_outliers(int phase, int pair)
+{
+	char line[900];
+	double *d, med;
+	int i, n = 0, len;
+
+	d = malloc(nall * sizeof(*d));
+	if (!d)
+		return;
+	for (i = 0; i < nall; i++)
+		d[i] = cost_b[i] - cost_a[i];
+	qsort(d, nall, sizeof(*d), cmp_double);
+	med = d[nall / 2];
+	free(d);
+	line[0] = '\0';
+	len = 0;
+	for (i = 0; i < nall; i++) {
+		double x = cost_b[i] - cost_a[i];
+
+		if (x <= med + 100)
+			continue;
+		n++;
+		if (len < (int)sizeof(line) - 32)
+			len += snprintf(line + len, sizeof(line) - len, " %d:%.0f", i, x);
+	}
+	result("T %d %d %.1f %d%s", phase, pair, med, n, line);
+}
+
+/*
+ * Which never-protected sleepers send aiguard's ptrace check past its key
+ * filter into the slow path (a false positive of the filter: each of
+ * their checks looks the table up): a kprobe event on the module's
+ * aiguard_ptrace_access_check_slow() while each target is read once.
+ * The function runs inside aiguard's own kprobe handler, where a second
+ * kprobe is never run but counted as missed, so a call is a hit or a
+ * miss in kprobe_profile. Outside the timed runs, with jump optimisation
+ * off and a pause after the event is removed before the module can be
+ * unloaded: the first two runs, with neither, lost the guest (no message,
+ * QEMU exited) at the module's next load; five runs since have not.
+ * Reports "K <phase> <pair> <count> <index> ...".
+ */
+#define TRACEFS "/sys/kernel/tracing"
+
+static int tracefs_put(const char *file, const char *text, int flags)
+{
+	char path[128];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), TRACEFS "/%s", file);
+	fd = open(path, O_WRONLY | flags);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+#define SLOW_EVENT "bench/ag_slow"
+
+static long kprobe_calls(const char *name)
+{
+	char line[256], ev[128];
+	unsigned long hits, missed;
+	long v = -1;
+	FILE *f = fopen(TRACEFS "/kprobe_profile", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%127s %lu %lu", ev, &hits, &missed) == 3 &&
+		    !strcmp(ev, name))
+			v = hits + missed;
+	fclose(f);
+	return v;
+}
+
+static void slow_path_scan(int phase, int pair)
+{
+	static const char opt[] = "/proc/sys/debug/kprobes-optimization";
+	long was = read_long(opt), c0, c1;
+	char line[900];
+	int i, n = 0, len = 0;
+
+	mount("tracefs", TRACEFS, "tracefs", 0, NULL);
+	write_file(opt, "0");
+	if (tracefs_put("kprobe_events",
+			"p:" SLOW_EVENT " aiguard:aiguard_ptrace_access_check_slow\n",
+			O_APPEND) ||
+	    tracefs_put("events/" SLOW_EVENT "/enable", "1", 0)) {
+		result("E kprobe event on aiguard_ptrace_access_check_slow: %s",
+		       strerror(errno));
+		tracefs_put("kprobe_events", "-:" SLOW_EVENT "\n", O_APPEND);
+		goto out;
+	}
+	line[0] = '\0';
+	for (i = 0; i < nall; i++) {
+		c0 = kprobe_calls("ag_slow");
+		slurp(all_paths[i]);
+		c1 = kprobe_calls("ag_slow");
+		if (c0 < 0 || c1 <= c0)
+			continue;
+		n++;
+		if (len < (int)sizeof(line) - 16)
+			len += snprintf(line + len, sizeof(line) - len, " %d", i);
+	}
+	if (tracefs_put("events/" SLOW_EVENT "/enable", "0", 0) ||
+	    tracefs_put("kprobe_events", "-:" SLOW_EVENT "\n", O_APPEND))
+		result("E removing the kprobe event: %s", strerror(errno));
+	sleep(1);
+	result("K %d %d %d%s", phase, pair, n, line);
+out:
+	if (was >= 0)
+		write_file(opt, was ? "1" : "0");
+}
+
+/*
  * One sample of every metric of a phase. The target of the /proc reads is
- * pids[0], a sleeper that is never protected.
+ * pids[0], a sleeper that is never protected; maps_all reads each of
+ * them.
  */
 static void sample(int phase, int pair, char state, int lifetime)
 {
@@ -517,6 +692,13 @@ static void sample(int phase, int pair, char state, int lifetime)
 	settle();
 	snprintf(path, sizeof(path), "/proc/%d/maps", pids[0]);
 	result("S %d %d %c maps %.1f", phase, pair, state, m_readfile(path, iters(2000)));
+	if (nall) {
+		v = m_readall(iters(20), state == 'A' ? cost_a :
+				  state == 'B' ? cost_b : cost_x);
+		result("S %d %d %c maps_all %.1f", phase, pair, state, v);
+		if (state == 'B')
+			report_outliers(phase, pair);
+	}
 	snprintf(path, sizeof(path), "/proc/%d/environ", pids[0]);
 	result("S %d %d %c environ %.1f", phase, pair, state, m_readfile(path, iters(2000)));
 	/* about the same work per sample whatever the number of processes */
@@ -527,6 +709,8 @@ static void sample(int phase, int pair, char state, int lifetime)
 		result("S %d %d %c forkexec %.1f", phase, pair, state, m_forkexec(iters(300)));
 		result("S %d %d %c thread %.1f", phase, pair, state, m_thread(iters(1000)));
 	}
+	if (nall && state == 'B' && phase)
+		slow_path_scan(phase, pair);
 }
 
 /* ---- memory -------------------------------------------------------------- */
@@ -810,8 +994,6 @@ static void deny_phase(int pairs)
 
 /* ---- observability: uprobe hits and BPF helper calls --------------------- */
 
-#define TRACEFS "/sys/kernel/tracing"
-
 /* The probed function: a uprobe event on it is enabled for the phase. */
 __attribute__((noinline, used)) int bench_probed(int x)
 {
@@ -819,19 +1001,6 @@ __attribute__((noinline, used)) int bench_probed(int x)
 	return x + 1;
 }
 
-static int tracefs_put(const char *file, const char *text, int flags)
-{
-	char path[128];
-	int fd, ok;
-
-	snprintf(path, sizeof(path), TRACEFS "/%s", file);
-	fd = open(path, O_WRONLY | flags);
-	if (fd < 0)
-		return -1;
-	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
-	close(fd);
-	return ok ? 0 : -1;
-}
 
 /* File offset of bench_probed in /init, from our own mappings. */
 static long probed_offset(void)
@@ -1085,6 +1254,15 @@ int main(void)
 	pids = calloc(nsleep + big + 16, sizeof(*pids));
 	if (!pids || spawn_sleepers(nsleep))
 		goto out;
+	all_paths = calloc(nsleep, sizeof(*all_paths));
+	cost_a = calloc(nsleep, sizeof(*cost_a));
+	cost_b = calloc(nsleep, sizeof(*cost_b));
+	cost_x = calloc(nsleep, sizeof(*cost_x));
+	if (!all_paths || !cost_a || !cost_b || !cost_x)
+		goto out;
+	for (nall = 0; nall < nsleep; nall++)
+		snprintf(all_paths[nall], sizeof(all_paths[nall]), "/proc/%d/maps",
+			 pids[nall]);
 	result("M procs_phase0 %d", npids);
 
 	/* the module's own figure, from its load line */

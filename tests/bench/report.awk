@@ -8,6 +8,10 @@
 #     reference, Y = Yama ptrace_scope=3 and Z = nothing, sampled just
 #     before Yama was switched on (last phase only)
 #   M <key> <value>
+#   T <phase> <pair> <median B-A> <count> <index>:<B-A> ...  maps_all targets
+#     whose read cost a table lookup more in B than the typical one
+#   K <phase> <pair> <count> <index> ...  maps_all targets whose check went
+#     past aiguard's key filter to its slow path (a kprobe counted it)
 #   R <kernel log line of aiguard_bench.ko>
 #   E <error>
 # Output: markdown tables (medians, median of pairwise B/A ratios, min-max
@@ -49,6 +53,25 @@ $1 == "S" {
 	next
 }
 $1 == "M" { m[$2] = $3; next }
+$1 == "K" {
+	# over the pairs of the largest phase: how many of the targets' checks
+	# passed the filter
+	if ($2 + 0 > k_top) { k_top = $2 + 0; k_sum = 0; k_samples = 0 }
+	if ($2 + 0 == k_top) { k_sum += $4; k_samples++ }
+	k_n[$2, $3] = $4
+	k_list[$2, $3] = ""
+	for (i = 5; i <= NF; i++)
+		k_list[$2, $3] = k_list[$2, $3] " " $i
+	next
+}
+$1 == "T" {
+	nt++
+	t_phase[nt] = $2; t_pair[nt] = $3; t_med[nt] = $4; t_n[nt] = $5
+	t_list[nt] = ""
+	for (i = 6; i <= NF; i++)
+		t_list[nt] = t_list[nt] " " $i
+	next
+}
 /^# load line: / {
 	for (i = 4; i <= NF; i++)
 		if ($(i + 1) == "bytes" && $(i + 2) == "per")
@@ -111,7 +134,7 @@ function side_by_side(    k, key, pm, a, y, z, bl, n, verdict, allow, metric) {
 		a = state_median(key, "A")
 		y = state_median(key, "Y")
 		z = state_median(key, "Z")
-		allow = pm[2] == "maps" || pm[2] == "environ" || pm[2] == "ps"
+		allow = pm[2] == "maps" || pm[2] == "maps_all" || pm[2] == "environ" || pm[2] == "ps"
 		if (bl < 0.998)
 			verdict = sprintf("aiguard ahead by %.1f%%", (1 - bl) * 100)
 		else if (bl <= 1.002)
@@ -155,6 +178,7 @@ function spread(a, n,    i, lo, hi) {
 
 END {
 	metric_name["maps"] = "open+read+close /proc/PID/maps"
+	metric_name["maps_all"] = sprintf("the same, each of %d unprotected targets in turn", m["procs_phase0"])
 	metric_name["environ"] = "open+read+close /proc/PID/environ"
 	metric_name["ps"] = "ps-style scan of /proc (stat+status+cmdline)"
 	metric_name["ps_per_proc"] = "  the same, per process"
@@ -235,6 +259,36 @@ END {
 			m["deny_opens"], m["deny_audit_records"],
 			m["deny_audit_records"] / m["deny_opens"], fmt_ns(audit_cost)
 
+	if (nt) {
+		printf "Targets of maps_all whose read costs more than the typical one's by over 100 ns in B\n"
+		printf "(B - A per target, the median of its reads; index into the %d never-protected sleepers,\n", m["procs_phase0"]
+		printf "0 = the maps row's target), and the targets whose check took aiguard's slow path, i.e.\n"
+		printf "passed the key filter without being protected (a kprobe on the slow path, one read each):\n\n"
+		printf "| protected | pair | median B - A | targets over | which (index: B - A in ns) | slow path taken | which |\n|---|---|---|---|---|---|---|\n"
+		for (i = 1; i <= nt; i++) {
+			kk = t_phase[i] SUBSEP t_pair[i]
+			printf "| %s | %s | %s ns | %s |%s | %s |%s |\n", t_phase[i], t_pair[i], t_med[i], t_n[i], t_list[i],
+				(kk in k_n) ? k_n[kk] : "-", (kk in k_list) ? k_list[kk] : ""
+			if (!(kk in k_n))
+				continue
+			# the same targets in both lists?
+			split(t_list[i], tl, " ")
+			delete tset
+			for (j in tl) { split(tl[j], ix, ":"); tset[ix[1]] = 1 }
+			split(k_list[kk], kl, " ")
+			same = (t_n[i] == k_n[kk])
+			for (j in kl)
+				if (!(kl[j] in tset))
+					same = 0
+			k_pairs++
+			if (same)
+				k_same++
+		}
+		printf "\n"
+		if (k_pairs)
+			fp_info = sprintf("INFO filter false positives: the costlier targets are exactly those on the slow path in %d of %d samples", k_same, k_pairs)
+	}
+
 	# memory
 	n = m["mem_n"]
 	if (n > 0) {
@@ -300,10 +354,18 @@ END {
 				mem += r[i, "buckets"] * r[i, "bucket_bytes"] / n
 		printf "VERDICT memory %s %.0f bytes per protected process\n", mem <= 256 ? "met" : "missed", mem
 	}
+	if (k_samples && m["procs_phase0"] > 0) {
+		# two counters per key in 2^18: what keys spread at random would give
+		fill = 1 - exp(-2 * k_top / 262144)
+		fp = k_sum / (k_samples * m["procs_phase0"])
+		printf "VERDICT filter-false-positives %s %.2f%% (%d protected; unprotected targets whose checks passed the key filter, %d samples of %d; random keys would give %.2f%%; met = at most 2%%)\n", fp <= 0.02 ? "met" : "missed", fp * 100, k_top, k_samples, m["procs_phase0"], fill * fill * 100
+	}
 	if (deny_ratio)
 		printf "INFO deny/allowed-open ratio %.3f\n", deny_ratio
 	if (denied_abs["denyL"] > 0)
 		printf "INFO denied /proc/PID/mem open: aiguard %s (with its audit record), BPF-LSM reference %s (no record), ratio %.3f\n", fmt_ns(denied_abs["deny"]), fmt_ns(denied_abs["denyL"]), denied_abs["deny"] / denied_abs["denyL"]
+	if (fp_info != "")
+		print fp_info
 	for (i = 1; i <= nobs; i++)
 		print obs[i]
 	printf "ERRORS %d\n", nerr
