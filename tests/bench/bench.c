@@ -601,7 +601,9 @@ static void report_outliers(int phase, int pair)
  * miss in kprobe_profile. Outside the timed runs, with jump optimisation
  * off and a pause after the event is removed before the module can be
  * unloaded: the first two runs, with neither, lost the guest (no message,
- * QEMU exited) at the module's next load; five runs since have not.
+ * QEMU exited) at the module's next load; five runs since have not. The
+ * likely cause, not proven: an optimised probe is unoptimised later, by
+ * a worker, which then writes into module text that is gone or reused.
  * Reports "K <phase> <pair> <count> <index> ...".
  */
 #define TRACEFS "/sys/kernel/tracing"
