@@ -601,9 +601,10 @@ static void report_outliers(int phase, int pair)
  * miss in kprobe_profile. Outside the timed runs, with jump optimisation
  * off and a pause after the event is removed before the module can be
  * unloaded: the first two runs, with neither, lost the guest (no message,
- * QEMU exited) at the module's next load; five runs since have not. The
- * likely cause, not proven: an optimised probe is unoptimised later, by
- * a worker, which then writes into module text that is gone or reused.
+ * QEMU exited) at the module's next load; five runs since have not. Why
+ * is not known: the probe sits on the function's ftrace call, so it was
+ * never jump-optimised, and ten reloads in a test guest with such an
+ * event (removed first, or kept across the reload) lost nothing.
  * Reports "K <phase> <pair> <count> <index> ...".
  */
 #define TRACEFS "/sys/kernel/tracing"
