@@ -72,13 +72,14 @@ struct aiguard_registry {
 /*
  * A key's two counters, from two separate 18-bit parts of one 64-bit mix
  * of the pointer. The mix is murmur3's finaliser (xor-shift, multiply,
- * twice), whose every output bit depends on every input bit. A single
- * multiplication (hash_64()) is not enough here: struct pid pointers sit
- * a fixed stride apart in slab pages, and measured on both Debian kernels
- * with 10 000 protected processes, 1.3 % to 9.3 % of the unprotected ones
- * (6.1; 6.12: 28 of 300) passed the filter and paid a table lookup on
- * every check, against about 0.5 % for keys spread at random
- * (tests/bench: the "K" lines of make bench).
+ * twice), whose every output bit depends on every input bit. With the
+ * slots from a single multiplication (hash_64()) instead, real processes'
+ * struct pid pointers fared far worse than random keys: with 10 000
+ * protected, 1 % to 9 % of the unprotected processes passed the filter
+ * and paid a table lookup on every check (6.1 and 6.12), against about
+ * 0.5 % for random keys; why those pointers defeat one multiplication is
+ * not known (a model of slab strides did not reproduce it). Measured by
+ * make bench's "K" lines (tests/bench).
  */
 static inline void aiguard_filter_slots(const void *key, u32 *a, u32 *b)
 {
