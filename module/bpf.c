@@ -39,7 +39,6 @@
 
 #include <linux/bpf.h>
 #include <linux/filter.h>
-#include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/string.h>
@@ -48,6 +47,7 @@
 
 #include "bpf.h"
 #include "lsm.h"
+#include "sym.h"
 #include "task.h"
 
 typedef u64 (*aiguard_bpf_fn)(u64, u64, u64, u64, u64);
@@ -366,33 +366,6 @@ void aiguard_bpf_free(struct bpf_prog *prog)
 		module_put(THIS_MODULE);
 }
 
-/*
- * kallsyms_lookup_name() is not exported; a kprobe on it tells where it
- * is. With IBT the kprobe sits after the ENDBR, which an indirect call
- * must land on.
- */
-static unsigned long (*aiguard_bpf_lookup_fn)(const char *name);
-
-static int aiguard_bpf_find_lookup(void)
-{
-	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
-	unsigned long addr;
-	int err;
-
-	err = register_kprobe(&kp);
-	if (err) {
-		pr_err("refusing to load: cannot find kallsyms_lookup_name (kprobe error %d)\n",
-		       err);
-		return err;
-	}
-	addr = (unsigned long)kp.addr;
-	unregister_kprobe(&kp);
-	if (ENDBR_INSN_SIZE && is_endbr(*(u32 *)(addr - ENDBR_INSN_SIZE)))
-		addr -= ENDBR_INSN_SIZE;
-	aiguard_bpf_lookup_fn = (void *)addr;
-	return 0;
-}
-
 static int aiguard_bpf_resolve(void)
 {
 	struct aiguard_bpf_helper *h;
@@ -403,7 +376,7 @@ static int aiguard_bpf_resolve(void)
 	for (i = 0; i < ARRAY_SIZE(aiguard_bpf_helpers); i++) {
 		h = &aiguard_bpf_helpers[i];
 		h->wrapper = aiguard_bpf_wrappers[i];
-		addr = aiguard_bpf_lookup_fn(h->name);
+		addr = aiguard_sym_addr(h->name);
 		if (!addr) {
 			if (!h->needed)
 				continue;
@@ -441,7 +414,7 @@ static int aiguard_bpf_check_loaded(void)
 	u32 id = 0;
 	int err = 0;
 
-	next = (void *)aiguard_bpf_lookup_fn("bpf_prog_get_curr_or_next");
+	next = (void *)aiguard_sym_addr("bpf_prog_get_curr_or_next");
 	if (!next) {
 		if (!IS_ENABLED(CONFIG_BPF_SYSCALL))
 			return 0;
@@ -470,13 +443,8 @@ static int aiguard_bpf_check_loaded(void)
  */
 int aiguard_bpf_init(void)
 {
-	int err;
-
 	might_sleep();
-	err = aiguard_bpf_find_lookup();
-	if (!err)
-		err = aiguard_bpf_resolve();
-	return err;
+	return aiguard_bpf_resolve();
 }
 
 /**

@@ -18,7 +18,9 @@
 #include <linux/ptrace.h>
 #include <linux/sched/coredump.h>
 #include <linux/seq_file.h>
+#include <linux/rmap.h>
 #include <linux/string.h>
+#include <asm/ibt.h>
 
 #if !defined(CONFIG_X86_64)
 #error "aiguard redirects kprobed functions with x86-64 pt_regs; port aiguard_kprobe_return()"
@@ -47,6 +49,59 @@
 #error "aiguard needs CONFIG_CGROUPS: it sees a task's exit completed at cgroup_exit()"
 #endif
 #define AIGUARD_EXIT_DONE_SYMBOL	"cgroup_exit"
+
+/*
+ * mem.c follows protected address spaces with MMU notifiers (KVM and GPU
+ * drivers select them; both Debian kernels have them).
+ */
+#if !IS_ENABLED(CONFIG_MMU_NOTIFIER)
+#error "aiguard needs CONFIG_MMU_NOTIFIER: it clears protected memory before it is freed"
+#endif
+
+/*
+ * The only callers of the MMU notifiers whose pages are freed once the
+ * notifier returns (mem.c recognises them on the stack). unmap_vmas():
+ * munmap(), mremap() shrinking, brk() shrinking, mmap(MAP_FIXED) over a
+ * mapping and exit_mmap(), event MMU_NOTIFY_UNMAP (mremap()'s move is
+ * UNMAP too, but from move_page_tables()). zap_page_range_single():
+ * MADV_DONTNEED and MADV_DONTNEED_LOCKED, event MMU_NOTIFY_CLEAR (COW,
+ * THP split and collapse, KSM, reclaim and migration are CLEAR too, and
+ * keep the pages). Both are defined in mm/memory.c and called from other
+ * files, so they always have frames of their own. The truncation of a
+ * file zaps through zap_page_range_single() too, but may keep a private
+ * mapping's copied pages (zap_details.even_cows): it always comes through
+ * unmap_mapping_range(), _pages() or _folio(), exported, and is left
+ * alone (mem.c). Same names in 6.1 and 6.12.
+ */
+#define AIGUARD_ZAP_UNMAP_SYMBOL	"unmap_vmas"
+#define AIGUARD_ZAP_CLEAR_SYMBOL	"zap_page_range_single"
+
+/**
+ * aiguard_page_alone - whether a page found mapped in one address space is
+ *                      mapped nowhere else
+ * @page: the page, found through a page table entry of that space
+ * @folio: its folio
+ * @here: how many entries of that page table map pages of @folio
+ *
+ * 6.1's page_mapcount() counts the mappings of one page exactly (its own
+ * and its compound page's). 6.12 has no per-page count; folio_mapcount()
+ * counts every page table entry that maps any page of the folio, exactly,
+ * so the folio is mapped nowhere else when that count is @here. (A large
+ * folio whose pages straddle two page tables counts as shared: kept.)
+ * The folio rmap API (folio_remove_rmap_pte(), a macro) tells the two
+ * apart: 6.12 has it, 6.1 does not.
+ *
+ * Return: true if no other mapping could still use @page's contents.
+ */
+static inline bool aiguard_page_alone(struct page *page, struct folio *folio,
+				      unsigned int here)
+{
+#ifdef folio_remove_rmap_pte
+	return folio_mapcount(folio) == here;
+#else
+	return page_mapcount(page) == 1;
+#endif
+}
 
 /**
  * aiguard_pidfd_pid - the struct pid a pidfd refers to
@@ -135,6 +190,60 @@ static inline unsigned long aiguard_syscall_arg(const struct pt_regs *uregs,
 	if (ia32)
 		return n ? uregs->cx : uregs->bx;
 	return n ? uregs->si : uregs->di;
+}
+
+/*
+ * Perf's sample path (kernel/events/core.c): the user stack of
+ * PERF_SAMPLE_STACK_USER is copied with arch_perf_out_copy_user(), which
+ * x86 defines as copy_from_user_nmi() (arch/x86/lib/usercopy.c); every
+ * register of PERF_SAMPLE_REGS_USER and _INTR is read through
+ * perf_reg_value() (arch/x86/kernel/perf_regs.c). Both traceable, both
+ * called out of line (6.1 and 6.12).
+ */
+#define AIGUARD_PERF_USER_COPY_SYMBOL	"copy_from_user_nmi"
+#define AIGUARD_PERF_REG_SYMBOL		"perf_reg_value"
+
+/*
+ * The lock unloads kexec images through the kexec system calls themselves
+ * (seal.c), as kexec-tools would: their x86-64 wrappers, called with
+ * user registers that name nothing in user memory. A syscall wrapper is
+ * in the syscall table, so it keeps its ENDBR under IBT.
+ */
+#define AIGUARD_KEXEC_FILE_LOAD_SYMBOL	"__x64_sys_kexec_file_load"
+#define AIGUARD_KEXEC_LOAD_SYMBOL	"__x64_sys_kexec_load"
+
+/**
+ * aiguard_syscall_args - fill syscall registers for a call through a wrapper
+ * @regs: zeroed registers
+ * @a0: first argument
+ * @a1: second
+ * @a2: third
+ * @a3: fourth
+ * @a4: fifth
+ */
+static inline void aiguard_syscall_args(struct pt_regs *regs, unsigned long a0,
+					unsigned long a1, unsigned long a2,
+					unsigned long a3, unsigned long a4)
+{
+	regs->di = a0;
+	regs->si = a1;
+	regs->dx = a2;
+	regs->r10 = a3;
+	regs->r8 = a4;
+}
+
+/**
+ * aiguard_indirect_callable - whether a kernel function may be called by pointer
+ * @addr: its first byte
+ *
+ * With IBT enforced, an indirect call must land on an ENDBR; the kernel
+ * seals (overwrites) those of functions it never calls by pointer.
+ *
+ * Return: true if a call through a pointer to @addr will not trap.
+ */
+static inline bool aiguard_indirect_callable(unsigned long addr)
+{
+	return !cpu_feature_enabled(X86_FEATURE_IBT) || is_endbr(*(u32 *)addr);
 }
 
 /* Core dumps start here in 6.1 and 6.12; 6.17 renamed it vfs_coredump(). */
@@ -263,6 +372,23 @@ static inline long aiguard_gup_one(struct mm_struct *mm, unsigned long addr,
  * enum ttu_flags. Same name and arguments in 6.1 and 6.12.
  */
 #define AIGUARD_SWAP_UNMAP_SYMBOL	"try_to_unmap_one"
+
+/*
+ * Migration (mm/migrate.c) and the split of an anonymous huge page
+ * (mm/huge_memory.c) unmap through try_to_migrate(), whose rmap walk
+ * calls this by pointer once per mapping vma, with the same arguments as
+ * try_to_unmap_one(). Of its callers only the split passes TTU_SYNC
+ * (6.1 and 6.12).
+ */
+#define AIGUARD_MIGRATE_UNMAP_SYMBOL	"try_to_migrate_one"
+
+/*
+ * The collapse of an anonymous mapping's small pages into a huge page
+ * (mm/khugepaged.c), for khugepaged and MADV_COLLAPSE alike: static, but
+ * called from both, so never inlined (6.1 and 6.12). Returns an enum
+ * scan_result whose SCAN_FAIL is 0.
+ */
+#define AIGUARD_COLLAPSE_SYMBOL		"hpage_collapse_scan_pmd"
 
 /*
  * A task's per-task perf events hang off its perf context(s): an array of

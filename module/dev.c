@@ -31,7 +31,9 @@
 #include "guard.h"
 #include "hooks.h"
 #include "lsm.h"
+#include "mem.h"
 #include "policy.h"
+#include "seal.h"
 #include "stats.h"
 #include "task.h"
 
@@ -288,6 +290,7 @@ static long aiguard_ioc_status(void *arg)
 	status->events = aiguard_ring_written(&aiguard_audit_ring);
 	status->events_dropped = aiguard_ring_overwritten(&aiguard_audit_ring);
 	status->ring_size = aiguard_audit_ring.capacity;
+	status->cleared_pages = aiguard_mem_cleared();
 	aiguard_stats_fill_status(status);
 	return 0;
 }
@@ -368,7 +371,8 @@ static long aiguard_ioc_lock(void *arg)
 
 	if (req->flags || req->reserved)
 		return -EINVAL;
-	err = aiguard_lock();
+	/* No other kernel may boot over the RAM once locked. */
+	err = aiguard_seal_kexec() ?: aiguard_lock();
 	if (!err) {
 		aiguard_grant_end_all();
 		aiguard_evict_tracers();

@@ -166,20 +166,6 @@ void aiguard_guard_set_hooks_dead(bool dead)
 }
 
 /**
- * aiguard_guard_kprobes_switched - report a write to debugfs kprobes/enabled
- *
- * Called before the write takes effect, in kprobe context: the record
- * cannot be missed by a switch shorter than the watchdog's period.
- */
-void aiguard_guard_kprobes_switched(void)
-{
-	pr_warn_ratelimited("kprobes/enabled written by pid %d (%s): kprobes may stop firing\n",
-			    task_tgid_nr(current), current->comm);
-	aiguard_audit_state(AIGUARD_EVENT_TAMPER,
-			    aiguard_state() | AIGUARD_TAMPER_KPROBES_SWITCH);
-}
-
-/**
  * aiguard_guard_init - let mode changes be recorded from now on
  *
  * Before the audit ring exists (a permissive=1 module parameter is set

@@ -14,7 +14,6 @@ bool aiguard_permissive(void);
 unsigned int aiguard_guard_narrowings(void);
 int aiguard_set_permissive(bool on);
 void aiguard_guard_set_hooks_dead(bool dead);
-void aiguard_guard_kprobes_switched(void);
 u32 aiguard_state(void);
 void aiguard_guard_init(void);
 void aiguard_guard_exit(void);

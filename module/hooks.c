@@ -68,7 +68,10 @@
 #include "guard.h"
 #include "hooks.h"
 #include "lsm.h"
+#include "mem.h"
+#include "seal.h"
 #include "stats.h"
+#include "sym.h"
 #include "task.h"
 
 /*
@@ -156,38 +159,6 @@ static struct aiguard_ns_site aiguard_ns_sites[] = {
 	{ { "validate_nsset", "__do_sys_setns", "__se_sys_setns", "__x64_sys_setns" } },
 };
 
-/*
- * The extent of the function a kprobe can be placed on: its address from
- * the kprobe, its size from the symbol table ("name+off/size").
- */
-static bool aiguard_function_extent(const char *name, unsigned long *start,
-				    unsigned long *size)
-{
-	struct kprobe kp = { .symbol_name = name };
-	unsigned long addr, off;
-	char *sym, *slash;
-	bool ok = false;
-
-	if (register_kprobe(&kp))
-		return false;
-	addr = (unsigned long)kp.addr;
-	unregister_kprobe(&kp);
-	sym = kmalloc(KSYM_SYMBOL_LEN, GFP_KERNEL);
-	if (!sym)
-		return false;
-	sprint_symbol(sym, addr);
-	slash = strrchr(sym, '/');
-	if (slash && strchr(sym, '+')) {
-		*slash = '\0';
-		ok = !kstrtoul(slash + 1, 16, size) &&
-		     !kstrtoul(strrchr(sym, '+') + 1, 16, &off) && off <= addr;
-	}
-	kfree(sym);
-	if (ok)
-		*start = addr - off;
-	return ok;
-}
-
 /* Resolves aiguard_ns_sites; a site not found is never matched. */
 static void aiguard_ns_sites_init(void)
 {
@@ -197,7 +168,7 @@ static void aiguard_ns_sites_init(void)
 		struct aiguard_ns_site *s = &aiguard_ns_sites[i];
 
 		for (j = 0; j < ARRAY_SIZE(s->names) && s->names[j]; j++)
-			if (aiguard_function_extent(s->names[j], &s->start, &s->size))
+			if (aiguard_sym_extent(s->names[j], &s->start, &s->size))
 				break;
 		if (!s->start)
 			pr_info("%s not found: outsiders cannot join the namespaces of processes protected with enter this way\n",
@@ -296,14 +267,25 @@ static int aiguard_kp_kprobes_switch(struct kprobe *p, struct pt_regs *regs)
 
 static int aiguard_kp_kernel_read_file(struct kprobe *p, struct pt_regs *regs)
 {
-	int err = aiguard_module_load(aiguard_kprobe_arg(regs, 1) == READING_MODULE);
+	unsigned long id = aiguard_kprobe_arg(regs, 1);
+	int err = aiguard_kernel_load(id == READING_MODULE, id == READING_KEXEC_IMAGE ||
+							    id == READING_KEXEC_INITRAMFS);
 
 	return err ? aiguard_deny(regs, err) : 0;
 }
 
 static int aiguard_kp_kernel_load_data(struct kprobe *p, struct pt_regs *regs)
 {
-	int err = aiguard_module_load(aiguard_kprobe_arg(regs, 0) == LOADING_MODULE);
+	unsigned long id = aiguard_kprobe_arg(regs, 0);
+	int err = aiguard_kernel_load(id == LOADING_MODULE, id == LOADING_KEXEC_IMAGE ||
+							    id == LOADING_KEXEC_INITRAMFS);
+
+	return err ? aiguard_deny(regs, err) : 0;
+}
+
+static int aiguard_kp_kexec_reboot(struct kprobe *p, struct pt_regs *regs)
+{
+	int err = aiguard_kexec_reboot();
 
 	return err ? aiguard_deny(regs, err) : 0;
 }
@@ -508,23 +490,64 @@ static int aiguard_kp_uretprobe_hit(struct kprobe *p, struct pt_regs *regs)
 /*
  * try_to_unmap_one(folio, vma, address, flags): reclaim takes a
  * swap-backed (anonymous or shmem) folio out of a protected mm's page
- * tables before writing it to swap. Skipping the call answers "still
- * mapped", exactly what the function itself answers for an mlock()ed vma:
- * the rmap walk stops, try_to_unmap() leaves the folio mapped and
- * shrink_folio_list() puts it back on the active list, unwritten. Callers
- * that unmap for another reason (memory failure, hot-unplug, THP split
- * and collapse) pass TTU_IGNORE_MLOCK and go through, as do file pages,
- * which reclaim drops rather than writes, and migration, which uses
- * try_to_migrate_one().
+ * tables before writing it to swap, and an anonymous folio freed with
+ * MADV_FREE (not swap-backed any more) before discarding it. Skipping the
+ * call answers "still mapped", exactly what the function itself answers
+ * for an mlock()ed vma: the rmap walk stops, try_to_unmap() leaves the
+ * folio mapped and shrink_folio_list() puts it back on the active list,
+ * unwritten and undiscarded. Callers that unmap for another reason (memory
+ * failure, hot-unplug, THP split and collapse) pass TTU_IGNORE_MLOCK and
+ * go through, as do file pages, which reclaim drops rather than writes.
  */
 static int aiguard_kp_swap_unmap(struct kprobe *p, struct pt_regs *regs)
 {
 	struct folio *folio = (struct folio *)aiguard_kprobe_arg(regs, 0);
 	struct vm_area_struct *vma = (struct vm_area_struct *)aiguard_kprobe_arg(regs, 1);
 	unsigned long flags = aiguard_kprobe_arg(regs, 3);
+	bool lazyfree = folio_test_anon(folio) && !folio_test_swapbacked(folio);
 
-	if ((flags & TTU_IGNORE_MLOCK) || !folio_test_swapbacked(folio) ||
-	    !aiguard_swap_out(vma->vm_mm))
+	if ((flags & TTU_IGNORE_MLOCK) || (!folio_test_swapbacked(folio) && !lazyfree) ||
+	    !aiguard_swap_out(vma->vm_mm, lazyfree))
+		return 0;
+	aiguard_kprobe_return(regs, aiguard_ret_zero);
+	return 1;
+}
+
+/*
+ * try_to_migrate_one(folio, vma, address, flags): migration replaces a
+ * folio's mappings with migration entries, copies it and frees the
+ * original. For a protected mm's anonymous or shmem folio the call is
+ * skipped, answering "still mapped" as try_to_unmap_one() does above:
+ * the walk stops, the migration fails (-EAGAIN) and restores whatever
+ * mappings it had already replaced. A huge page split also comes here
+ * (TTU_SYNC, only splits pass it), and maps the same pages again
+ * afterwards: that goes through.
+ */
+static int aiguard_kp_migrate(struct kprobe *p, struct pt_regs *regs)
+{
+	struct folio *folio = (struct folio *)aiguard_kprobe_arg(regs, 0);
+	struct vm_area_struct *vma = (struct vm_area_struct *)aiguard_kprobe_arg(regs, 1);
+	unsigned long flags = aiguard_kprobe_arg(regs, 3);
+
+	if ((!folio_test_anon(folio) && !folio_test_swapbacked(folio)) ||
+	    !aiguard_migrate(vma->vm_mm, (flags & TTU_SYNC) ? AIGUARD_MOVE_SPLIT :
+							     AIGUARD_MOVE_MIGRATE))
+		return 0;
+	aiguard_kprobe_return(regs, aiguard_ret_zero);
+	return 1;
+}
+
+/*
+ * hpage_collapse_scan_pmd(mm, vma, address, mmap_locked, cc): khugepaged
+ * and MADV_COLLAPSE look at one pmd's worth of an anonymous mapping and,
+ * if it qualifies, copy its small pages into a huge page and free them.
+ * For a protected mm the scan is skipped, answering SCAN_FAIL (0 in 6.1
+ * and 6.12): khugepaged moves on, MADV_COLLAPSE fails with EINVAL. The
+ * caller's mmap lock stays as it was (*mmap_locked untouched).
+ */
+static int aiguard_kp_collapse(struct kprobe *p, struct pt_regs *regs)
+{
+	if (!aiguard_migrate((void *)aiguard_kprobe_arg(regs, 0), AIGUARD_MOVE_COLLAPSE))
 		return 0;
 	aiguard_kprobe_return(regs, aiguard_ret_zero);
 	return 1;
@@ -663,6 +686,18 @@ static struct aiguard_probe aiguard_probes[] = {
 #if IS_ENABLED(CONFIG_SWAP)
 	AIGUARD_PROBE(AIGUARD_SWAP_UNMAP_SYMBOL, aiguard_kp_swap_unmap, AIGUARD_HOOK_SWAP),
 #endif
+	/*
+	 * Migration runs in compaction (kcompactd or an allocating task), in
+	 * NUMA balancing's faults and in the move_pages() family, may sleep,
+	 * and is never entered from a kprobe handler.
+	 */
+#if IS_ENABLED(CONFIG_MIGRATION)
+	AIGUARD_PROBE(AIGUARD_MIGRATE_UNMAP_SYMBOL, aiguard_kp_migrate, AIGUARD_HOOK_MIGRATE),
+#endif
+	/* khugepaged's scan, or madvise(): process context, may sleep */
+#if IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE)
+	AIGUARD_PROBE(AIGUARD_COLLAPSE_SYMBOL, aiguard_kp_collapse, AIGUARD_HOOK_MIGRATE),
+#endif
 };
 
 /*
@@ -800,12 +835,20 @@ static struct aiguard_probe aiguard_probe_delete_module32 =
 	AIGUARD_PROBE(AIGUARD_DELETE_MODULE32_SYMBOL, aiguard_kp_delete_module32, -1);
 
 /*
- * Only on kernels without module signatures, where lockdown cannot tell a
- * trusted module from any other: the lock refuses every module load.
+ * Every module, firmware and kexec image load passes one of these two,
+ * from the syscall, in process context. kexec images: recorded while
+ * anything is protected, refused once the lock sealed kexec (seal.c).
+ * Modules, on kernels without module signatures only, where lockdown
+ * cannot tell a trusted module from any other: the lock refuses every
+ * module load.
  */
-static struct aiguard_probe aiguard_probes_unsigned[] = {
+static struct aiguard_probe aiguard_probes_loads[] = {
 	AIGUARD_PROBE("security_kernel_read_file", aiguard_kp_kernel_read_file, -1),
 	AIGUARD_PROBE("security_kernel_load_data", aiguard_kp_kernel_load_data, -1),
+#if IS_ENABLED(CONFIG_KEXEC_CORE)
+	/* reboot(LINUX_REBOOT_CMD_KEXEC), from the syscall */
+	AIGUARD_PROBE("kernel_kexec", aiguard_kp_kexec_reboot, -1),
+#endif
 };
 
 /*
@@ -858,10 +901,33 @@ static int aiguard_pin_ftrace(void)
  *
  * A refused read returns -EFAULT, as for a bad address: every caller
  * already handles that (zeroing its buffer, or recording "(fault)").
+ *
+ * Perf samples the same way, from NMI or a timer interrupt, in whatever
+ * task is current: the user stack of a PERF_SAMPLE_STACK_USER sample is
+ * copied by copy_from_user_nmi(), and the registers of
+ * PERF_SAMPLE_REGS_USER (and _INTR) are read one by one through
+ * perf_reg_value(). A CPU-wide event opened before anything was
+ * protected keeps sampling whatever runs; in a protected task these two
+ * answer "nothing copied" (the sample says its dynamic stack size is 0)
+ * and 0 for every register, so the sample keeps its layout, and other
+ * tasks' samples are untouched. Each gets an ftrace_ops of its own.
  */
 static noinline notrace long aiguard_ret_efault_long(void)
 {
 	return -EFAULT;
+}
+
+/* copy_from_user_nmi(to, from, n): nothing copied; @to holds zeros. */
+static noinline notrace unsigned long aiguard_ret_nmi_none(void *to, const void __user *from,
+							   unsigned long n)
+{
+	memset(to, 0, n);
+	return n;
+}
+
+static noinline notrace u64 aiguard_ret_zero_u64(void)
+{
+	return 0;
 }
 
 static void notrace aiguard_nofault_func(unsigned long ip, unsigned long parent_ip,
@@ -875,37 +941,82 @@ static void notrace aiguard_nofault_func(unsigned long ip, unsigned long parent_
 		instruction_pointer_set(regs, (unsigned long)aiguard_ret_efault_long);
 }
 
-static struct ftrace_ops aiguard_nofault_ops = {
-	.func = aiguard_nofault_func,
-	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY,
-};
-
-static const char *const aiguard_nofault_symbols[] = {
-	"copy_from_user_nofault", "strncpy_from_user_nofault",
-};
-
-static bool aiguard_nofault_on;
-
-static int aiguard_guard_nofault(void)
+static void notrace aiguard_sample_stack_func(unsigned long ip, unsigned long parent_ip,
+					      struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
-	int i, err = aiguard_load_fault("nofault ftrace_ops");
+	struct pt_regs *regs = ftrace_get_regs(fregs);
 
-	for (i = 0; i < ARRAY_SIZE(aiguard_nofault_symbols) && !err; i++) {
-		const char *sym = aiguard_nofault_symbols[i];
+	if (likely(!aiguard_task_may_be_protected(current)) || !regs)
+		return;
+	if (aiguard_perf_sample())
+		instruction_pointer_set(regs, (unsigned long)aiguard_ret_nmi_none);
+}
 
-		err = ftrace_set_filter(&aiguard_nofault_ops, (unsigned char *)sym,
-					strlen(sym), 0);
-	}
+static void notrace aiguard_sample_regs_func(unsigned long ip, unsigned long parent_ip,
+					     struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (likely(!aiguard_task_may_be_protected(current)) || !regs)
+		return;
+	if (aiguard_perf_sample())
+		instruction_pointer_set(regs, (unsigned long)aiguard_ret_zero_u64);
+}
+
+/**
+ * struct aiguard_ftrace_guard - an ftrace_ops that redirects functions
+ * @ops: the ops, IPMODIFY (exclusive)
+ * @symbols: the functions it is placed on
+ * @what: for the kernel log
+ * @on: whether it is registered
+ */
+struct aiguard_ftrace_guard {
+	struct ftrace_ops ops;
+	const char *const symbols[2];
+	const char *what;
+	bool on;
+};
+
+#define AIGUARD_FTRACE_GUARD(fn, desc, ...)					\
+	{ .ops = { .func = (fn),						\
+		   .flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY },	\
+	  .symbols = { __VA_ARGS__ }, .what = (desc) }
+
+static struct aiguard_ftrace_guard aiguard_ftrace_guards[] = {
+	AIGUARD_FTRACE_GUARD(aiguard_nofault_func, "non-faulting user reads",
+			     "copy_from_user_nofault", "strncpy_from_user_nofault"),
+	AIGUARD_FTRACE_GUARD(aiguard_sample_stack_func, "perf's user stack samples",
+			     AIGUARD_PERF_USER_COPY_SYMBOL),
+	AIGUARD_FTRACE_GUARD(aiguard_sample_regs_func, "perf's register samples",
+			     AIGUARD_PERF_REG_SYMBOL),
+};
+
+static int aiguard_guard_one(struct aiguard_ftrace_guard *g)
+{
+	int i, err = aiguard_load_fault(g->what);
+
+	for (i = 0; i < ARRAY_SIZE(g->symbols) && g->symbols[i] && !err; i++)
+		err = ftrace_set_filter(&g->ops, (unsigned char *)g->symbols[i],
+					strlen(g->symbols[i]), 0);
 	if (!err)
-		err = register_ftrace_function(&aiguard_nofault_ops);
+		err = register_ftrace_function(&g->ops);
 	if (err) {
-		ftrace_free_filter(&aiguard_nofault_ops);
-		pr_err("refusing to load: cannot guard non-faulting user reads (ftrace error %d; a kprobe or livepatch on copy_from_user_nofault?)\n",
-		       err);
+		ftrace_free_filter(&g->ops);
+		pr_err("refusing to load: cannot guard %s (%s: ftrace error %d; a kprobe or livepatch there?)\n",
+		       g->what, g->symbols[0], err);
 		return err;
 	}
-	aiguard_nofault_on = true;
+	g->on = true;
 	return 0;
+}
+
+static int aiguard_guard_ftrace(void)
+{
+	int i, err = 0;
+
+	for (i = 0; i < ARRAY_SIZE(aiguard_ftrace_guards) && !err; i++)
+		err = aiguard_guard_one(&aiguard_ftrace_guards[i]);
+	return err;
 }
 
 /*
@@ -991,17 +1102,21 @@ static void aiguard_detach_all(void)
 		ftrace_free_filter(&aiguard_pin_ops);
 		aiguard_pinned = false;
 	}
-	if (aiguard_nofault_on) {
-		unregister_ftrace_function(&aiguard_nofault_ops);
-		ftrace_free_filter(&aiguard_nofault_ops);
-		aiguard_nofault_on = false;
+	for (i = 0; i < ARRAY_SIZE(aiguard_ftrace_guards); i++) {
+		struct aiguard_ftrace_guard *g = &aiguard_ftrace_guards[i];
+
+		if (g->on) {
+			unregister_ftrace_function(&g->ops);
+			ftrace_free_filter(&g->ops);
+			g->on = false;
+		}
 	}
 	aiguard_detach_probe(&aiguard_probe_delete_module32);
 	aiguard_detach_probe(&aiguard_canary_probe);
 	for (i = 0; i < ARRAY_SIZE(aiguard_probes_proc); i++)
 		aiguard_detach_probe(&aiguard_probes_proc[i]);
-	for (i = 0; i < ARRAY_SIZE(aiguard_probes_unsigned); i++)
-		aiguard_detach_probe(&aiguard_probes_unsigned[i]);
+	for (i = 0; i < ARRAY_SIZE(aiguard_probes_loads); i++)
+		aiguard_detach_probe(&aiguard_probes_loads[i]);
 
 	for (i = 0; i < ARRAY_SIZE(aiguard_tracepoints); i++) {
 		if (aiguard_tracepoints[i].attached)
@@ -1087,10 +1202,8 @@ static int aiguard_attach_probes(void)
 		err = aiguard_attach_probe(&aiguard_canary_probe);
 	if (err)
 		return err;
-	for (i = 0; i < ARRAY_SIZE(aiguard_probes_unsigned); i++) {
-		if (IS_ENABLED(CONFIG_MODULE_SIG))
-			break;
-		err = aiguard_attach_probe(&aiguard_probes_unsigned[i]);
+	for (i = 0; i < ARRAY_SIZE(aiguard_probes_loads); i++) {
+		err = aiguard_attach_probe(&aiguard_probes_loads[i]);
 		if (err)
 			return err;
 	}
@@ -1245,6 +1358,11 @@ int aiguard_hooks_attach(void)
 	int err;
 
 	aiguard_load_step = 0;
+	err = aiguard_load_fault("symbol lookup") ?: aiguard_sym_init();
+	if (!err)
+		err = aiguard_load_fault("kexec lookup") ?: aiguard_seal_init();
+	if (err)
+		return err;
 	aiguard_ns_sites_init();
 	err = aiguard_load_fault("BPF helper lookup") ?: aiguard_bpf_init();
 	if (!err)
@@ -1252,29 +1370,36 @@ int aiguard_hooks_attach(void)
 	if (!err)
 		err = aiguard_attach_probes();
 	if (!err)
+		err = aiguard_load_fault("memory clearing") ?: aiguard_mem_init();
+	if (!err)
 		err = aiguard_load_fault("BPF program check") ?: aiguard_bpf_check();
 	if (!err)
 		err = aiguard_pin_ftrace();
 	if (!err)
-		err = aiguard_guard_nofault();
+		err = aiguard_guard_ftrace();
 	if (!err && (aiguard_load_fault("probes fire") || !aiguard_hooks_alive())) {
 		pr_err("refusing to load: kprobes are registered but do not fire (disabled through debugfs?)\n");
 		err = -EIO;
 	}
 	if (!err)
 		err = aiguard_selftest();
-	if (err)
+	if (err) {
 		aiguard_detach_all();
+		aiguard_mem_exit();
+	}
 	return err;
 }
 
 /**
  * aiguard_hooks_detach - stop the watchdog and detach every handler
  *
- * On return no handler is running or will run.
+ * On return no handler is running or will run, and no address space is
+ * followed any more.
  */
 void aiguard_hooks_detach(void)
 {
 	cancel_delayed_work_sync(&aiguard_watchdog_work);
 	aiguard_detach_all();
+	/* No fork or exec hook queues a task_work any more. */
+	aiguard_mem_exit();
 }

@@ -32,7 +32,9 @@
 #include "grant.h"
 #include "guard.h"
 #include "lsm.h"
+#include "mem.h"
 #include "policy.h"
+#include "seal.h"
 #include "stats.h"
 #include "task.h"
 
@@ -784,11 +786,23 @@ void aiguard_bprm_committing_creds(void)
  * commit_creds() may have reset dumpable again (fs.suid_dumpable); make it
  * non-dumpable again while exec still holds cred_guard_mutex and
  * exec_update_lock, so no ptrace attach or /proc/PID/mem open can slip in.
+ * And follow the new address space (mem.c) from the task's first user
+ * instruction on; a task that cannot be followed is killed before it.
  */
 void aiguard_bprm_committed_creds(void)
 {
-	if (aiguard_exec_nondump())
-		aiguard_stats_count(AIGUARD_HOOK_EXEC, AIGUARD_COUNT_ALLOWED);
+	int err;
+
+	if (!aiguard_exec_nondump())
+		return;
+	aiguard_stats_count(AIGUARD_HOOK_EXEC, AIGUARD_COUNT_ALLOWED);
+	/* The new address space is cleared when let go of, as the old one was. */
+	err = aiguard_mem_track_later(current);
+	if (err) {
+		pr_err("cannot follow the new memory of protected pid %d (%s) (error %d); killing it\n",
+		       task_tgid_nr(current), current->comm, err);
+		send_sig(SIGKILL, current, 1);
+	}
 }
 
 /**
@@ -848,18 +862,42 @@ int aiguard_delete_module(const char __user *name, unsigned int flags)
 	return ours ? -EPERM : 0;
 }
 
+/*
+ * A kexec or crash image: before the lock, loading one while anything is
+ * protected is recorded (a kernel booted over the RAM reads everything);
+ * from the moment the lock seals kexec (seal.c) it is refused.
+ */
+static int aiguard_kexec_load_decide(void)
+{
+	struct aiguard_request req = {
+		.hook = AIGUARD_HOOK_LOCKED_DOWN, .detail = LOCKDOWN_KEXEC,
+		.what = "kexec or crash image load", .err = -EPERM, .always = true,
+	};
+
+	if (aiguard_kexec_closed())
+		return aiguard_enforce(&req, AIGUARD_DENY);
+	if (!aiguard_task_none_protected()) {
+		pr_warn_ratelimited("pid %d (%s) loads a kexec or crash image while processes are protected: a kernel booted over RAM reads their memory\n",
+				    task_tgid_nr(current), current->comm);
+		aiguard_audit_state(AIGUARD_EVENT_TAMPER,
+				    aiguard_state() | AIGUARD_TAMPER_KEXEC_LOAD);
+	}
+	return 0;
+}
+
 /**
- * aiguard_module_load - module loading on kernels without module signatures
- * @is_module: whether what is being loaded is a kernel module
+ * aiguard_kernel_load - security_kernel_read_file() and _load_data() handler
+ * @module: what is being loaded is a kernel module
+ * @kexec: it is a kexec image or initramfs
  *
- * A kernel built without CONFIG_MODULE_SIG never asks lockdown about a
- * module's signature: any module loads, and a module can unhook aiguard.
- * After the lock aiguard refuses every module load on such a kernel
- * (hooks.c attaches this handler only there).
+ * kexec images: see aiguard_kexec_load_decide(). Modules, on kernels
+ * built without CONFIG_MODULE_SIG only: such a kernel never asks lockdown
+ * about a module's signature, so any module loads, and a module can
+ * unhook aiguard; after the lock every module load is refused there.
  *
  * Return: 0 or -EPERM.
  */
-int aiguard_module_load(bool is_module)
+int aiguard_kernel_load(bool module, bool kexec)
 {
 	struct aiguard_request req = {
 		.hook = AIGUARD_HOOK_LOCKED_DOWN, .detail = LOCKDOWN_MODULE_SIGNATURE,
@@ -867,7 +905,29 @@ int aiguard_module_load(bool is_module)
 		.err = -EPERM,
 	};
 
-	if (!is_module || !aiguard_locked())
+	if (kexec)
+		return aiguard_kexec_load_decide();
+	if (!module || IS_ENABLED(CONFIG_MODULE_SIG) || !aiguard_locked())
+		return 0;
+	return aiguard_enforce(&req, AIGUARD_DENY);
+}
+
+/**
+ * aiguard_kexec_reboot - handler for kernel_kexec(), reboot(LINUX_REBOOT_CMD_KEXEC)
+ *
+ * Boots the loaded kexec image over the RAM. Once the lock sealed kexec
+ * no image is loaded; this refuses one that could not be unloaded.
+ *
+ * Return: 0 or -EPERM.
+ */
+int aiguard_kexec_reboot(void)
+{
+	struct aiguard_request req = {
+		.hook = AIGUARD_HOOK_LOCKED_DOWN, .detail = LOCKDOWN_KEXEC,
+		.what = "reboot into a kexec image", .err = -EPERM, .always = true,
+	};
+
+	if (!aiguard_kexec_closed())
 		return 0;
 	return aiguard_enforce(&req, AIGUARD_DENY);
 }
@@ -875,24 +935,28 @@ int aiguard_module_load(bool is_module)
 /**
  * aiguard_kprobes_switch - handler for writes to debugfs kprobes/enabled
  *
- * Writing 0 there disarms every kprobe, aiguard's included. Before the
- * lock each write is recorded at once (the watchdog then confirms what it
- * did); after the lock it is refused. Lockdown's debugfs rule refuses the
- * open already; this refuses a descriptor opened before the lock.
+ * Writing 0 there disarms every kprobe, aiguard's included: every
+ * protection would be open until it is written 1 again, and whatever
+ * was opened meanwhile (a process's environ or maps) would keep reading
+ * afterwards. So every write is refused while aiguard is loaded (a
+ * write of 1 too: the value is in user memory, which a racing thread
+ * could change after this check), permissive mode too. Lockdown's
+ * debugfs rule refuses the open after the lock already; this refuses a
+ * descriptor opened before. aiguard does not load while kprobes are off
+ * (hooks.c), so while it is loaded they are on.
  *
- * Return: 0 or -EPERM.
+ * Return: -EPERM.
  */
 int aiguard_kprobes_switch(void)
 {
 	struct aiguard_request req = {
 		.hook = AIGUARD_HOOK_LOCKED_DOWN, .what = "write to kprobes/enabled",
-		.detail = LOCKDOWN_DEBUGFS, .err = -EPERM,
+		.detail = LOCKDOWN_DEBUGFS, .err = -EPERM, .always = true,
 	};
 
-	if (aiguard_policy_lock_check(AIGUARD_OP_KPROBES_SWITCH, aiguard_locked()))
-		return aiguard_enforce(&req, AIGUARD_DENY);
-	aiguard_guard_kprobes_switched();
-	return 0;
+	return aiguard_enforce(&req, aiguard_policy_lock_check(AIGUARD_OP_KPROBES_SWITCH,
+							       aiguard_locked()) ?
+				     AIGUARD_DENY : AIGUARD_ALLOW);
 }
 
 static const char *const aiguard_bpf_what[] = {
@@ -997,11 +1061,13 @@ int aiguard_uprobe_hit(void)
  */
 static DEFINE_RATELIMIT_STATE(aiguard_swap_rs, 5 * HZ, 10);
 
-static noinline int aiguard_swap_decide(struct task_struct *task, u32 unused)
+static noinline int aiguard_swap_decide(struct task_struct *task, u32 lazyfree)
 {
 	struct aiguard_request req = {
-		.hook = AIGUARD_HOOK_SWAP, .what = "swap-out of memory",
-		.target = task, .err = -EPERM,
+		.hook = AIGUARD_HOOK_SWAP,
+		.what = lazyfree ? "discard of memory freed with MADV_FREE" :
+			"swap-out of memory",
+		.detail = lazyfree, .target = task, .err = -EPERM,
 		.quiet = !__ratelimit(&aiguard_swap_rs),
 	};
 
@@ -1011,34 +1077,80 @@ static noinline int aiguard_swap_decide(struct task_struct *task, u32 unused)
 }
 
 /**
- * aiguard_swap_out - reclaim is about to unmap a swap-backed folio from @mm
+ * aiguard_swap_out - reclaim is about to unmap an anonymous or shmem folio from @mm
  * @mm: the address space it is mapped in
+ * @lazyfree: the folio was freed with MADV_FREE, and reclaim would discard
+ *            it rather than write it to swap
  *
  * Once unmapped everywhere, the folio is written to a swap device, where
- * root reads it back (zram and dm-crypt decrypt for the reader).
+ * root reads it back (zram and dm-crypt decrypt for the reader); a
+ * MADV_FREE folio is freed instead, with its data, where no unmap of the
+ * process will clear it (mem.c). Either way it stays mapped.
  *
  * Return: 0, or -EPERM if the owner of @mm is protected.
  */
-int aiguard_swap_out(struct mm_struct *mm)
+int aiguard_swap_out(struct mm_struct *mm, bool lazyfree)
 {
-	return aiguard_decide_for_owner(mm, aiguard_swap_decide, 0);
+	return aiguard_decide_for_owner(mm, aiguard_swap_decide, lazyfree);
 }
 
-/* Fetch arguments fire on every event: record a burst, count them all. */
-static DEFINE_RATELIMIT_STATE(aiguard_trace_rs, 5 * HZ, 10);
+/* Compaction keeps trying the same pages: count every refusal, record a burst. */
+static DEFINE_RATELIMIT_STATE(aiguard_migrate_rs, 5 * HZ, 10);
 
-static noinline int aiguard_trace_read_slow(void)
+static noinline int aiguard_move_decide(struct task_struct *task, u32 how)
 {
 	struct aiguard_request req = {
-		.hook = AIGUARD_HOOK_TRACE_READ, .what = "traced read of user memory",
-		.target = current, .err = -EFAULT,
+		.hook = AIGUARD_HOOK_MIGRATE,
+		.what = how == AIGUARD_MOVE_COLLAPSE ? "collapse of memory into a huge page" :
+			"migration of memory",
+		.detail = how, .target = task, .err = -EPERM,
+		.quiet = !__ratelimit(&aiguard_migrate_rs),
 	};
 
-	req.quiet = !__ratelimit(&aiguard_trace_rs);
+	if (!aiguard_snapshot(&req, NULL))
+		return 0;
+	return aiguard_enforce(&req, aiguard_policy_migrate(req.label,
+							    how == AIGUARD_MOVE_SPLIT));
+}
+
+/**
+ * aiguard_migrate - the kernel is about to move pages of @mm elsewhere
+ * @mm: the address space they are mapped in
+ * @how: AIGUARD_MOVE_* (uapi): a migration unmapping an anonymous or
+ *       shmem folio, a huge page split in place (the same pages mapped
+ *       again), or khugepaged or MADV_COLLAPSE copying small pages into a
+ *       huge one
+ *
+ * Migration and collapse copy the data and free the originals, data and
+ * all, where no unmap of the process will clear them (mem.c): the memory
+ * stays where it is.
+ *
+ * Return: 0, or -EPERM if the owner of @mm is protected.
+ */
+int aiguard_migrate(struct mm_struct *mm, u32 how)
+{
+	return aiguard_decide_for_owner(mm, aiguard_move_decide, how);
+}
+
+/*
+ * Instrumentation about to read current's memory where it runs (a trace
+ * event's fetch, a perf sample): decided like any other, but it fires on
+ * every event, so a burst from @rs is recorded and all are counted.
+ */
+static noinline int aiguard_instrumented(enum aiguard_hook hook, const char *what, int err,
+					 struct ratelimit_state *rs)
+{
+	struct aiguard_request req = {
+		.hook = hook, .what = what, .target = current, .err = err,
+	};
+
+	req.quiet = !__ratelimit(rs);
 	if (!aiguard_snapshot(&req, NULL))
 		return 0;
 	return aiguard_enforce(&req, aiguard_policy_instrument(req.label));
 }
+
+static DEFINE_RATELIMIT_STATE(aiguard_trace_rs, 5 * HZ, 10);
 
 /**
  * aiguard_trace_read - a non-faulting read of current's user memory
@@ -1055,5 +1167,28 @@ int aiguard_trace_read(void)
 {
 	if (!aiguard_task_may_be_protected(current))
 		return 0;
-	return aiguard_trace_read_slow();
+	return aiguard_instrumented(AIGUARD_HOOK_TRACE_READ, "traced read of user memory",
+				    -EFAULT, &aiguard_trace_rs);
+}
+
+static DEFINE_RATELIMIT_STATE(aiguard_sample_rs, 5 * HZ, 10);
+
+/**
+ * aiguard_perf_sample - perf is about to copy current's user stack or registers into a sample
+ *
+ * For CPU-wide events opened before anything was protected (new ones
+ * that would copy them are refused while anything is protected,
+ * aiguard_perf_event_alloc()): they keep sampling every task, and in a
+ * protected one their samples carry no stack bytes and zero registers.
+ * Any context, NMI included.
+ *
+ * Return: 0, or -EPERM if current is protected.
+ */
+int aiguard_perf_sample(void)
+{
+	if (!aiguard_task_may_be_protected(current))
+		return 0;
+	return aiguard_instrumented(AIGUARD_HOOK_PERF_EVENT,
+				    "perf sample of the user stack or registers",
+				    -EPERM, &aiguard_sample_rs);
 }

@@ -25,17 +25,20 @@ void aiguard_bprm_committing_creds(void);
 void aiguard_bprm_committed_creds(void);
 int aiguard_kcore_read(void);
 int aiguard_kprobes_switch(void);
-int aiguard_module_load(bool is_module);
+int aiguard_kernel_load(bool module, bool kexec);
+int aiguard_kexec_reboot(void);
 bool aiguard_coredump(void);
 int aiguard_delete_module(const char __user *name, unsigned int flags);
 int aiguard_bpf_access(struct task_struct *task, enum aiguard_bpf_access what);
 int aiguard_uprobe_install(struct mm_struct *mm);
 int aiguard_uprobe_hit(void);
-int aiguard_swap_out(struct mm_struct *mm);
+int aiguard_swap_out(struct mm_struct *mm, bool lazyfree);
+int aiguard_migrate(struct mm_struct *mm, u32 how);
 void aiguard_evict_tracers(void);
 void aiguard_evict_watchers(struct task_struct *task);
 int aiguard_proc_file_add(const struct file_operations *fops, bool seq, unsigned int mode);
 int aiguard_proc_mem_access(struct mm_struct *mm, unsigned int mode);
 int aiguard_trace_read(void);
+int aiguard_perf_sample(void);
 
 #endif /* _AIGUARD_LSM_H */

@@ -129,6 +129,26 @@ enum aiguard_verdict aiguard_policy_swap(const char *target_label)
 EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_swap);
 
 /**
+ * aiguard_policy_migrate - decide moving a process's memory to other pages
+ * @target_label: label of the process the memory belongs to
+ * @split: whether the "move" is a huge page being split in place, which
+ *         maps the same pages again and frees none of them
+ *
+ * Migration (compaction, NUMA balancing, hot-remove) copies a page and
+ * frees the old one, with the data still in it: a protected process's
+ * memory is not moved, like mlock()ed memory under
+ * vm.compact_unevictable_allowed=0.
+ *
+ * Return: %AIGUARD_DENY if @target_label is set and this is not a split,
+ * else %AIGUARD_ALLOW.
+ */
+enum aiguard_verdict aiguard_policy_migrate(const char *target_label, bool split)
+{
+	return target_label && !split ? AIGUARD_DENY : AIGUARD_ALLOW;
+}
+EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_migrate);
+
+/**
  * aiguard_policy_prctl - decide a prctl() by the calling process
  * @label: label of the caller, NULL if unprotected
  * @option: prctl option
@@ -301,10 +321,18 @@ EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_grant_match);
  * audit-only mode, new grants, unloading) is refused; protecting more,
  * switching audit-only mode off, ending grants and locking again are not.
  *
+ * Switching every kprobe off (debugfs kprobes/enabled) is refused locked
+ * or not: it would open every protection at once, silently until the
+ * watchdog's next tick, and a /proc descriptor opened meanwhile would
+ * outlive the switch. An operator who needs kprobes off unloads aiguard
+ * first, which needs nothing protected.
+ *
  * Return: 0, or -EPERM.
  */
 int aiguard_policy_lock_check(enum aiguard_op op, bool locked)
 {
+	if (op == AIGUARD_OP_KPROBES_SWITCH)
+		return -EPERM;
 	if (!locked)
 		return 0;
 	switch (op) {
@@ -314,7 +342,6 @@ int aiguard_policy_lock_check(enum aiguard_op op, bool locked)
 	case AIGUARD_OP_GRANT:
 	case AIGUARD_OP_UNLOAD:
 	case AIGUARD_OP_FORCED_UNLOAD:
-	case AIGUARD_OP_KPROBES_SWITCH:
 		return -EPERM;
 	default:
 		return 0;

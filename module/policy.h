@@ -37,6 +37,7 @@ enum aiguard_verdict aiguard_policy_enter(const char *caller_label,
 					  unsigned int mode, bool enter);
 enum aiguard_verdict aiguard_policy_instrument(const char *target_label);
 enum aiguard_verdict aiguard_policy_swap(const char *target_label);
+enum aiguard_verdict aiguard_policy_migrate(const char *target_label, bool split);
 bool aiguard_policy_exposes_memory(int reason);
 enum aiguard_verdict aiguard_policy_traceme(const char *tracee_label,
 					    const char *tracer_label);

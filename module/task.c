@@ -40,6 +40,7 @@
 #include "compat.h"
 #include "grant.h"
 #include "guard.h"
+#include "mem.h"
 #include "policy.h"
 #include "registry.h"
 #include "stats.h"
@@ -370,6 +371,25 @@ static int aiguard_protect_insert(struct task_struct *task, struct pid *tgid,
 }
 
 /*
+ * From now on, what the group's memory lets go of is cleared (mem.c). If
+ * that cannot be set up, the request fails and the group is left as it
+ * was: unprotected.
+ */
+static int aiguard_protect_memory(struct task_struct *task, struct pid *tgid)
+{
+	struct mm_struct *mm = get_task_mm(task);
+	int err = 0;
+
+	if (mm) {
+		err = aiguard_mem_track(mm);
+		mmput(mm);
+	}
+	if (err)
+		aiguard_entry_removed(aiguard_registry_remove(&aiguard_registry, tgid));
+	return err;
+}
+
+/*
  * Test only (t_races protect_reap): a protect sleeps this long after the
  * target's checks and again after its entry is inserted, the two steps
  * that the target's exit and its reaping can overtake. 0, the default,
@@ -410,6 +430,8 @@ static int aiguard_protect_group(struct task_struct *task, struct pid *tgid,
 	type = aiguard_join_check(task, label, flags);
 	err = type < 0 ? type : aiguard_protect_insert(task, tgid, label, flags);
 	mutex_unlock(&aiguard_join_mutex);
+	if (!err)
+		err = aiguard_protect_memory(task, tgid);
 	if (err)
 		return err;
 	aiguard_audit_protect(type, task, label, flags);
@@ -517,14 +539,21 @@ int aiguard_protect_pid(struct pid *pid, char *label, u32 flags)
 static int aiguard_unprotect_task(struct task_struct *task, void *unused)
 {
 	char label[AIGUARD_LABEL_MAX] = "";
+	struct mm_struct *mm;
 	int err;
 
 	aiguard_task_copy(task, label, NULL);
 	err = aiguard_registry_remove(&aiguard_registry, task_tgid(task));
 	aiguard_entry_removed(err);
-	if (!err)
-		aiguard_audit_protect(AIGUARD_EVENT_UNPROTECT, task, label, 0);
-	return err;
+	if (err)
+		return err;
+	aiguard_audit_protect(AIGUARD_EVENT_UNPROTECT, task, label, 0);
+	mm = get_task_mm(task);
+	if (mm) {
+		aiguard_mem_untrack(mm);
+		mmput(mm);
+	}
+	return 0;
 }
 
 /**
@@ -604,8 +633,15 @@ void aiguard_task_forked(struct task_struct *parent, struct task_struct *child)
 
 	tgid = get_pid(task_tgid(child));
 	err = aiguard_registry_commit_pending(&aiguard_registry, child, tgid);
-	if (!err)
-		return;
+	if (!err) {
+		/* A CLONE_VM child shares its parent's address space, tracked already. */
+		if (!child->mm || child->mm == parent->mm)
+			return;
+		err = aiguard_mem_track_later(child);
+		if (!err)
+			return;
+		goto kill;
+	}
 	if (err != -ENOENT) {
 		/* Still protected by its pending entry until it is freed. */
 		put_pid(tgid);

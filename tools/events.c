@@ -35,7 +35,7 @@
 static const char *const hook_names[] = {
 	"ptrace_access", "ptrace_traceme", "perf_event", "task_prctl",
 	"coredump", "exec", "task_alloc", "locked_down", "join", "bpf",
-	"uprobe", "trace_read", "swap",
+	"uprobe", "trace_read", "swap", "migrate",
 };
 /* JSON names; the text form prints them in upper case. */
 static const char *const type_names[] = {
@@ -146,6 +146,7 @@ static void state_text(FILE *f, uint32_t state)
 	static const struct { uint32_t bit; const char *name; } bits[] = {
 		{ AIGUARD_STATE_HOOKS_DEAD, "hooks_dead" },
 		{ AIGUARD_TAMPER_KPROBES_SWITCH, "kprobes_switch" },
+		{ AIGUARD_TAMPER_KEXEC_LOAD, "kexec_load" },
 		{ AIGUARD_STATE_LOCKED, "locked" },
 		{ AIGUARD_STATE_SEALED, "sealed" },
 		{ AIGUARD_STATE_PERMISSIVE, "permissive" },

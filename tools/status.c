@@ -158,6 +158,7 @@ static void status_json(const struct module_state *m)
 	json_ku64(&j, "events_dropped", m->st.events_dropped);
 	json_ku64(&j, "ring_size", m->st.ring_size);
 	json_ku64(&j, "sampling_events", m->st.sampling_events);
+	json_ku64(&j, "cleared_pages", m->st.cleared_pages);
 	json_key(&j, "kernel_lockdown");
 	if (kernel_lockdown(lockdown, sizeof(lockdown)))
 		json_str(&j, lockdown);
@@ -226,6 +227,7 @@ static void status_text(const struct module_state *m)
 	printf("pending (forking) processes: %" PRIu64 "\n", (uint64_t)m->s.nr_pending);
 	printf("audit records: %" PRIu64 " written, %" PRIu64 " dropped (ring of %u)\n",
 	       (uint64_t)m->st.events, (uint64_t)m->st.events_dropped, m->st.ring_size);
+	printf("freed memory cleared: %" PRIu64 " pages\n", (uint64_t)m->st.cleared_pages);
 	if (m->st.sampling_events)
 		printf("warning: %u system-wide perf event(s) sample user stacks or registers;\n"
 		       "  opened before anything was protected, they sample protected processes too:\n"
@@ -302,6 +304,9 @@ static void status_prometheus(const struct module_state *m)
 	prom_value("sampling_events", "gauge",
 		   "System-wide perf events sampling user stacks or registers.",
 		   m->st.sampling_events);
+	prom_value("cleared_pages_total", "counter",
+		   "Pages of protected processes cleared before the kernel freed them.",
+		   m->st.cleared_pages);
 	if (m->have_grants)
 		prom_value("grants", "gauge", "Active break-glass grants.", m->ngrants);
 	prom_hooks(m);

@@ -67,7 +67,8 @@ PIN_OFF(struct aiguard_status, events, 8);
 PIN_OFF(struct aiguard_status, events_dropped, 16);
 PIN_OFF(struct aiguard_status, ring_size, 24);
 PIN_OFF(struct aiguard_status, sampling_events, 28);
-PIN_OFF(struct aiguard_status, reserved, 32);
+PIN_OFF(struct aiguard_status, cleared_pages, 32);
+PIN_OFF(struct aiguard_status, reserved, 40);
 PIN_OFF(struct aiguard_status, audited, 48);
 PIN_OFF(struct aiguard_status, granted, 176);
 PIN_SIZE(struct aiguard_mode, 8);
@@ -119,7 +120,7 @@ PIN_OFF(struct aiguard_event, caller_comm, 64);
 PIN_OFF(struct aiguard_event, target_comm, 80);
 PIN_OFF(struct aiguard_event, caller_label, 96);
 PIN_OFF(struct aiguard_event, target_label, 128);
-_Static_assert(AIGUARD_ABI_VERSION == 2, "ABI version");
+_Static_assert(AIGUARD_ABI_VERSION == 3, "ABI version");
 _Static_assert(AIGUARD_LABEL_MAX == 32, "label max");
 _Static_assert(AIGUARD_HOOK_SLOTS == 16, "hook slots");
 _Static_assert(AIGUARD_HOOK_NR <= AIGUARD_HOOK_SLOTS, "hooks fit the slots");
@@ -155,6 +156,7 @@ static const struct check checks[] = {
 	OFF(struct aiguard_status, events, 8),
 	OFF(struct aiguard_status, ring_size, 24),
 	OFF(struct aiguard_status, sampling_events, 28),
+	OFF(struct aiguard_status, cleared_pages, 32),
 	OFF(struct aiguard_status, audited, 48),
 	OFF(struct aiguard_status, granted, 176),
 	SIZE(struct aiguard_mode, 8),
@@ -182,14 +184,18 @@ static const struct check checks[] = {
 	OFF(struct aiguard_event, target_comm, 80),
 	OFF(struct aiguard_event, caller_label, 96),
 	OFF(struct aiguard_event, target_label, 128),
-	VAL(AIGUARD_ABI_VERSION, 2),
+	VAL(AIGUARD_ABI_VERSION, 3),
 	VAL(AIGUARD_LABEL_MAX, 32),
 	VAL(AIGUARD_HOOK_SLOTS, 16),
 	VAL(AIGUARD_HOOK_BPF, 9),
 	VAL(AIGUARD_HOOK_UPROBE, 10),
 	VAL(AIGUARD_HOOK_TRACE_READ, 11),
 	VAL(AIGUARD_HOOK_SWAP, 12),
-	VAL(AIGUARD_HOOK_NR, 13),
+	VAL(AIGUARD_HOOK_MIGRATE, 13),
+	VAL(AIGUARD_MOVE_MIGRATE, 0),
+	VAL(AIGUARD_MOVE_SPLIT, 1),
+	VAL(AIGUARD_MOVE_COLLAPSE, 2),
+	VAL(AIGUARD_HOOK_NR, 14),
 	VAL(AIGUARD_BPF_READ, 1),
 	VAL(AIGUARD_BPF_READ_TASK, 2),
 	VAL(AIGUARD_BPF_STACK, 3),

@@ -25,6 +25,7 @@
 #include "audit.h"
 #include "policy.h"
 #include "registry.h"
+#include "sym.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
@@ -145,6 +146,41 @@ static void aiguard_policy_instrument_cases(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, aiguard_policy_swap(NULL), AIGUARD_ALLOW);
 	KUNIT_EXPECT_EQ(test, aiguard_policy_swap("a"), AIGUARD_DENY);
 	KUNIT_EXPECT_EQ(test, aiguard_policy_swap("@7"), AIGUARD_DENY);
+	/*
+	 * Migration: refused for any protected process, since the old copy
+	 * would be freed uncleared; a huge page split in place frees nothing.
+	 */
+	KUNIT_EXPECT_EQ(test, aiguard_policy_migrate(NULL, false), AIGUARD_ALLOW);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_migrate(NULL, true), AIGUARD_ALLOW);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_migrate("a", false), AIGUARD_DENY);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_migrate("@7", false), AIGUARD_DENY);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_migrate("a", true), AIGUARD_ALLOW);
+}
+
+/*
+ * mem.c clears a range only when a freeing caller is on the stack, and
+ * never under a "keep" caller: a return address inside a site's extent
+ * matches (any byte of it past the first), one at its end or before its
+ * start does not, and an unresolved site (start 0) never does.
+ */
+static void aiguard_site_cases(struct kunit *test)
+{
+	struct aiguard_site sites[] = {
+		{ "zap", 0x1000, 0x100 }, { "keep", 0x3000, 0x40 }, { "absent", 0, 0 },
+	};
+	unsigned long in_zap[] = { 0x9999, 0x1001 }, end_of_zap[] = { 0x1100 };
+	unsigned long last_of_keep[] = { 0x303f }, before[] = { 0xfff, 0x2fff };
+	unsigned long zero[] = { 0 };
+
+	KUNIT_EXPECT_TRUE(test, aiguard_site_on_stack(in_zap, 2, sites, 1));
+	KUNIT_EXPECT_FALSE(test, aiguard_site_on_stack(in_zap, 1, sites, 1));
+	KUNIT_EXPECT_FALSE(test, aiguard_site_on_stack(end_of_zap, 1, sites, 3));
+	KUNIT_EXPECT_TRUE(test, aiguard_site_on_stack(last_of_keep, 1, sites, 2));
+	KUNIT_EXPECT_FALSE(test, aiguard_site_on_stack(last_of_keep, 1, sites, 1));
+	KUNIT_EXPECT_FALSE(test, aiguard_site_on_stack(before, 2, sites, 3));
+	/* an unresolved site matches nothing, not even a zero address */
+	KUNIT_EXPECT_FALSE(test, aiguard_site_on_stack(zero, 1, sites + 2, 1));
+	KUNIT_EXPECT_FALSE(test, aiguard_site_on_stack(in_zap, 0, sites, 3));
 }
 
 static void aiguard_policy_prctl_cases(struct kunit *test)
@@ -234,7 +270,10 @@ static void aiguard_policy_system_cases(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, aiguard_policy_kcore(true), AIGUARD_DENY);
 }
 
-/* Unlocked, everything goes; locked, only what tightens protection. */
+/*
+ * Unlocked, everything goes but switching every kprobe off; locked, only
+ * what tightens protection.
+ */
 static void aiguard_policy_lock_cases(struct kunit *test)
 {
 	static const bool refused_when_locked[AIGUARD_OP_NR] = {
@@ -249,7 +288,8 @@ static void aiguard_policy_lock_cases(struct kunit *test)
 	int op;
 
 	for (op = 0; op < AIGUARD_OP_NR; op++) {
-		KUNIT_EXPECT_EQ_MSG(test, aiguard_policy_lock_check(op, false), 0,
+		KUNIT_EXPECT_EQ_MSG(test, aiguard_policy_lock_check(op, false),
+				    op == AIGUARD_OP_KPROBES_SWITCH ? -EPERM : 0,
 				    "op %d unlocked", op);
 		KUNIT_EXPECT_EQ_MSG(test, aiguard_policy_lock_check(op, true),
 				    refused_when_locked[op] ? -EPERM : 0,
@@ -725,6 +765,7 @@ static struct kunit_case aiguard_policy_cases[] = {
 	KUNIT_CASE(aiguard_policy_traceme_cases),
 	KUNIT_CASE(aiguard_policy_instrument_cases),
 	KUNIT_CASE(aiguard_policy_prctl_cases),
+	KUNIT_CASE(aiguard_site_cases),
 	KUNIT_CASE(aiguard_policy_coredump_cases),
 	{}
 };

@@ -8,8 +8,11 @@
 #   hooks                kprobes, tracepoints, self-test, watchdog
 #   bpf                  BPF helper calls pointed at checking wrappers
 #   lsm, task            handlers (lsm may ask task who is protected)
+#   mem                  memory lifetime: clearing what protected mms free
+#   seal                 what the lock closes beyond aiguard (kexec)
 #   grant, guard         services that record through audit
 #   audit, stats         services that call nothing
+#   sym                  where unexported kernel symbols are (a leaf)
 #   policy, registry     pure decisions; the table of protected groups
 #
 # A file may include its own header, compat.h (kernel differences, a
@@ -19,7 +22,7 @@
 set -u
 cd "$(dirname "$0")/../../module" || exit 1
 
-LAYERS=(main dev hooks bpf lsm task grant guard audit stats policy registry)
+LAYERS=(main dev hooks bpf lsm task mem seal grant guard audit stats sym policy registry)
 rank() { local i; for i in "${!LAYERS[@]}"; do [ "${LAYERS[$i]}" = "$1" ] && { echo "$i"; return; }; done; echo -1; }
 
 n=0 bad=0

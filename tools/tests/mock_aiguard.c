@@ -315,8 +315,8 @@ static size_t canned_events(unsigned char *buf)
 	o = add_ev(buf, o, AIGUARD_EVENT_TAMPER, 0, AIGUARD_STATE_HOOKS_DEAD, 0,
 		   0, "", "", 0, "", "", E);
 	/* a newer module: unknown type, larger record */
-	o = add_ev(buf, o, 99, 13, 5, 77, 1600, "new", "", 4242, "python3", "llama", E + 40);
-	o = add_ev(buf, o, AIGUARD_EVENT_DENY, 13, 5, 0,
+	o = add_ev(buf, o, 99, 15, 5, 77, 1600, "new", "", 4242, "python3", "llama", E + 40);
+	o = add_ev(buf, o, AIGUARD_EVENT_DENY, 15, 5, 0,
 		   1700, "x", "", 4242, "python3", "llama", E);
 	/* every string field full: no terminating NUL */
 	o = add_ev(buf, o, AIGUARD_EVENT_DENY, AIGUARD_HOOK_PTRACE_ACCESS, 0x0a, 0,
@@ -607,6 +607,7 @@ static int ioc_status(void *arg)
 	s->events_dropped = 3;
 	s->ring_size = 4096;
 	s->sampling_events = getenv("AIGUARD_MOCK_SAMPLING") ? 2 : 0;
+	s->cleared_pages = 4096;
 	s->audited[AIGUARD_HOOK_PTRACE_ACCESS] = 2;
 	s->granted[AIGUARD_HOOK_PTRACE_ACCESS] = 1;
 	return 0;

@@ -23,7 +23,7 @@
 #include <linux/types.h>
 
 /* Raised whenever a command or a flag is added. */
-#define AIGUARD_ABI_VERSION	2
+#define AIGUARD_ABI_VERSION	3
 
 #define AIGUARD_DEVICE_NAME	"aiguard"
 
@@ -210,8 +210,18 @@ struct aiguard_list {
  *                           events, and any other kernel tracer.
  * @AIGUARD_HOOK_SWAP: reclaim unmapping a protected process's anonymous or
  *                     shmem memory to write it to swap (also
- *                     MADV_PAGEOUT and memory.reclaim); the memory stays
- *                     resident, as if mlock()ed.
+ *                     MADV_PAGEOUT and memory.reclaim), or discarding
+ *                     what it freed with MADV_FREE; the memory stays
+ *                     resident, as if mlock()ed, and is cleared when it
+ *                     is unmapped (record detail 1: a MADV_FREE discard).
+ * @AIGUARD_HOOK_MIGRATE: the kernel moving a protected process's anonymous
+ *                        or shmem memory to other pages: migration
+ *                        (compaction, NUMA balancing, memory hot-remove)
+ *                        or a collapse into a huge page (khugepaged,
+ *                        MADV_COLLAPSE): refused, since the old pages
+ *                        would be freed with its data in them. The
+ *                        record's detail is an AIGUARD_MOVE_* value.
+ *                        Since ABI version 3.
  * @AIGUARD_HOOK_NR: number of hooks; counter arrays have
  *                   AIGUARD_HOOK_SLOTS entries so hooks can be added.
  */
@@ -229,7 +239,8 @@ enum aiguard_hook {
 	AIGUARD_HOOK_UPROBE = 10,
 	AIGUARD_HOOK_TRACE_READ = 11,
 	AIGUARD_HOOK_SWAP = 12,
-	AIGUARD_HOOK_NR = 13,
+	AIGUARD_HOOK_MIGRATE = 13,
+	AIGUARD_HOOK_NR = 14,
 };
 
 /**
@@ -253,6 +264,11 @@ enum aiguard_bpf_access {
 	AIGUARD_BPF_WRITE = 4,
 	AIGUARD_BPF_PRINTF = 5,
 };
+
+/* Detail of AIGUARD_HOOK_MIGRATE records. Since ABI version 3. */
+#define AIGUARD_MOVE_MIGRATE	0	/* migration: compaction, NUMA balancing, ... */
+#define AIGUARD_MOVE_SPLIT	1	/* a huge page split in place: allowed */
+#define AIGUARD_MOVE_COLLAPSE	2	/* small pages copied into a huge page */
 
 /* Detail of AIGUARD_HOOK_UPROBE records. */
 #define AIGUARD_UPROBE_INSTALL	1	/* breakpoint into its memory */
@@ -293,8 +309,20 @@ struct aiguard_stats {
 #define AIGUARD_STATE_SEALED		_BITUL(2)
 /* Critical: the kernel no longer calls aiguard's handlers. */
 #define AIGUARD_STATE_HOOKS_DEAD	_BITUL(8)
-/* In TAMPER records only: debugfs kprobes/enabled was being written. */
+/*
+ * In TAMPER records of ABI version 2 only: debugfs kprobes/enabled was
+ * being written. Since version 3 every such write is refused while the
+ * module is loaded, with a DENY record (hook locked_down).
+ */
 #define AIGUARD_TAMPER_KPROBES_SWITCH	_BITUL(16)
+/*
+ * In TAMPER records: a kexec or crash image was being loaded (or
+ * unloaded: kexec_load() does not tell) while processes are protected,
+ * before the lock. A kernel booted over the RAM, by kexec or on panic,
+ * reads their memory; the lock unloads both and refuses new ones. Since
+ * ABI version 3.
+ */
+#define AIGUARD_TAMPER_KEXEC_LOAD	_BITUL(17)
 
 /**
  * struct aiguard_status - answer of AIGUARD_IOC_GET_STATUS
@@ -309,6 +337,9 @@ struct aiguard_stats {
  *                   registers. Opened while nothing was protected, they
  *                   keep sampling processes protected since (perf has no
  *                   per-sample hook); stop them. Since ABI version 2.
+ * @cleared_pages: pages of protected processes cleared before the kernel
+ *                 freed them (exit, exec, munmap, MADV_DONTNEED), since
+ *                 load. Since ABI version 3.
  * @reserved: zero.
  * @audited: per enum aiguard_hook: denials that permissive mode turned
  *           into allows.
@@ -321,7 +352,8 @@ struct aiguard_status {
 	__u64 events_dropped;
 	__u32 ring_size;
 	__u32 sampling_events;
-	__u32 reserved[4];
+	__u64 cleared_pages;
+	__u32 reserved[2];
 	__u64 audited[AIGUARD_HOOK_SLOTS];
 	__u64 granted[AIGUARD_HOOK_SLOTS];
 };
@@ -415,7 +447,10 @@ struct aiguard_grant_list {
  * joining a label from outside and unloading the module are refused from
  * then on, active grants end, and the kernel is sealed (see
  * AIGUARD_STATE_SEALED). Protecting new processes keeps working. Locking
- * twice succeeds.
+ * twice succeeds. Since ABI version 3, before it locks it unloads a
+ * loaded crash (kdump) image and kexec image, sets
+ * kernel.kexec_load_disabled, and refuses kexec loads and reboots into
+ * kexec from then on: no other kernel boots over the RAM.
  */
 struct aiguard_lock {
 	__u32 flags;
@@ -770,7 +805,11 @@ struct aiguard_event {
  *
  * Errors:
  *
- * - %EPERM: the caller lacks CAP_SYS_ADMIN.
+ * - %EPERM: the caller lacks CAP_SYS_ADMIN, or CAP_SYS_BOOT (needed to
+ *   unload kexec images, as for kexec itself); nothing is locked.
+ * - %EBUSY: a crash image is loaded and cannot be unloaded
+ *   (kernel.kexec_load_disabled was set with it loaded): kdump and the
+ *   lock exclude each other; nothing is locked, kexec loads stay refused.
  * - %EFAULT: the argument cannot be read.
  * - %EINVAL: non-zero flags or reserved field.
  */
