@@ -350,6 +350,22 @@ int ag_stats(struct aiguard_stats *st)
 	return ioctl(fd, AIGUARD_IOC_GET_STATS, st);
 }
 
+int ag_nr_protected(void)
+{
+	struct aiguard_stats st;
+
+	return ag_stats(&st) ? -1 : (int)st.nr_protected;
+}
+
+int ag_wait_unprotected(int timeout_ms)
+{
+	int waited;
+
+	for (waited = 0; waited < timeout_ms && ag_nr_protected() != 0; waited += 50)
+		usleep(50 * 1000);
+	return ag_nr_protected() == 0;
+}
+
 /* ---- misc ----------------------------------------------------------------- */
 
 int read_int(const char *path)

@@ -88,6 +88,10 @@ int ag_unprotect(uint32_t type, int id);
 void ag_revoke_all(void);
 int ag_query(uint32_t type, int id, struct aiguard_process_info *info);
 int ag_stats(struct aiguard_stats *st);
+/* Protected thread groups right now, or -1. */
+int ag_nr_protected(void);
+/* Waits up to timeout_ms for nothing to be protected; 1 when so. */
+int ag_wait_unprotected(int timeout_ms);
 
 /* ---- targets -------------------------------------------------------------- */
 

@@ -15,11 +15,15 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <sched.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -131,21 +135,170 @@ static long perf_cpu_wide(uint64_t sample_type)
 	return fd < 0 ? -1 : 0;
 }
 
-static int nr_protected(void)
-{
-	struct aiguard_stats st;
+/* ---- a CPU-wide sampler opened before protection --------------------------- */
 
-	return ag_stats(&st) ? -1 : (int)st.nr_protected;
+#define SAMPLE_REG_R12	20	/* PERF_REG_X86_R12 */
+#define SAMPLE_REG_SP	7	/* PERF_REG_X86_SP */
+#define SAMPLE_STACK	2048
+#define RING_PAGES	64
+#define SPIN_MARK	0x5a4d4d5053505553ULL	/* in r12 while spinning */
+
+static const char spin_canary[] = "STACK-CANARY-of-the-spinner-0123456789";
+
+/*
+ * Spins on CPU 0 with a canary in a stack buffer and SPIN_MARK in r12,
+ * which a user-registers sample shows. Never returns.
+ */
+static void spinner(void)
+{
+	register uint64_t mark asm("r12") = SPIN_MARK;
+	volatile char buf[64];
+	cpu_set_t one;
+	size_t i;
+
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (i = 0; i < sizeof(spin_canary); i++)
+		buf[i] = spin_canary[i];
+	for (;;)
+		asm volatile("" : "+r"(mark) : "r"(buf) : "memory");
 }
 
-/* Waits up to 2 s for the registry to empty. */
-static int wait_unprotected(void)
+static pid_t spawn_spinner(void)
 {
-	int i;
+	pid_t pid = fork();
 
-	for (i = 0; i < 40 && nr_protected() != 0; i++)
-		usleep(50 * 1000);
-	return nr_protected() == 0;
+	if (pid == 0)
+		spinner();
+	if (pid > 0)
+		track_child(pid);
+	return pid;
+}
+
+struct sample_tally {
+	int samples;		/* PERF_RECORD_SAMPLEs of the pid */
+	int with_stack;		/* with stack bytes (dyn_size > 0) */
+	int canary;		/* with the canary in those bytes */
+	int mark;		/* with SPIN_MARK in r12 */
+	int nonzero_regs;	/* with any register not 0 */
+};
+
+/*
+ * Walks the ring of an event with TID | REGS_USER (SP, R12) | STACK_USER
+ * and tallies the samples of two pids.
+ */
+static void tally_ring(void *ring, pid_t pid[2], struct sample_tally t[2])
+{
+	struct perf_event_mmap_page *meta = ring;
+	unsigned char *data = (unsigned char *)ring + meta->data_offset;
+	uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
+	uint64_t size = meta->data_size, pos;
+	static unsigned char rec[65536];
+
+	for (pos = meta->data_tail; pos + sizeof(struct perf_event_header) <= head;) {
+		struct perf_event_header h;
+		size_t i, off;
+
+		for (i = 0; i < sizeof(h); i++)
+			((unsigned char *)&h)[i] = data[(pos + i) % size];
+		if (!h.size)
+			break;
+		for (i = 0; i < h.size; i++)
+			rec[i] = data[(pos + i) % size];
+		pos += h.size;
+		if (h.type != PERF_RECORD_SAMPLE)
+			continue;
+		off = sizeof(h);
+		{
+			uint32_t spid = *(uint32_t *)(rec + off);
+			uint64_t abi, regs[2] = { 0, 0 }, ssize, dyn = 0;
+			int k = spid == (uint32_t)pid[0] ? 0 : spid == (uint32_t)pid[1] ? 1 : -1;
+
+			off += 8;
+			abi = *(uint64_t *)(rec + off);
+			off += 8;
+			if (abi) {
+				/* mask order: SP (bit 7), then R12 (bit 20) */
+				regs[0] = *(uint64_t *)(rec + off);
+				regs[1] = *(uint64_t *)(rec + off + 8);
+				off += 16;
+			}
+			ssize = *(uint64_t *)(rec + off);
+			off += 8;
+			if (ssize)
+				dyn = *(uint64_t *)(rec + off + ssize);
+			if (k < 0)
+				continue;
+			t[k].samples++;
+			t[k].with_stack += dyn > 0;
+			t[k].canary += dyn > 0 && has(rec + off, dyn, spin_canary);
+			t[k].mark += regs[1] == SPIN_MARK;
+			t[k].nonzero_regs += regs[0] || regs[1];
+		}
+	}
+}
+
+/*
+ * A CPU-wide event that copies user stacks and registers, opened while
+ * nothing was protected, keeps sampling every task: in a protected one
+ * its samples carry no stack bytes and zero registers; in an unprotected
+ * one, all of them.
+ */
+static void sampling_before_protection(void)
+{
+	struct sample_tally t[2];
+	struct perf_event_attr a;
+	pid_t pid[2];
+	void *ring;
+	int fd, pidfd;
+
+	memset(&a, 0, sizeof(a));
+	memset(t, 0, sizeof(t));
+	a.size = sizeof(a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_CPU_CLOCK;
+	a.disabled = 1;
+	a.sample_period = 200000;	/* 0.2 ms of CPU */
+	a.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
+	a.sample_regs_user = (1ULL << SAMPLE_REG_SP) | (1ULL << SAMPLE_REG_R12);
+	a.sample_stack_user = SAMPLE_STACK;
+	fd = (int)syscall(SYS_perf_event_open, &a, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	ring = fd < 0 ? MAP_FAILED : mmap(NULL, (RING_PAGES + 1) * 4096UL,
+					  PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!tap_ok(fd >= 0 && ring != MAP_FAILED,
+		    "sampler_opened_while_nothing_is_protected (%s)",
+		    fd < 0 ? strerror(errno) : ring == MAP_FAILED ? "mmap failed" : "ok")) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	pid[0] = spawn_spinner();
+	pid[1] = spawn_spinner();
+	pidfd = (int)syscall(SYS_pidfd_open, pid[1], 0);
+	tap_ok(pidfd >= 0 && ag_protect(AIGUARD_TARGET_PIDFD, pidfd, "e2e-sampled", NULL) == 0,
+	       "sampler_second_spinner_protected_after_the_event_was_opened");
+	ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
+	sleep(2);
+	ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
+	tally_ring(ring, pid, t);
+	tap_diag("  control: %d samples, %d with stack, %d with the canary, %d with the r12 mark",
+		 t[0].samples, t[0].with_stack, t[0].canary, t[0].mark);
+	tap_diag("  protected: %d samples, %d with stack, %d with the canary, %d with registers",
+		 t[1].samples, t[1].with_stack, t[1].canary, t[1].nonzero_regs);
+	tap_ok(t[0].samples > 0 && t[0].canary > 0 && t[0].mark > 0,
+	       "sampler_control_samples_carry_its_stack_canary_and_registers");
+	tap_ok(t[1].samples > 0, "sampler_keeps_sampling_the_protected_process");
+	tap_ok(t[1].samples > 0 && !t[1].with_stack && !t[1].canary && !t[1].nonzero_regs,
+	       "sampler_protected_samples_carry_no_stack_bytes_and_zero_registers");
+	munmap(ring, (RING_PAGES + 1) * 4096UL);
+	close(fd);
+	if (pidfd >= 0)
+		close(pidfd);
+	child_kill(pid[0]);
+	child_kill(pid[1]);
+	tap_ok(ag_wait_unprotected(2000), "sampler_nothing_protected_afterwards");
 }
 
 int main(int argc, char **argv)
@@ -154,9 +307,9 @@ int main(int argc, char **argv)
 	int found, early, sampler, base;
 
 	tap_init(argc, argv, 120);
-	if (!tap_ok(wait_unprotected(), "nothing_protected_before_the_control"))
+	if (!tap_ok(ag_wait_unprotected(2000), "nothing_protected_before_the_control"))
 		tap_diag("  nr_protected=%d: the control needs an empty registry",
-			 nr_protected());
+			 ag_nr_protected());
 
 	/* control: nothing protected, kcore gives RAM away */
 	target_spawn(&ctl, TGT_CONTROL, NULL);
@@ -214,7 +367,7 @@ int main(int argc, char **argv)
 
 	/* and the last one leaving reopens them */
 	target_stop(&prot);
-	tap_ok(wait_unprotected(), "registry_empty_after_target_exit");
+	tap_ok(ag_wait_unprotected(2000), "registry_empty_after_target_exit");
 	found = kcore_find(ctl.c.heap);
 	tap_ok(found == 1, "kcore_reopens_when_nothing_is_protected");
 	tap_ok(early >= 0 && kcore_scan(early, ctl.c.heap) == 1,
@@ -222,5 +375,6 @@ int main(int argc, char **argv)
 	if (early >= 0)
 		close(early);
 	target_stop(&ctl);
+	sampling_before_protection();
 	return tap_done();
 }

@@ -11,6 +11,8 @@
 #     a process protected before the unload: after each load enforcement
 #     works (a protected sleeper's environ is refused to root) and the
 #     process protected by the previous load is not protected any more;
+#   - with every kprobe switched off (debugfs kprobes/enabled), aiguard
+#     refuses to load and says why; loaded, it refuses the switch-off;
 #   - every step of the load fails in turn (module parameter fail_at=N,
 #     N = 1, 2, ... until a load succeeds): each failed load is refused
 #     with a kernel log line naming its step, and leaves no module, no
@@ -20,7 +22,7 @@
 # busybox-sh compatible, prints TAP, exits 0, never waits without a bound.
 
 . "$(dirname "$0")/lib.sh"
-tap_start t_load 22
+tap_start t_load 26
 KO=/lib/aiguard/aiguard.ko
 CYCLES=${AG_LOAD_CYCLES:-10}
 [ -n "${ag_stress:-}" ] && CYCLES=${AG_LOAD_CYCLES:-1000}
@@ -105,6 +107,29 @@ echo "# $c of $CYCLES cycles${bad:+; failed at $bad}"
 t "rmmod is refused while a process is protected" "[ -n '$held' ]"
 t "$CYCLES insmod/rmmod cycles, enforcing after each load" "[ -z '$bad' ] && [ $c -eq $CYCLES ]"
 loaded && rmmod aiguard 2>/dev/null
+
+# --- kprobes switched off: no load; loaded: no switch-off ------------------
+KPE=/sys/kernel/debug/kprobes/enabled
+if [ -w "$KPE" ] && ! loaded; then
+	t "control: without aiguard, root switches every kprobe off" \
+		"sh -c 'echo 0 > $KPE' 2>'$OUT' && [ \"\$(cat $KPE)\" = 0 ]"
+	dmesg -c >/dev/null 2>&1
+	insmod "$KO" >"$OUT" 2>&1
+	r=$?
+	dmesg >>"$OUT"
+	t "aiguard refuses to load while kprobes are off, and says why (exit $r)" \
+		"[ $r -ne 0 ] && ! loaded && grep -q 'kprobes are registered but do not fire' '$OUT'"
+	echo 1 >"$KPE"
+	t "with kprobes on again, it loads" "insmod $KO 2>'$OUT' && dev_up"
+	t "loaded, it refuses the switch-off, and kprobes stay on" \
+		"! sh -c 'echo 0 > $KPE' 2>'$OUT' && [ \"\$(cat $KPE)\" = 1 ]"
+	unload_when_free
+else
+	for n in "control: switch off without aiguard" "no load while off" "loads when on" \
+		"refuses the switch-off"; do
+		skip "kprobes/enabled: $n" "no writable $KPE, or aiguard loaded"
+	done
+fi
 
 # --- every step of the load fails in turn ---------------------------------
 if [ -r "$KPROBES" ] && [ -r "$FTRACE" ]; then

@@ -13,7 +13,7 @@
 # compatible, prints TAP, exits 0, never waits without a bound.
 
 . "$(dirname "$0")/lib.sh"
-tap_start t_lock 66
+tap_start t_lock 75
 MARK=lock$$secret
 LOCKED_MSG='the aiguard policy is locked (aiguard lock); reboot to change it'
 
@@ -60,14 +60,50 @@ t "control: before the lock, the granted reader holds environ open" "attach_trac
 t "control: loading an unsigned module gets past the signature check (File exists)" \
 	"insmod_says | grep -q 'File exists'"
 if [ -w "$KPE" ]; then
-	t "control: before the lock, root writes kprobes/enabled" "sh -c 'echo 1 > $KPE' 2>'$OUT'"
+	# refused while aiguard is loaded, locked or not (t_ops.sh, t_load.sh)
+	t "before the lock too, root's write to kprobes/enabled is refused" \
+		"! sh -c 'echo 0 > $KPE' 2>'$OUT' && [ \"\$(cat $KPE)\" = 1 ]"
 else
-	skip "control: before the lock, root writes kprobes/enabled" "no $KPE"
+	skip "before the lock too, root's write to kprobes/enabled is refused" "no $KPE"
 fi
 if [ -e /dev/mem ]; then
 	t "control: before the lock, root opens /dev/mem" "dd if=/dev/mem of=/dev/null bs=1 count=1 2>'$OUT'"
 else
 	skip "control: before the lock, root opens /dev/mem" "no /dev/mem on this kernel"
+fi
+
+# --- kexec before the lock: a crash image, and what kexec_load does -------
+KX=$HERE/kexec_load
+CRASH=/sys/kernel/kexec_crash_loaded
+KLD=/proc/sys/kernel/kexec_load_disabled
+# kexec_tampers FILE: TAMPER records with the kexec_load bit (1 << 17).
+kexec_tampers() {
+	grep '"type":"tamper",' "$1" | sed -n 's/.*"detail":\([0-9]*\).*/\1/p' |
+		while read -r d; do [ $((d & 131072)) -ne 0 ] && echo x; done | wc -l
+}
+HAVE_KEXEC=""
+if [ -e "$CRASH" ] && [ -e "$KLD" ] && [ -x "$KX" ]; then
+	HAVE_KEXEC=yes
+	timeout 60 "$AG" events --json >"$TMP/evk0" 2>"$OUT"
+	"$KX" crash >"$OUT" 2>&1
+	r=$?
+	if [ $r -eq 77 ]; then
+		skip "control: before the lock, a crash image loads while processes are protected" \
+			"no crashkernel= memory"
+	else
+		t "control: before the lock, a crash image loads while processes are protected (exit $r)" \
+			"[ $r -eq 0 ] && [ \"\$(cat $CRASH)\" = 1 ]"
+	fi
+	timeout 60 "$AG" events --json >"$TMP/evk1" 2>"$OUT"
+	t "loading it left a TAMPER record (kexec_load): $(kexec_tampers "$TMP/evk0") -> $(kexec_tampers "$TMP/evk1")" \
+		"[ $(kexec_tampers "$TMP/evk1") -gt $(kexec_tampers "$TMP/evk0") ]"
+	t "control: before the lock, kexec_load with no segments (an unload) succeeds" \
+		"'$KX' unload >'$OUT' 2>&1"
+	t "control: before the lock, kexec_load_disabled is 0" "[ \"\$(cat $KLD)\" = 0 ]"
+else
+	for n in "a crash image loads" "TAMPER record" "kexec_load unloads" "kexec_load_disabled 0"; do
+		skip "control: kexec before the lock: $n" "no kexec in this kernel"
+	done
 fi
 
 # --- lock --------------------------------------------------------------------
@@ -135,6 +171,21 @@ if [ -e /dev/mem ]; then
 	t "opening /dev/mem is refused" "! dd if=/dev/mem of=/dev/null bs=1 count=1 2>'$OUT'"
 else
 	skip "opening /dev/mem is refused" "no /dev/mem on this kernel"
+fi
+if [ -n "$HAVE_KEXEC" ]; then
+	t "the lock unloaded the crash image (kexec_crash_loaded $(cat $CRASH))" "[ \"\$(cat $CRASH)\" = 0 ]"
+	t "kexec_load_disabled reads 1 after the lock" "[ \"\$(cat $KLD)\" = 1 ]"
+	t "kexec_load with no segments fails after the lock (EPERM)" \
+		"! '$KX' unload >'$OUT' 2>&1 && grep -q EPERM '$OUT'"
+	t "a crash image cannot be loaded again (EPERM)" \
+		"! '$KX' crash >'$OUT' 2>&1 && grep -q EPERM '$OUT'"
+	t "kexec_file_load is refused after the lock (EPERM)" \
+		"! '$KX' file /bin/busybox >'$OUT' 2>&1 && grep -q EPERM '$OUT'"
+else
+	for n in "crash image unloaded" "kexec_load_disabled 1" "kexec_load refused" \
+		"crash image refused" "kexec_file_load refused"; do
+		skip "kexec after the lock: $n" "no kexec in this kernel"
+	done
 fi
 if [ -x "$HERE/unload_race" ]; then
 	"$HERE/unload_race" aiguard 3 >"$OUT" 2>&1

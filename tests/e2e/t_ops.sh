@@ -16,7 +16,7 @@
 # The lock tests are in t_lock.sh: a lock cannot be undone.
 
 . "$(dirname "$0")/lib.sh"
-tap_start t_ops 120
+tap_start t_ops 125
 MARK=ops$$secret
 
 # bounded_wait PID SECONDS: wait for PID, killing it after SECONDS; the
@@ -314,41 +314,50 @@ rc "allow --ttl 0: usage" 2 "$AG" allow --tracer $$ --target "$T" --ttl 0
 # --- status --json shape ----------------------------------------------------
 rc "status --json" 0 "$AG" status --json
 t "status --json: strict shape" \
-	"grep -Eq '^\{\"abi_version\":2,\"label_max\":32,\"protected\":[0-9]+,\"pending\":[0-9]+,\"mode\":\"enforcing\",\"locked\":false,\"sealed\":false,\"critical\":false,\"state\":[0-9]+,\"events\":[0-9]+,\"events_dropped\":[0-9]+,\"ring_size\":[0-9]+,\"sampling_events\":[0-9]+,\"kernel_lockdown\":(null|\"[a-z]+\"),\"grants\":\[.*\],\"hooks\":\{(\"[a-z_]+\":\{\"allowed\":[0-9]+,\"denied\":[0-9]+,\"audited\":[0-9]+,\"granted\":[0-9]+,\"missed\":[0-9]+\},?)+\}\}\$' '$OUT.o'"
+	"grep -Eq '^\{\"abi_version\":3,\"label_max\":32,\"protected\":[0-9]+,\"pending\":[0-9]+,\"mode\":\"enforcing\",\"locked\":false,\"sealed\":false,\"critical\":false,\"state\":[0-9]+,\"events\":[0-9]+,\"events_dropped\":[0-9]+,\"ring_size\":[0-9]+,\"sampling_events\":[0-9]+,\"cleared_pages\":[0-9]+,\"kernel_lockdown\":(null|\"[a-z]+\"),\"grants\":\[.*\],\"hooks\":\{(\"[a-z_]+\":\{\"allowed\":[0-9]+,\"denied\":[0-9]+,\"audited\":[0-9]+,\"granted\":[0-9]+,\"missed\":[0-9]+\},?)+\}\}\$' '$OUT.o'"
 
-# --- kprobes/enabled: every write is recorded at once ----------------------
-# Writing 0 there disarms every kprobe, aiguard's too; the watchdog only
-# samples once a second. The write handler is probed, so even a switch
-# off and on again within milliseconds leaves a TAMPER record.
+# --- kprobes/enabled: refused while aiguard is loaded ----------------------
+# Writing 0 there disarms every kprobe, aiguard's too: every protection
+# would be open until it is written 1 again, and a /proc/PID/environ or
+# maps opened meanwhile would keep reading afterwards. So every write is
+# refused while aiguard is loaded (t_load.sh has the control without it).
+# A reader keeps trying the protected process's environ and maps and a
+# control's environ while root keeps trying to switch kprobes off.
 KPE=/sys/kernel/debug/kprobes/enabled
-# tamper_switches FILE: TAMPER records with the kprobes_switch bit.
-tamper_switches() {
-	grep '"type":"tamper",' "$1" | sed -n 's/.*"detail":\([0-9]*\).*/\1/p' |
-		while read -r d; do [ $((d & 65536)) -ne 0 ] && echo x; done | wc -l
+# kprobe_denials FILE: DENY records of writes to kprobes/enabled.
+kprobe_denials() {
+	grep -c '"type":"deny","hook":"locked_down",' "$1"
 }
-if [ -w "$KPE" ]; then
+if [ -e "$KPE" ]; then
 	events_json "$TMP/kp0"
-	K0=$(tamper_switches "$TMP/kp0")
-	sh -c "echo 0 > $KPE; echo 1 > $KPE" >"$OUT" 2>&1
-	t "kprobes/enabled: switched off and on again at once (now $(cat $KPE))" "[ \"\$(cat $KPE)\" = 1 ]"
-	events_json "$TMP/kp1"
-	K1=$(tamper_switches "$TMP/kp1")
-	t "kprobes/enabled: the sub-second switch left a TAMPER record (${K0:-?} -> ${K1:-?})" \
-		"[ \"\${K1:-0}\" -gt \"\${K0:-0}\" ]"
-	# The watchdog may have seen the hooks dead meanwhile; it clears that
-	# within a second of the re-arm.
-	i=0
-	while [ $i -lt 30 ]; do
-		"$AG" status --json >"$OUT.o" 2>"$OUT"
-		grep -q '"critical":false' "$OUT.o" && break
-		nap 0.1
+	K0=$(kprobe_denials "$TMP/kp0")
+	sleeper KC
+	i=0 switched=0 leaked=0 ctl=0
+	while [ $i -lt 20 ]; do
+		sh -c "echo 0 > $KPE" 2>/dev/null && switched=$((switched + 1))
+		cat /proc/"$T"/environ >/dev/null 2>&1 && leaked=$((leaked + 1))
+		cat /proc/"$T"/maps >/dev/null 2>&1 && leaked=$((leaked + 1))
+		readable "$KC" && ctl=$((ctl + 1))
 		i=$((i + 1))
 	done
+	t "kprobes/enabled: 20 writes of 0 while aiguard is loaded, all refused ($switched went through)" \
+		"[ $switched -eq 0 ]"
+	t "kprobes/enabled: a write of 1 is refused too" "! sh -c 'echo 1 > $KPE' 2>'$OUT'"
+	t "kprobes/enabled: kprobes stay enabled (now $(cat $KPE))" "[ \"\$(cat $KPE)\" = 1 ]"
+	t "kprobes/enabled: the protected process's environ and maps never opened meanwhile ($leaked)" \
+		"[ $leaked -eq 0 ]"
+	t "kprobes/enabled: the control's environ read every time ($ctl of 20)" "[ $ctl -eq 20 ]"
+	events_json "$TMP/kp1"
+	K1=$(kprobe_denials "$TMP/kp1")
+	t "kprobes/enabled: each refusal left a DENY record under locked_down (${K0:-?} -> ${K1:-?})" \
+		"[ \"\${K1:-0}\" -gt \"\${K0:-0}\" ]"
+	rc "kprobes/enabled: status afterwards" 0 "$AG" status --json
 	t "kprobes/enabled: status is not critical afterwards" "grep -q '\"critical\":false' '$OUT.o'"
-	t "kprobes/enabled: hooks fire again, protection holds" "! readable $T"
+	t "kprobes/enabled: hooks fire, protection holds" "! readable $T"
 else
-	for n in "switch off and on" "TAMPER record" "not critical afterwards" "protection holds"; do
-		skip "kprobes/enabled: $n" "no writable $KPE"
+	for n in "writes of 0 refused" "write of 1 refused" "kprobes stay enabled" "no read meanwhile" \
+		"control reads" "DENY record" "status" "not critical afterwards" "protection holds"; do
+		skip "kprobes/enabled: $n" "no $KPE"
 	done
 fi
 

@@ -10,12 +10,12 @@ tap_start t_tool 34
 
 # --- version and status -------------------------------------------------
 rc "version runs" 0 "$AG" version
-has "version shows module ABI 2" '^module: ABI 2$'
+has "version shows module ABI 3" '^module: ABI 3$'
 rc "--version" 0 "$AG" --version
 rc "status runs" 0 "$AG" status
 has "status shows hook counters" '^ptrace_access( +[0-9]+){5}$'
 rc "status --json runs" 0 "$AG" status --json
-has "status --json is one object with abi_version 2" '^\{"abi_version":2,.*"hooks":\{.*\}\}$'
+has "status --json is one object with abi_version 3" '^\{"abi_version":3,.*"hooks":\{.*\}\}$'
 
 # --- exec -----------------------------------------------------------------
 rc "exec runs the command" 0 "$AG" exec --label t -- sh -c 'cat /proc/self/status'
