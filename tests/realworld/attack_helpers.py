@@ -13,6 +13,10 @@
                                                  a second apart (a tool's workload)
   attack_helpers.py elfoff LIB SYMBOL            file offset of SYMBOL in LIB (for uprobe_events)
   attack_helpers.py vars JSON                    print the server's info file as shell variables
+  attack_helpers.py kcore PREFIX HASH            scan the RAM segments of /proc/kcore for a page
+                                                 that starts with a 32-byte block whose first
+                                                 4 bytes are PREFIX and whose SHA-256 is HASH
+                                                 (hex); print "found at PADDR" or "not found"
 
 Failures print "errno N (NAME): message" on stderr and exit 1.
 """
@@ -145,6 +149,37 @@ def syslog_sink(path):
             f.write(s.recv(8192) + b"\n")
 
 
+def kcore(prefix, digest):
+    """The scanner knows the block only by prefix and hash: it never holds it."""
+    import hashlib
+    want_p, want_h = bytes.fromhex(prefix), bytes.fromhex(digest)
+    with open("/proc/kcore", "rb") as f:
+        eh = f.read(64)
+        if eh[:4] != b"\x7fELF":
+            fail("kcore", errno.EIO)
+        phoff, = struct.unpack_from("<Q", eh, 32)
+        phentsize, phnum = struct.unpack_from("<HH", eh, 54)
+        for i in range(phnum):
+            f.seek(phoff + i * phentsize)
+            p_type, _, p_offset, _, p_paddr, p_filesz = struct.unpack("<IIQQQQ", f.read(40))
+            # RAM: a physical address, page-aligned file offsets
+            if p_type != 1 or p_paddr == 0xFFFFFFFFFFFFFFFF or p_filesz > (64 << 30):
+                continue
+            off, end = p_offset, p_offset + p_filesz
+            while off < end:
+                f.seek(off)
+                chunk = f.read(min(1 << 20, end - off))
+                if not chunk:
+                    break
+                for pg in range(0, len(chunk), 4096):
+                    if chunk[pg:pg + 4] == want_p and \
+                            hashlib.sha256(chunk[pg:pg + 32]).digest() == want_h:
+                        print("found at 0x%x" % (p_paddr + off - p_offset + pg))
+                        return
+                off += len(chunk)
+    print("not found")
+
+
 def main():
     cmd = sys.argv[1]
     a = sys.argv[2:]
@@ -187,6 +222,8 @@ def main():
         print("load: %d requests" % i)
     elif cmd == "syslog":
         syslog_sink(a[0])
+    elif cmd == "kcore":
+        kcore(a[0], a[1])
     elif cmd == "vars":
         with open(a[0]) as f:
             for k, v in json.load(f).items():

@@ -121,6 +121,7 @@ start_server() { # target
 	spawn_server "$1" || return 1
 	SERVER_JOB=$SJOB
 	PID=$S_PID CHILD=$S_CHILD ADDR=$S_ADDR SIZE=$S_SIZE WFD=$S_WEIGHTS_FD MFD=$S_MEMFD SOCK=$S_SOCKET PORT=$S_HTTPS_PORT
+	KV_PREFIX=$S_KV_PREFIX KV_HASH=$S_KV_HASH
 	log "$1 server: pid $PID worker $CHILD weights at $(printf 0x%x "$ADDR") fds $WFD/$MFD https port $PORT"
 	return 0
 }
@@ -360,6 +361,21 @@ core_attack() { # signal pattern
 		mv /var/crash/* .
 	fi
 }
+# The server's freed memory: killed (root may kill it), then, once nothing
+# is protected and /proc/kcore opens again, all of RAM searched for its
+# KV cache block. The scanner knows the block only by its prefix and hash.
+a_kcore_after_kill() {
+	local pid=$PID i
+	kill -KILL "$pid"
+	wait_gone "$pid" 60 || echo "server still alive 60 s after SIGKILL"
+	for ((i = 0; i < 100; i++)); do
+		"$AG" status --json 2>/dev/null | grep -q '"protected":0,' && break
+		[ -x "$AG" ] || break
+		sleep 0.2
+	done
+	$H kcore "$KV_PREFIX" "$KV_HASH" | tee detail
+	grep -q '^found' detail && echo "KV-CACHE-FOUND"
+}
 a_core_segv_file() { core_attack SEGV '/var/crash/core.%e.%p'; }
 a_core_abrt_pipe() { core_attack ABRT "|$RW/core-helper.sh %p"; }
 
@@ -393,7 +409,7 @@ run_attack() { # attack target
 	T=$t
 	(cd "$d" && "a_$a") >"$d/stdout" 2>"$d/stderr"
 	rc=$?
-	for c in weights:"${CW[$t]}" apikey:"${CK[$t]}" model-id:"${CM[$t]}" prompt:"${CP[$t]}"; do
+	for c in weights:"${CW[$t]}" apikey:"${CK[$t]}" model-id:"${CM[$t]}" prompt:"${CP[$t]}" kv-cache:KV-CACHE-FOUND; do
 		grep -rqaF -- "${c#*:}" "$d" && found="$found${found:+,}${c%%:*}"
 	done
 	local where

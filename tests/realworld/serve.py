@@ -44,6 +44,7 @@ import time
 
 BLOCK = 4096
 PR_SET_PDEATHSIG = 1
+KV_MIB = 4
 
 
 def make_weights(path, canary, model_id, mib):
@@ -86,6 +87,18 @@ class Server:
         if args.unlink:
             os.unlink(args.weights)
         self.nblocks = size // BLOCK
+        # a "KV cache": what serving keeps of its prompts, in anonymous
+        # memory only this process has (never in a file, a pipe or a
+        # socket). Each 4 KiB page starts with a block derived from a
+        # secret seed; the info file names the block only by its first 4
+        # bytes and its SHA-256, so that no scanner ever holds it.
+        kv_block = hashlib.sha256(os.urandom(32) + b"kv-cache").digest()
+        self.kv = mmap.mmap(-1, KV_MIB << 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        for off in range(0, KV_MIB << 20, 4096):
+            self.kv[off:off + len(kv_block)] = kv_block
+        self.kv_prefix = kv_block[:4].hex()
+        self.kv_hash = hashlib.sha256(kv_block).hexdigest()
+        del kv_block
         self.child = 0
         self.sock = None
         self.running = True
@@ -175,6 +188,8 @@ class Server:
             "memfd": self.mfd,
             "socket": path,
             "https_port": port,
+            "kv_prefix": self.kv_prefix,
+            "kv_hash": self.kv_hash,
         }
         tmp = self.args.info + ".tmp"
         with open(tmp, "w") as f:
