@@ -59,6 +59,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -478,6 +479,108 @@ static double m_forkexec(int n)
 	return (double)(now_ns() - t0) / n;
 }
 
+/*
+ * Let deferred work (RCU callbacks, resize and other kworkers, the frees
+ * after a fork burst) finish before a timed run. Under -icount,sleep=off
+ * an idle guest costs no time, so this is free.
+ */
+static void settle(void)
+{
+	usleep(300 * 1000);
+}
+
+/*
+ * munmap() of 64 MiB of small pages that an unprotected process touched:
+ * the mm has no MMU notifier (only protected ones do), so nothing of
+ * aiguard's freed-memory clearing is on this path. Only the munmap() is
+ * timed.
+ */
+static double m_munmap(int n)
+{
+	size_t len = 64UL << 20, off;
+	uint64_t total = 0, t;
+	char *p;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED) {
+			result("E mmap of 64 MiB failed");
+			return -1;
+		}
+		madvise(p, len, MADV_NOHUGEPAGE);
+		for (off = 0; off < len; off += 4096)
+			p[off] = 1;
+		t = now_ns();
+		munmap(p, len);
+		total += now_ns() - t;
+	}
+	return (double)total / n;
+}
+
+/*
+ * The exit of a process holding @mib MiB of touched anonymous memory,
+ * protected (its memory is cleared before it is freed) or not: from
+ * SIGKILL to the parent's wait returning, which is after exit_mmap().
+ */
+static double m_exit(int mib, int protected)
+{
+	size_t len = (size_t)mib << 20, off;
+	int pfd[2];
+	uint64_t t;
+	char *p, c;
+	pid_t pid;
+
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			_exit(1);
+		for (off = 0; off < len; off += 4096)
+			p[off] = (char)off | 1;
+		if (write(pfd[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	if (pid < 0 || read(pfd[0], &c, 1) != 1 || (protected && protect(pid, "bench-exit"))) {
+		result("E exit measurement: child %d did not fill%s", pid,
+		       protected ? " or could not be protected" : "");
+		if (pid > 0)
+			kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		close(pfd[0]);
+		return -1;
+	}
+	close(pfd[0]);
+	settle();
+	t = now_ns();
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return (double)(now_ns() - t);
+}
+
+/*
+ * What clearing costs a protected process's exit: 256 MiB resident,
+ * killed, unprotected (A) and protected (B), the module loaded for both.
+ */
+static void clear_phase(int pairs)
+{
+	int pair;
+
+	if (aiguard_up())
+		return;
+	pid1_say("phase: exit of 256 MiB, %d pairs", pairs);
+	for (pair = 0; pair < pairs; pair++) {
+		result("S clear %d A exit256 %.1f", pair, m_exit(256, 0));
+		result("S clear %d B exit256 %.1f", pair, m_exit(256, 1));
+	}
+	aiguard_down();
+}
+
 static void *thread_fn(void *arg)
 {
 	return arg;
@@ -500,15 +603,6 @@ static double m_thread(int n)
 	return (double)(now_ns() - t0) / n;
 }
 
-/*
- * Let deferred work (RCU callbacks, resize and other kworkers, the frees
- * after a fork burst) finish before a timed run. Under -icount,sleep=off
- * an idle guest costs no time, so this is free.
- */
-static void settle(void)
-{
-	usleep(300 * 1000);
-}
 
 /*
  * The same read of every never-protected sleeper in turn (@nall of them,
@@ -711,6 +805,7 @@ static void sample(int phase, int pair, char state, int lifetime)
 	if (lifetime) {
 		result("S %d %d %c forkexec %.1f", phase, pair, state, m_forkexec(iters(300)));
 		result("S %d %d %c thread %.1f", phase, pair, state, m_thread(iters(1000)));
+		result("S %d %d %c munmap64 %.1f", phase, pair, state, m_munmap(iters(3)));
 	}
 	if (nall && state == 'B' && phase)
 		slow_path_scan(phase, pair);
@@ -1277,6 +1372,7 @@ int main(void)
 	phase(0, pairs, 1);
 	deny_phase(pairs);
 	observe_phase(pairs);
+	clear_phase(pairs);
 	if (big >= 1000) {
 		if (spawn_sleepers(1000))
 			goto out;

@@ -188,6 +188,8 @@ END {
 	metric_name["uprobe"] = "call of a function with an enabled uprobe"
 	metric_name["uretprobe"] = "call of a function with an enabled uretprobe"
 	metric_name["bpfread"] = "getppid() with a BPF raw_tp calling probe_read_user"
+	metric_name["munmap64"] = "munmap of 64 MiB of touched small pages"
+	metric_name["exit256"] = "exit of a process with 256 MiB resident (A unprotected, B protected: cleared)"
 
 	printf "### Kernel %s\n\n", kernel
 	side_by_side()
@@ -224,7 +226,12 @@ END {
 		printf "| %s | %s | %d | %s | %s | %.3f | %.3f-%.3f |\n", pm[1],
 			metric_name[pm[2]] ? metric_name[pm[2]] : pm[2], n,
 			fmt_ns(median(a, n)), fmt_ns(median(b, n)), mr, lo, hi
-		if (pm[1] == "observe") {
+		if (pm[1] == "clear") {
+			delete d
+			for (i = 1; i <= n; i++)
+				d[i] = b[i] - a[i]
+			obs[++nobs] = sprintf("INFO clearing a protected process's memory at exit: %s per GiB (B-A of 256 MiB x 4), exit %s unprotected, %s protected", fmt_ns(4 * median(d, n)), fmt_ns(median(a, n)), fmt_ns(median(b, n)))
+		} else if (pm[1] == "observe") {
 			delete d
 			for (i = 1; i <= n; i++)
 				d[i] = b[i] - a[i]
