@@ -38,15 +38,21 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bpf.h>
+#include <linux/bpf_verifier.h>
 #include <linux/filter.h>
 #include <linux/module.h>
+#include <linux/atomic.h>
+#include <linux/list.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <asm/ibt.h>
 
 #include "bpf.h"
 #include "lsm.h"
+#include "policy.h"
 #include "sym.h"
 #include "task.h"
 
@@ -328,6 +334,216 @@ int aiguard_bpf_select(struct bpf_prog *prog)
 	return try_module_get(THIS_MODULE) ? 0 : -EBUSY;
 }
 
+/* The vmlinux BTF id of the bpf_rdonly_cast kfunc; 0 where there is none. */
+static s32 aiguard_bpf_rdonly_cast_id;
+
+/*
+ * Unchecked readers: programs whose loads reach kernel memory that no
+ * check of aiguard's sees, because they pass no helper: they call
+ * bpf_rdonly_cast, or read past the end of a kernel struct (below). One
+ * loaded while nothing was protected keeps running after a process is
+ * protected, reading its pages; so while one lives, protecting is refused
+ * (aiguard_bpf_protect_begin()). Each is listed by its bpf_prog_aux, which
+ * stays the same while the verifier reallocates the program, until
+ * bpf_prog_free_deferred() (aiguard_bpf_free()), which every program,
+ * loaded or failed, goes through.
+ *
+ * The gate between a load and a protect request racing it is Dekker's:
+ * each counts itself in, then (after a full barrier) reads the other's
+ * count, so of the two at least one sees the other and stops. A protect
+ * request counts itself out only after its registry entry is visible.
+ */
+struct aiguard_bpf_unchecked {
+	struct list_head node;
+	const struct bpf_prog_aux *aux;
+};
+
+static LIST_HEAD(aiguard_bpf_unchecked);
+static DEFINE_SPINLOCK(aiguard_bpf_unchecked_lock);
+static atomic_t aiguard_bpf_nr_unchecked_progs = ATOMIC_INIT(0);
+static atomic_t aiguard_bpf_protecting = ATOMIC_INIT(0);
+
+static struct aiguard_bpf_unchecked *aiguard_bpf_unchecked_find(const struct bpf_prog_aux *aux)
+{
+	struct aiguard_bpf_unchecked *u;
+
+	lockdep_assert_held(&aiguard_bpf_unchecked_lock);
+	list_for_each_entry(u, &aiguard_bpf_unchecked, node)
+		if (u->aux == aux)
+			return u;
+	return NULL;
+}
+
+static void aiguard_bpf_unchecked_del(const struct bpf_prog_aux *aux)
+{
+	struct aiguard_bpf_unchecked *u;
+
+	spin_lock(&aiguard_bpf_unchecked_lock);
+	u = aiguard_bpf_unchecked_find(aux);
+	if (u)
+		list_del(&u->node);
+	spin_unlock(&aiguard_bpf_unchecked_lock);
+	if (u) {
+		atomic_dec(&aiguard_bpf_nr_unchecked_progs);
+		kfree(u);
+	}
+}
+
+/*
+ * A program being verified (@aux) reads unchecked (@detail, an
+ * AIGUARD_BPF_* value): list it, or refuse it if anything is protected or
+ * being protected. Atomic context (kprobe handlers).
+ */
+static int aiguard_bpf_gate(const struct bpf_prog_aux *aux, u32 detail)
+{
+	struct aiguard_bpf_unchecked *u, *old;
+	bool protecting;
+	int err;
+
+	u = kmalloc(sizeof(*u), GFP_ATOMIC);
+	if (!u)
+		return -ENOMEM;
+	u->aux = aux;
+	spin_lock(&aiguard_bpf_unchecked_lock);
+	old = aiguard_bpf_unchecked_find(aux);
+	if (!old)
+		list_add(&u->node, &aiguard_bpf_unchecked);
+	spin_unlock(&aiguard_bpf_unchecked_lock);
+	if (old) {
+		/* let in before: any protect request since was refused */
+		kfree(u);
+		return 0;
+	}
+	atomic_inc(&aiguard_bpf_nr_unchecked_progs);
+	/* counted in before reading the protect count: see the gate above */
+	smp_mb__after_atomic();
+	protecting = atomic_read(&aiguard_bpf_protecting);
+	/*
+	 * The protect count before the registry: a request that has counted
+	 * itself out has its entry visible (aiguard_bpf_protect_end()).
+	 */
+	smp_rmb();
+	err = aiguard_bpf_load(detail, protecting || !aiguard_task_none_protected());
+	if (err)
+		aiguard_bpf_unchecked_del(aux);
+	return err;
+}
+
+/**
+ * aiguard_bpf_verify - a program is about to be verified
+ * @prog: what bpf_check() was given: the user's instructions
+ *
+ * bpf_rdonly_cast (6.2+) turns a number into a typed pointer whose loads
+ * the verifier lets through as exception-fixed plain loads, and then
+ * replaces the call itself with a register move: once verified, nothing
+ * of it is left to point at a wrapper, and its reads of the direct map
+ * pass no helper. So it is looked for here, before verification, as a
+ * kfunc call naming it in vmlinux's BTF (off 0: not a module's). Called
+ * at entry of bpf_check(), process context, from a kprobe handler.
+ *
+ * Return: 0; -EPERM to refuse a program that calls it while anything is
+ * protected or being protected; -ENOMEM if it cannot be listed.
+ */
+int aiguard_bpf_verify(struct bpf_prog *prog)
+{
+	const struct bpf_insn *insn;
+	unsigned int i;
+
+	if (!aiguard_bpf_rdonly_cast_id)
+		return 0;
+	for (i = 0; i < prog->len; i++) {
+		insn = &prog->insnsi[i];
+		if (insn->code == (BPF_JMP | BPF_CALL) &&
+		    insn->src_reg == BPF_PSEUDO_KFUNC_CALL && !insn->off &&
+		    insn->imm == aiguard_bpf_rdonly_cast_id)
+			return aiguard_bpf_gate(prog->aux, AIGUARD_BPF_RDONLY_CAST);
+	}
+	return 0;
+}
+
+/**
+ * aiguard_bpf_struct_access - the verifier checks a load through a typed kernel pointer
+ * @env: the verifier's environment
+ * @t: the struct the pointer points to
+ * @off: the load's offset from its start
+ * @size: the load's size
+ *
+ * A struct whose last member is a flexible array may be read past its
+ * end at any constant offset the verifier accepts on a pointer (up to
+ * 512 MiB), and such loads, like every load through a typed pointer, are
+ * plain loads fixed up on a fault: from a struct in the direct map (an
+ * mm_struct, a cgroup) a program reaches the pages beside it, a
+ * protected process's among them, with no helper. Called at entry of
+ * btf_struct_access(), during verification (process context, a kprobe
+ * handler).
+ *
+ * Return: 0, or the gate's refusal of such a load (aiguard_bpf_gate()).
+ */
+int aiguard_bpf_struct_access(struct bpf_verifier_env *env, const struct btf_type *t,
+			      int off, int size)
+{
+	if (!t || !aiguard_policy_past_struct(off, size, t->size))
+		return 0;
+	return aiguard_bpf_gate(env->prog->aux, AIGUARD_BPF_PAST_STRUCT);
+}
+
+/**
+ * aiguard_bpf_protect_begin - a process is about to be protected
+ *
+ * Process context; pairs with aiguard_bpf_protect_end() when it succeeds.
+ *
+ * Return: 0, or -EBUSY while a program that reads kernel memory unchecked
+ * is loaded: it could read the process's pages.
+ */
+int aiguard_bpf_protect_begin(void)
+{
+	atomic_inc(&aiguard_bpf_protecting);
+	/* counted in before reading the other count: see the gate above */
+	smp_mb__after_atomic();
+	if (!atomic_read(&aiguard_bpf_nr_unchecked_progs))
+		return 0;
+	atomic_dec(&aiguard_bpf_protecting);
+	pr_warn_ratelimited("refusing to protect: %d loaded BPF program(s) read kernel memory unchecked (bpf_rdonly_cast, or past the end of a kernel struct)\n",
+			    atomic_read(&aiguard_bpf_nr_unchecked_progs));
+	return -EBUSY;
+}
+
+/**
+ * aiguard_bpf_protect_end - the protect request is done, whatever its outcome
+ */
+void aiguard_bpf_protect_end(void)
+{
+	/* the registry entry, if any, before the count that lets loads in */
+	smp_mb__before_atomic();
+	atomic_dec(&aiguard_bpf_protecting);
+}
+
+/**
+ * aiguard_bpf_nr_unchecked - loaded programs that read kernel memory unchecked
+ *
+ * Return: how many, of those loaded since aiguard was.
+ */
+unsigned int aiguard_bpf_nr_unchecked(void)
+{
+	return atomic_read(&aiguard_bpf_nr_unchecked_progs);
+}
+
+/**
+ * aiguard_bpf_exit - forget the unchecked readers still loaded
+ *
+ * Called once no probe can run any more (hooks detached).
+ */
+void aiguard_bpf_exit(void)
+{
+	struct aiguard_bpf_unchecked *u, *next;
+
+	list_for_each_entry_safe(u, next, &aiguard_bpf_unchecked, node) {
+		list_del(&u->node);
+		kfree(u);
+	}
+	atomic_set(&aiguard_bpf_nr_unchecked_progs, 0);
+}
+
 /*
  * The first helper of the table that @prog calls, through the kernel's
  * function (@wrapped false) or through our wrapper (@wrapped true).
@@ -358,10 +574,13 @@ aiguard_bpf_called(const struct bpf_prog *prog, bool wrapped)
  * @prog: the program, still whole
  *
  * Called at entry of bpf_prog_free_deferred() (a workqueue, process
- * context): drops the reference aiguard_bpf_select() took, if it took one.
+ * context): drops the reference aiguard_bpf_select() took, if it took one,
+ * and forgets it as an unchecked reader.
  */
 void aiguard_bpf_free(struct bpf_prog *prog)
 {
+	if (atomic_read(&aiguard_bpf_nr_unchecked_progs))
+		aiguard_bpf_unchecked_del(prog->aux);
 	if (aiguard_bpf_called(prog, true))
 		module_put(THIS_MODULE);
 }
@@ -443,8 +662,19 @@ static int aiguard_bpf_check_loaded(void)
  */
 int aiguard_bpf_init(void)
 {
+	int err;
+
 	might_sleep();
-	return aiguard_bpf_resolve();
+	err = aiguard_bpf_resolve();
+	if (err || !aiguard_sym_addr("bpf_rdonly_cast"))
+		return err;
+	aiguard_bpf_rdonly_cast_id = aiguard_sym_btf_func("bpf_rdonly_cast");
+	if (aiguard_bpf_rdonly_cast_id <= 0) {
+		pr_err("refusing to load: bpf_rdonly_cast has no BTF id (error %d): programs could read protected memory through it\n",
+		       aiguard_bpf_rdonly_cast_id);
+		return aiguard_bpf_rdonly_cast_id ?: -ENOENT;
+	}
+	return 0;
 }
 
 /**

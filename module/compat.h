@@ -8,6 +8,9 @@
 #ifndef _AIGUARD_COMPAT_H
 #define _AIGUARD_COMPAT_H
 
+#include <linux/bpf.h>
+#include <linux/bpf_verifier.h>
+#include <linux/btf.h>
 #include <linux/dcache.h>
 #include <linux/err.h>
 #include <linux/fs.h>
@@ -169,6 +172,60 @@ static inline void aiguard_kprobe_return(struct pt_regs *regs, void *stub)
 {
 	instruction_pointer_set(regs, (unsigned long)stub);
 }
+
+#if IS_ENABLED(CONFIG_BPF_SYSCALL)
+/*
+ * btf_struct_access(log, ...), the verifier's check of a load through a
+ * typed kernel pointer (fentry arguments, bpf_get_current_task_btf(),
+ * their fields, a map pointer): 6.1 is given the struct's BTF type and the
+ * offset; 6.12 the register, whose btf and btf_id name the type. The log
+ * is the verifier environment's own in both. BPF_REG_TRUSTED_MODIFIERS
+ * came with trusted pointers, after 6.1; the asserts make a kernel where
+ * it does not go with the other signature fail to build, not misread.
+ */
+#ifdef BPF_REG_TRUSTED_MODIFIERS
+static_assert(__same_type(&btf_struct_access,
+			  int (*)(struct bpf_verifier_log *, const struct bpf_reg_state *,
+				  int, int, enum bpf_access_type, u32 *,
+				  enum bpf_type_flag *, const char **)));
+#else
+static_assert(__same_type(&btf_struct_access,
+			  int (*)(struct bpf_verifier_log *, const struct btf *,
+				  const struct btf_type *, int, int, enum bpf_access_type,
+				  u32 *, enum bpf_type_flag *)));
+#endif
+
+/**
+ * aiguard_btf_access_args - what btf_struct_access() was asked
+ * @regs: registers at its entry
+ * @env: the verifier environment
+ * @off: the load's offset from the start of the struct
+ * @size: its size
+ *
+ * Return: the struct's BTF type, or NULL.
+ */
+static inline const struct btf_type *aiguard_btf_access_args(struct pt_regs *regs,
+							     struct bpf_verifier_env **env,
+							     int *off, int *size)
+{
+	struct bpf_verifier_log *log = (void *)regs_get_kernel_argument(regs, 0);
+
+	*env = container_of(log, struct bpf_verifier_env, log);
+#ifdef BPF_REG_TRUSTED_MODIFIERS
+	{
+		const struct bpf_reg_state *reg = (void *)regs_get_kernel_argument(regs, 1);
+
+		*off = (int)regs_get_kernel_argument(regs, 2);
+		*size = (int)regs_get_kernel_argument(regs, 3);
+		return btf_type_by_id(reg->btf, reg->btf_id);
+	}
+#else
+	*off = (int)regs_get_kernel_argument(regs, 3);
+	*size = (int)regs_get_kernel_argument(regs, 4);
+	return (const struct btf_type *)regs_get_kernel_argument(regs, 2);
+#endif
+}
+#endif /* CONFIG_BPF_SYSCALL */
 
 /*
  * The delete_module syscall, through the x86-64 syscall wrappers: the

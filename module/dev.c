@@ -25,6 +25,7 @@
 #include <linux/uaccess.h>
 
 #include "audit.h"
+#include "bpf.h"
 #include "compat.h"
 #include "dev.h"
 #include "grant.h"
@@ -124,7 +125,12 @@ static long aiguard_protect_one(struct pid *pid, void *arg)
 	struct task_struct *task;
 	long err;
 
+	/* nothing can be protected while a program can read any address */
+	err = aiguard_bpf_protect_begin();
+	if (err)
+		return err;
 	err = aiguard_protect_pid(pid, req->label, req->flags);
+	aiguard_bpf_protect_end();
 	/* what an outsider opened on it before does not outlive protection */
 	task = err ? NULL : aiguard_pid_task(pid);
 	if (task) {
@@ -291,6 +297,7 @@ static long aiguard_ioc_status(void *arg)
 	status->events_dropped = aiguard_ring_overwritten(&aiguard_audit_ring);
 	status->ring_size = aiguard_audit_ring.capacity;
 	status->cleared_pages = aiguard_mem_cleared();
+	status->unchecked_progs = aiguard_bpf_nr_unchecked();
 	aiguard_stats_fill_status(status);
 	return 0;
 }

@@ -355,6 +355,30 @@ static int aiguard_kp_bpf_select(struct kprobe *p, struct pt_regs *regs)
 	return 1;
 }
 
+/* bpf_check(&prog, attr, uattr, size): the verifier, before anything of it ran. */
+static int aiguard_kp_bpf_check(struct kprobe *p, struct pt_regs *regs)
+{
+	struct bpf_prog **prog = (struct bpf_prog **)aiguard_kprobe_arg(regs, 0);
+	int err = aiguard_bpf_verify(*prog);
+
+	return err ? aiguard_deny(regs, err) : 0;
+}
+
+/*
+ * btf_struct_access(log, ...): the verifier checks a load through a typed
+ * kernel pointer. Called only while verifying, in the bpf() syscall.
+ */
+static int aiguard_kp_btf_access(struct kprobe *p, struct pt_regs *regs)
+{
+	struct bpf_verifier_env *env;
+	const struct btf_type *t;
+	int off, size, err;
+
+	t = aiguard_btf_access_args(regs, &env, &off, &size);
+	err = aiguard_bpf_struct_access(env, t, off, size);
+	return err ? aiguard_deny(regs, err) : 0;
+}
+
 static int aiguard_kp_bpf_jit(struct kprobe *p, struct pt_regs *regs)
 {
 	aiguard_bpf_jit((void *)aiguard_kprobe_arg(regs, 0));
@@ -656,6 +680,8 @@ static struct aiguard_probe aiguard_probes[] = {
 	 * never inside another kprobe, so these cannot be skipped.
 	 */
 #if IS_ENABLED(CONFIG_BPF_SYSCALL)
+	AIGUARD_PROBE("bpf_check", aiguard_kp_bpf_check, AIGUARD_HOOK_BPF),
+	AIGUARD_PROBE("btf_struct_access", aiguard_kp_btf_access, AIGUARD_HOOK_BPF),
 	AIGUARD_PROBE("bpf_prog_select_runtime", aiguard_kp_bpf_select, AIGUARD_HOOK_BPF),
 	AIGUARD_PROBE("bpf_prog_free_deferred", aiguard_kp_bpf_free, AIGUARD_HOOK_BPF),
 #endif
@@ -902,6 +928,8 @@ static int aiguard_pin_ftrace(void)
  * A refused read returns -EFAULT, as for a bad address: every caller
  * already handles that (zeroing its buffer, or recording "(fault)").
  *
+ * The same two for kernel addresses get one each too (below).
+ *
  * Perf samples the same way, from NMI or a timer interrupt, in whatever
  * task is current: the user stack of a PERF_SAMPLE_STACK_USER sample is
  * copied by copy_from_user_nmi(), and the registers of
@@ -939,6 +967,50 @@ static void notrace aiguard_nofault_func(unsigned long ip, unsigned long parent_
 		return;
 	if (aiguard_trace_read())
 		instruction_pointer_set(regs, (unsigned long)aiguard_ret_efault_long);
+}
+
+/*
+ * Reads through kernel addresses (copy_from_kernel_nofault(dst, src,
+ * size), strncpy_from_kernel_nofault(dst, src, count)): BPF's kernel-read
+ * helpers and printf formats, trace events' fetches of kernel memory.
+ * The direct map and vmalloc alias every page of RAM; a read of user or
+ * free memory there is refused while anything is protected
+ * (lsm.c). A range beyond 16 MiB is not walked page by page: no reader
+ * of kernel memory asks that much at once, and it is refused whole.
+ */
+#define AIGUARD_KREAD_MAX	(16UL << 20)
+
+static void notrace aiguard_kread_check(struct pt_regs *regs, unsigned long addr,
+					size_t size)
+{
+	if (size > AIGUARD_KREAD_MAX)
+		size = AIGUARD_KREAD_MAX;
+	if (aiguard_kernel_read(addr, size))
+		instruction_pointer_set(regs, (unsigned long)aiguard_ret_efault_long);
+}
+
+static void notrace aiguard_kread_func(unsigned long ip, unsigned long parent_ip,
+				       struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (likely(aiguard_task_none_protected()) || !regs)
+		return;
+	aiguard_kread_check(regs, aiguard_kprobe_arg(regs, 1), aiguard_kprobe_arg(regs, 2));
+}
+
+static void notrace aiguard_kread_str_func(unsigned long ip, unsigned long parent_ip,
+					   struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+	long count;
+
+	if (likely(aiguard_task_none_protected()) || !regs)
+		return;
+	count = (long)aiguard_kprobe_arg(regs, 2);
+	/* count <= 0 reads nothing: the function returns at once */
+	if (count > 0)
+		aiguard_kread_check(regs, aiguard_kprobe_arg(regs, 1), count);
 }
 
 static void notrace aiguard_sample_stack_func(unsigned long ip, unsigned long parent_ip,
@@ -989,6 +1061,10 @@ static struct aiguard_ftrace_guard aiguard_ftrace_guards[] = {
 			     AIGUARD_PERF_USER_COPY_SYMBOL),
 	AIGUARD_FTRACE_GUARD(aiguard_sample_regs_func, "perf's register samples",
 			     AIGUARD_PERF_REG_SYMBOL),
+	AIGUARD_FTRACE_GUARD(aiguard_kread_func, "reads through kernel addresses",
+			     "copy_from_kernel_nofault"),
+	AIGUARD_FTRACE_GUARD(aiguard_kread_str_func, "string reads through kernel addresses",
+			     "strncpy_from_kernel_nofault"),
 };
 
 static int aiguard_guard_one(struct aiguard_ftrace_guard *g)
@@ -1385,6 +1461,7 @@ int aiguard_hooks_attach(void)
 		err = aiguard_selftest();
 	if (err) {
 		aiguard_detach_all();
+		aiguard_bpf_exit();
 		aiguard_mem_exit();
 	}
 	return err;
@@ -1400,6 +1477,7 @@ void aiguard_hooks_detach(void)
 {
 	cancel_delayed_work_sync(&aiguard_watchdog_work);
 	aiguard_detach_all();
+	aiguard_bpf_exit();
 	/* No fork or exec hook queues a task_work any more. */
 	aiguard_mem_exit();
 }

@@ -1192,3 +1192,66 @@ int aiguard_perf_sample(void)
 				    "perf sample of the user stack or registers",
 				    -EPERM, &aiguard_sample_rs);
 }
+
+/* Readers poll: record a burst, count them all. */
+static DEFINE_RATELIMIT_STATE(aiguard_kread_rs, 5 * HZ, 10);
+
+static noinline int aiguard_kernel_read_slow(unsigned long addr, size_t size)
+{
+	struct aiguard_request req = {
+		.hook = AIGUARD_HOOK_KERNEL_READ,
+		.what = "read of user or free memory through a kernel address",
+		.err = -EFAULT,
+	};
+
+	if (!aiguard_mem_kernel_alias(addr, size))
+		return 0;
+	req.quiet = !__ratelimit(&aiguard_kread_rs);
+	return aiguard_enforce(&req, aiguard_policy_kernel_read(true, true));
+}
+
+/**
+ * aiguard_kernel_read - a read through a kernel address is about to happen
+ * @addr: its first byte
+ * @size: its length (for a string, the most it may read)
+ *
+ * copy_from_kernel_nofault() and strncpy_from_kernel_nofault() are how
+ * BPF's kernel-read helpers and printf formats, trace events' fetches and
+ * anything else read kernel memory that may not be there. Any context,
+ * NMI included.
+ *
+ * Return: 0, or -EFAULT if the range aliases user or free memory while
+ * anything is protected.
+ */
+int aiguard_kernel_read(unsigned long addr, size_t size)
+{
+	if (likely(aiguard_task_none_protected()))
+		return 0;
+	return aiguard_kernel_read_slow(addr, size);
+}
+
+/**
+ * aiguard_bpf_load - a BPF program that reads kernel memory unchecked is being verified
+ * @detail: how (AIGUARD_BPF_RDONLY_CAST or AIGUARD_BPF_PAST_STRUCT)
+ * @protecting: whether any process is protected, or being protected
+ *
+ * Its loads reach kernel memory, and through the direct map any page,
+ * with no helper: no check of aiguard's sees them. Process context (the
+ * bpf() syscall), atomic (a kprobe handler).
+ *
+ * Return: 0, or -EPERM to refuse the program.
+ */
+int aiguard_bpf_load(u32 detail, bool protecting)
+{
+	struct aiguard_request req = {
+		.hook = AIGUARD_HOOK_BPF, .detail = detail,
+		.what = detail == AIGUARD_BPF_RDONLY_CAST ?
+			"load of a BPF program that casts numbers to pointers (bpf_rdonly_cast)" :
+			"load of a BPF program that reads past the end of a kernel struct",
+		.err = -EPERM,
+	};
+
+	if (!protecting)
+		return 0;
+	return aiguard_enforce(&req, aiguard_policy_bpf_load(true, true));
+}

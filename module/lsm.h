@@ -40,5 +40,7 @@ int aiguard_proc_file_add(const struct file_operations *fops, bool seq, unsigned
 int aiguard_proc_mem_access(struct mm_struct *mm, unsigned int mode);
 int aiguard_trace_read(void);
 int aiguard_perf_sample(void);
+int aiguard_kernel_read(unsigned long addr, size_t size);
+int aiguard_bpf_load(u32 detail, bool protecting);
 
 #endif /* _AIGUARD_LSM_H */

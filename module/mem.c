@@ -77,6 +77,7 @@
 #include <linux/string.h>
 #include <linux/task_work.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 
 #include "compat.h"
 #include "mem.h"
@@ -556,6 +557,59 @@ int aiguard_mem_track_later(struct task_struct *task)
 		module_put(THIS_MODULE);
 	}
 	return err;
+}
+
+/*
+ * Whether @page holds what a read through a kernel address must not see
+ * while anything is protected: user memory (anonymous, or shmem: tmpfs,
+ * /dev/shm, SysV, memfds, shared anonymous mappings) or a free page (a
+ * dead process's data until it is handed out again). The kernel's own
+ * data (slab, page tables, stacks, file page cache, text) is not. Reads
+ * the page's state without locks, so it is safe anywhere, NMI included;
+ * a page changing state under it is judged as it was.
+ */
+static bool aiguard_mem_page_private(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+
+	if (PageSlab(page))
+		return false;
+	return !folio_ref_count(folio) || folio_test_anon(folio) ||
+	       folio_test_swapbacked(folio);
+}
+
+/**
+ * aiguard_mem_kernel_alias - whether a kernel address range aliases private memory
+ * @addr: the first byte, a kernel address
+ * @size: how many bytes
+ *
+ * The kernel maps all of RAM (the direct map) and some of it again
+ * (vmalloc): every page a process owns has a kernel address too. Any
+ * context.
+ *
+ * Return: true if a page of [@addr, @addr + @size) is user or free
+ * memory (aiguard_mem_page_private()).
+ */
+bool aiguard_mem_kernel_alias(unsigned long addr, size_t size)
+{
+	unsigned long p, end = addr + (size ?: 1);
+	struct page *page;
+
+	if (end < addr)
+		end = ULONG_MAX;
+	for (p = addr & PAGE_MASK; p < end; p += PAGE_SIZE) {
+		if (virt_addr_valid((void *)p))
+			page = virt_to_page((void *)p);
+		else if (is_vmalloc_addr((void *)p))
+			page = vmalloc_to_page((void *)p);
+		else
+			continue;	/* no RAM alias: the kernel image, fixmaps */
+		if (page && aiguard_mem_page_private(page))
+			return true;
+		if (p + PAGE_SIZE < p)
+			break;
+	}
+	return false;
 }
 
 /**

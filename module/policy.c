@@ -149,6 +149,60 @@ enum aiguard_verdict aiguard_policy_migrate(const char *target_label, bool split
 EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_migrate);
 
 /**
+ * aiguard_policy_kernel_read - decide a read through a kernel address
+ * @any_protected: whether any process is protected
+ * @private_page: whether the range aliases user memory or a free page
+ *
+ * The direct map aliases every page of RAM: read there, a protected
+ * process's memory, its shared memory and what it freed are as open as
+ * its own addresses. Whose page it is would take an rmap walk; any such
+ * page is closed while anything is protected, and kernel data stays
+ * readable.
+ *
+ * Return: %AIGUARD_DENY if both, else %AIGUARD_ALLOW.
+ */
+enum aiguard_verdict aiguard_policy_kernel_read(bool any_protected, bool private_page)
+{
+	return any_protected && private_page ? AIGUARD_DENY : AIGUARD_ALLOW;
+}
+EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_kernel_read);
+
+/**
+ * aiguard_policy_bpf_load - decide loading a BPF program
+ * @any_protected: whether any process is protected, or being protected
+ * @unchecked: whether it reads kernel memory with plain loads no helper
+ *             check sees (bpf_rdonly_cast, or past the end of a struct)
+ *
+ * Return: %AIGUARD_DENY if both, else %AIGUARD_ALLOW.
+ */
+enum aiguard_verdict aiguard_policy_bpf_load(bool any_protected, bool unchecked)
+{
+	return any_protected && unchecked ? AIGUARD_DENY : AIGUARD_ALLOW;
+}
+EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_bpf_load);
+
+/**
+ * aiguard_policy_past_struct - whether a load through a typed pointer leaves its struct
+ * @off: the load's offset from the start of the struct
+ * @size: the load's size in bytes
+ * @struct_size: the struct's size (BTF)
+ *
+ * The verifier lets a load past the end of a struct whose last member is
+ * a flexible array through, at any offset; within the struct a load
+ * reads the object's own fields. A negative offset or size is refused
+ * by the verifier before it asks.
+ *
+ * Return: true if some byte of the load lies at or beyond @struct_size.
+ */
+bool aiguard_policy_past_struct(int off, int size, u32 struct_size)
+{
+	if (off < 0 || size <= 0)
+		return false;
+	return (u64)off + (u64)size > struct_size;
+}
+EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_past_struct);
+
+/**
  * aiguard_policy_prctl - decide a prctl() by the calling process
  * @label: label of the caller, NULL if unprotected
  * @option: prctl option

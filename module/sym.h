@@ -11,6 +11,7 @@
 int aiguard_sym_init(void);
 unsigned long aiguard_sym_addr(const char *name);
 bool aiguard_sym_extent(const char *name, unsigned long *start, unsigned long *size);
+s32 aiguard_sym_btf_func(const char *name);
 
 /**
  * struct aiguard_site - a kernel function looked for among the return

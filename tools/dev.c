@@ -21,6 +21,9 @@
 #endif
 
 #define LOCKED_TEXT "the aiguard policy is locked (aiguard lock); reboot to change it"
+#define UNCHECKED_TEXT "a loaded BPF program reads kernel memory where aiguard cannot check " \
+	"it (bpf_rdonly_cast, or past the end of a kernel struct); unload it first " \
+	"(aiguard status counts them, the kernel log says when one loads)"
 
 int get_status(int fd, struct aiguard_status *st)
 {
@@ -41,6 +44,8 @@ int read_status(int fd, struct aiguard_status *st)
 /*
  * errno_text(), except that an EPERM from a locked module says so: after
  * "aiguard lock" root gets EPERM too, and "needs root" would mislead.
+ * And an EBUSY is a tracer or a BPF program that reads kernel memory
+ * unchecked: the status tells which.
  */
 const char *fail_text(int fd, int e)
 {
@@ -49,6 +54,8 @@ const char *fail_text(int fd, int e)
 	if (e == EPERM && fd >= 0 && !get_status(fd, &st) &&
 	    (st.state & AIGUARD_STATE_LOCKED))
 		return LOCKED_TEXT;
+	if (e == EBUSY && fd >= 0 && !get_status(fd, &st) && st.unchecked_progs)
+		return UNCHECKED_TEXT;
 	return errno_text(e);
 }
 

@@ -159,6 +159,7 @@ static void status_json(const struct module_state *m)
 	json_ku64(&j, "ring_size", m->st.ring_size);
 	json_ku64(&j, "sampling_events", m->st.sampling_events);
 	json_ku64(&j, "cleared_pages", m->st.cleared_pages);
+	json_ku64(&j, "unchecked_bpf_programs", m->st.unchecked_progs);
 	json_key(&j, "kernel_lockdown");
 	if (kernel_lockdown(lockdown, sizeof(lockdown)))
 		json_str(&j, lockdown);
@@ -233,6 +234,10 @@ static void status_text(const struct module_state *m)
 		       "  opened before anything was protected, they sample protected processes too:\n"
 		       "  stop them (perf record -a --call-graph dwarf, profilers)\n",
 		       m->st.sampling_events);
+	if (m->st.unchecked_progs)
+		printf("warning: %u loaded BPF program(s) read kernel memory where aiguard cannot\n"
+		       "  check it (bpf_rdonly_cast, or past the end of a kernel struct): nothing\n"
+		       "  can be protected until they are unloaded\n", m->st.unchecked_progs);
 	if (m->have_grants)
 		grants_text(m);
 	hooks_text(m);
@@ -307,6 +312,9 @@ static void status_prometheus(const struct module_state *m)
 	prom_value("cleared_pages_total", "counter",
 		   "Pages of protected processes cleared before the kernel freed them.",
 		   m->st.cleared_pages);
+	prom_value("unchecked_bpf_programs", "gauge",
+		   "Loaded BPF programs that read kernel memory unchecked; they block protection.",
+		   m->st.unchecked_progs);
 	if (m->have_grants)
 		prom_value("grants", "gauge", "Active break-glass grants.", m->ngrants);
 	prom_hooks(m);

@@ -68,7 +68,8 @@ PIN_OFF(struct aiguard_status, events_dropped, 16);
 PIN_OFF(struct aiguard_status, ring_size, 24);
 PIN_OFF(struct aiguard_status, sampling_events, 28);
 PIN_OFF(struct aiguard_status, cleared_pages, 32);
-PIN_OFF(struct aiguard_status, reserved, 40);
+PIN_OFF(struct aiguard_status, unchecked_progs, 40);
+PIN_OFF(struct aiguard_status, reserved, 44);
 PIN_OFF(struct aiguard_status, audited, 48);
 PIN_OFF(struct aiguard_status, granted, 176);
 PIN_SIZE(struct aiguard_mode, 8);
@@ -192,15 +193,17 @@ static const struct check checks[] = {
 	VAL(AIGUARD_HOOK_TRACE_READ, 11),
 	VAL(AIGUARD_HOOK_SWAP, 12),
 	VAL(AIGUARD_HOOK_MIGRATE, 13),
+	VAL(AIGUARD_HOOK_KERNEL_READ, 14),
 	VAL(AIGUARD_MOVE_MIGRATE, 0),
 	VAL(AIGUARD_MOVE_SPLIT, 1),
 	VAL(AIGUARD_MOVE_COLLAPSE, 2),
-	VAL(AIGUARD_HOOK_NR, 14),
+	VAL(AIGUARD_HOOK_NR, 15),
 	VAL(AIGUARD_BPF_READ, 1),
 	VAL(AIGUARD_BPF_READ_TASK, 2),
 	VAL(AIGUARD_BPF_STACK, 3),
 	VAL(AIGUARD_BPF_WRITE, 4),
 	VAL(AIGUARD_BPF_PRINTF, 5),
+	VAL(AIGUARD_BPF_RDONLY_CAST, 6),
 	VAL(AIGUARD_UPROBE_INSTALL, 1),
 	VAL(AIGUARD_UPROBE_HIT, 2),
 	VAL(AIGUARD_HOOK_JOIN, 8),

@@ -155,6 +155,24 @@ static void aiguard_policy_instrument_cases(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, aiguard_policy_migrate("a", false), AIGUARD_DENY);
 	KUNIT_EXPECT_EQ(test, aiguard_policy_migrate("@7", false), AIGUARD_DENY);
 	KUNIT_EXPECT_EQ(test, aiguard_policy_migrate("a", true), AIGUARD_ALLOW);
+	/* kernel-address reads: private pages closed only while anything is protected */
+	KUNIT_EXPECT_EQ(test, aiguard_policy_kernel_read(false, false), AIGUARD_ALLOW);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_kernel_read(false, true), AIGUARD_ALLOW);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_kernel_read(true, false), AIGUARD_ALLOW);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_kernel_read(true, true), AIGUARD_DENY);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_bpf_load(false, true), AIGUARD_ALLOW);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_bpf_load(true, false), AIGUARD_ALLOW);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_bpf_load(true, true), AIGUARD_DENY);
+	/* a load through a typed pointer leaves its struct at struct_size */
+	KUNIT_EXPECT_FALSE(test, aiguard_policy_past_struct(0, 8, 16));
+	KUNIT_EXPECT_FALSE(test, aiguard_policy_past_struct(8, 8, 16));
+	KUNIT_EXPECT_TRUE(test, aiguard_policy_past_struct(9, 8, 16));
+	KUNIT_EXPECT_TRUE(test, aiguard_policy_past_struct(16, 1, 16));
+	KUNIT_EXPECT_TRUE(test, aiguard_policy_past_struct(INT_MAX, INT_MAX, 16));
+	KUNIT_EXPECT_TRUE(test, aiguard_policy_past_struct((1 << 29) - 8, 8, 1096));
+	KUNIT_EXPECT_FALSE(test, aiguard_policy_past_struct(-8, 8, 16));
+	KUNIT_EXPECT_FALSE(test, aiguard_policy_past_struct(0, 0, 16));
+	KUNIT_EXPECT_FALSE(test, aiguard_policy_past_struct(0, 8, U32_MAX));
 }
 
 /*

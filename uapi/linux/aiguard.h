@@ -222,6 +222,18 @@ struct aiguard_list {
  *                        would be freed with its data in them. The
  *                        record's detail is an AIGUARD_MOVE_* value.
  *                        Since ABI version 3.
+ * @AIGUARD_HOOK_KERNEL_READ: a read through a kernel address (BPF's
+ *                            bpf_probe_read_kernel(_str), bpf_probe_read(_str)
+ *                            of a kernel address and the printf helpers'
+ *                            kernel formats, trace events' fetches of
+ *                            kernel memory, any copy_from_kernel_nofault())
+ *                            of a page of user memory (anonymous or
+ *                            shared memory) or of a free page, while any
+ *                            process is protected: the kernel's direct
+ *                            map and vmalloc alias every page. Refused:
+ *                            the reader gets EFAULT (a BPF program a
+ *                            zeroed buffer). No target: the page's owner
+ *                            is not looked up. Since ABI version 3.
  * @AIGUARD_HOOK_NR: number of hooks; counter arrays have
  *                   AIGUARD_HOOK_SLOTS entries so hooks can be added.
  */
@@ -240,7 +252,8 @@ enum aiguard_hook {
 	AIGUARD_HOOK_TRACE_READ = 11,
 	AIGUARD_HOOK_SWAP = 12,
 	AIGUARD_HOOK_MIGRATE = 13,
-	AIGUARD_HOOK_NR = 14,
+	AIGUARD_HOOK_KERNEL_READ = 14,
+	AIGUARD_HOOK_NR = 15,
 };
 
 /**
@@ -256,6 +269,17 @@ enum aiguard_hook {
  * @AIGUARD_BPF_PRINTF: format a string that may read its memory
  *                      (bpf_trace_printk, bpf_trace_vprintk, bpf_snprintf,
  *                      bpf_seq_printf: "%s" of a user address).
+ * @AIGUARD_BPF_RDONLY_CAST: load, while any process is protected, of a
+ *                           program that calls the bpf_rdonly_cast kfunc,
+ *                           which turns a number into a pointer the
+ *                           program then reads with plain loads (no helper
+ *                           left to check). Since ABI version 3.
+ * @AIGUARD_BPF_PAST_STRUCT: load, while any process is protected, of a
+ *                           program that reads through a typed kernel
+ *                           pointer past the end of its struct (into a
+ *                           flexible array member, which the verifier
+ *                           does not bound): plain loads that reach the
+ *                           memory beside the object. Since ABI version 3.
  */
 enum aiguard_bpf_access {
 	AIGUARD_BPF_READ = 1,
@@ -263,6 +287,8 @@ enum aiguard_bpf_access {
 	AIGUARD_BPF_STACK = 3,
 	AIGUARD_BPF_WRITE = 4,
 	AIGUARD_BPF_PRINTF = 5,
+	AIGUARD_BPF_RDONLY_CAST = 6,
+	AIGUARD_BPF_PAST_STRUCT = 7,
 };
 
 /* Detail of AIGUARD_HOOK_MIGRATE records. Since ABI version 3. */
@@ -340,6 +366,11 @@ struct aiguard_stats {
  * @cleared_pages: pages of protected processes cleared before the kernel
  *                 freed them (exit, exec, munmap, MADV_DONTNEED), since
  *                 load. Since ABI version 3.
+ * @unchecked_progs: loaded BPF programs that read kernel memory with
+ *                   plain loads no check sees (AIGUARD_BPF_RDONLY_CAST,
+ *                   AIGUARD_BPF_PAST_STRUCT); while there is one,
+ *                   AIGUARD_IOC_PROTECT fails with EBUSY. Counts those
+ *                   loaded since aiguard was. Since ABI version 3.
  * @reserved: zero.
  * @audited: per enum aiguard_hook: denials that permissive mode turned
  *           into allows.
@@ -353,7 +384,8 @@ struct aiguard_status {
 	__u32 ring_size;
 	__u32 sampling_events;
 	__u64 cleared_pages;
-	__u32 reserved[2];
+	__u32 unchecked_progs;
+	__u32 reserved;
 	__u64 audited[AIGUARD_HOOK_SLOTS];
 	__u64 granted[AIGUARD_HOOK_SLOTS];
 };
@@ -627,7 +659,9 @@ struct aiguard_event {
  * - %EBADF: the target is a pidfd, but the fd is not open or not a pidfd.
  * - %ESRCH: no such process, or it is exiting.
  * - %EBUSY: a thread of the target is being traced; protecting it would
- *   leave the tracer attached.
+ *   leave the tracer attached. Or a BPF program that reads kernel memory
+ *   unchecked is loaded (struct aiguard_status, @unchecked_progs): it
+ *   could read the target's pages through their kernel addresses.
  * - %EEXIST: the target is protected already, with another label or
  *   other kept flags (see struct aiguard_protect).
  * - %EXDEV: the label has live members, the caller is not one of them,
