@@ -13,7 +13,7 @@
 # compatible, prints TAP, exits 0, never waits without a bound.
 
 . "$(dirname "$0")/lib.sh"
-tap_start t_lock 75
+tap_start t_lock 76
 MARK=lock$$secret
 LOCKED_MSG='the aiguard policy is locked (aiguard lock); reboot to change it'
 
@@ -219,16 +219,23 @@ wait_protected "$V"
 t "the new process is protected: root is denied" "! readable $V"
 rc "permissive off after the lock is allowed" 0 "$AG" permissive off
 # BPF monitoring: the whole of t_bpf again, sealed (its controls read
-# unprotected processes; protected ones stay closed)
-if [ -x "$HERE/t_bpf" ]; then
-	"$HERE/t_bpf" >"$TMP/bpf.tap" 2>&1
-	r=$?
-	# what failed first: fail() shows only the first lines of $OUT
-	{ grep -A3 '^not ok' "$TMP/bpf.tap"; grep '^# ' "$TMP/bpf.tap"; } >"$OUT"
-	t "after the lock: BPF programs still read unprotected processes, not protected ones (t_bpf, exit $r)" \
-		"[ $r -eq 0 ] && grep -q '^ok ' '$TMP/bpf.tap' && ! grep -q '^not ok' '$TMP/bpf.tap'"
-else
-	skip "after the lock: BPF programs still read unprotected processes, not protected ones" "no t_bpf"
-fi
+# unprotected processes; protected ones stay closed), and t_kread (reads
+# through kernel addresses; its phase A needs nothing protected and skips)
+for s in t_bpf t_kread; do
+	case $s in
+	t_bpf) what="BPF programs still read unprotected processes, not protected ones" ;;
+	*) what="kernel-address reads of protected pages still fail, of kernel data still work" ;;
+	esac
+	if [ -x "$HERE/$s" ]; then
+		"$HERE/$s" >"$TMP/$s.tap" 2>&1
+		r=$?
+		# what failed first: fail() shows only the first lines of $OUT
+		{ grep -A3 '^not ok' "$TMP/$s.tap"; grep '^# ' "$TMP/$s.tap"; } >"$OUT"
+		t "after the lock: $what ($s, exit $r)" \
+			"[ $r -eq 0 ] && grep -q '^ok ' '$TMP/$s.tap' && ! grep -q '^not ok' '$TMP/$s.tap'"
+	else
+		skip "after the lock: $what" "no $s"
+	fi
+done
 
 exit 0
