@@ -423,7 +423,7 @@ static int aiguard_bpf_gate(const struct bpf_prog_aux *aux, u32 detail)
 	 * itself out has its entry visible (aiguard_bpf_protect_end()).
 	 */
 	smp_rmb();
-	err = aiguard_bpf_load(detail, protecting || !aiguard_task_none_protected());
+	err = aiguard_bpf_load(detail, protecting || aiguard_secrets_held());
 	if (err)
 		aiguard_bpf_unchecked_del(aux);
 	return err;

@@ -33,6 +33,7 @@
 #include "hooks.h"
 #include "lsm.h"
 #include "mem.h"
+#include "obj.h"
 #include "policy.h"
 #include "seal.h"
 #include "stats.h"
@@ -298,6 +299,7 @@ static long aiguard_ioc_status(void *arg)
 	status->ring_size = aiguard_audit_ring.capacity;
 	status->cleared_pages = aiguard_mem_cleared();
 	status->unchecked_progs = aiguard_bpf_nr_unchecked();
+	status->objects = aiguard_obj_count();
 	aiguard_stats_fill_status(status);
 	return 0;
 }

@@ -577,6 +577,66 @@ static int aiguard_kp_collapse(struct kprobe *p, struct pt_regs *regs)
 	return 1;
 }
 
+/*
+ * Objects on memory-backed storage (obj.c, lsm.c). The allocation and
+ * d_instantiate hooks run in the creating syscall, the open and attach
+ * hooks in the opening one (or a kernel thread opening for someone), an
+ * inode's free in iput(): process context, never inside another kprobe,
+ * so they are never skipped. A SysV segment's free can be:
+ * security_shm_free() runs in an RCU callback, which may interrupt
+ * another kprobe's handler on its CPU. A missed free leaves an entry for
+ * a dead key, which the next allocation at that address replaces; until
+ * then it only names freed memory, never dereferenced.
+ */
+static int aiguard_kp_inode_alloc(struct kprobe *p, struct pt_regs *regs)
+{
+	int err = aiguard_inode_alloc((struct inode *)aiguard_kprobe_arg(regs, 0));
+
+	return err ? aiguard_deny(regs, err) : 0;
+}
+
+static int aiguard_kp_d_instantiate(struct kprobe *p, struct pt_regs *regs)
+{
+	aiguard_d_instantiate((struct dentry *)aiguard_kprobe_arg(regs, 0),
+			      (struct inode *)aiguard_kprobe_arg(regs, 1));
+	return 0;
+}
+
+static int aiguard_kp_object_free(struct kprobe *p, struct pt_regs *regs)
+{
+	aiguard_object_free((void *)aiguard_kprobe_arg(regs, 0));
+	return 0;
+}
+
+static int aiguard_kp_file_open(struct kprobe *p, struct pt_regs *regs)
+{
+	int err = aiguard_file_open((struct file *)aiguard_kprobe_arg(regs, 0));
+
+	return err ? aiguard_deny(regs, err) : 0;
+}
+
+static int aiguard_kp_shm_alloc(struct kprobe *p, struct pt_regs *regs)
+{
+	int err = aiguard_shm_alloc((void *)aiguard_kprobe_arg(regs, 0));
+
+	return err ? aiguard_deny(regs, err) : 0;
+}
+
+static int aiguard_kp_shm_shmat(struct kprobe *p, struct pt_regs *regs)
+{
+	int err = aiguard_shm_shmat((void *)aiguard_kprobe_arg(regs, 0));
+
+	return err ? aiguard_deny(regs, err) : 0;
+}
+
+static int aiguard_kp_shm_shmctl(struct kprobe *p, struct pt_regs *regs)
+{
+	int err = aiguard_shm_shmctl((void *)aiguard_kprobe_arg(regs, 0),
+				     (int)aiguard_kprobe_arg(regs, 1));
+
+	return err ? aiguard_deny(regs, err) : 0;
+}
+
 /* mem_read() and mem_write() of fs/proc/base.c */
 static int aiguard_kp_proc_mem(struct kprobe *p, struct pt_regs *regs)
 {
@@ -672,6 +732,17 @@ static struct aiguard_probe aiguard_probes[] = {
 		      aiguard_kp_task_alloc, AIGUARD_HOOK_TASK_ALLOC),
 	/* every freed task passes free_task(), even one whose fork failed */
 	AIGUARD_PROBE("free_task", aiguard_kp_task_free, -1),
+	/* objects on memory-backed storage: see aiguard_kp_inode_alloc() */
+	AIGUARD_PROBE("security_inode_alloc", aiguard_kp_inode_alloc, AIGUARD_HOOK_OBJECT),
+	AIGUARD_PROBE("security_d_instantiate", aiguard_kp_d_instantiate, -1),
+	AIGUARD_PROBE("security_inode_free", aiguard_kp_object_free, -1),
+	AIGUARD_PROBE("security_file_open", aiguard_kp_file_open, AIGUARD_HOOK_OBJECT),
+#if IS_ENABLED(CONFIG_SYSVIPC)
+	AIGUARD_PROBE("security_shm_alloc", aiguard_kp_shm_alloc, AIGUARD_HOOK_OBJECT),
+	AIGUARD_PROBE("security_shm_free", aiguard_kp_object_free, -1),
+	AIGUARD_PROBE("security_shm_shmat", aiguard_kp_shm_shmat, AIGUARD_HOOK_OBJECT),
+	AIGUARD_PROBE("security_shm_shmctl", aiguard_kp_shm_shmctl, AIGUARD_HOOK_OBJECT),
+#endif
 	/* do_exit(), process context: never inside another kprobe */
 	AIGUARD_PROBE(AIGUARD_EXIT_DONE_SYMBOL, aiguard_kp_exit_done, -1),
 	AIGUARD_PROBE(AIGUARD_DELETE_MODULE_SYMBOL, aiguard_kp_delete_module, -1),
@@ -994,7 +1065,7 @@ static void notrace aiguard_kread_func(unsigned long ip, unsigned long parent_ip
 {
 	struct pt_regs *regs = ftrace_get_regs(fregs);
 
-	if (likely(aiguard_task_none_protected()) || !regs)
+	if (likely(!aiguard_secrets_held()) || !regs)
 		return;
 	aiguard_kread_check(regs, aiguard_kprobe_arg(regs, 1), aiguard_kprobe_arg(regs, 2));
 }
@@ -1005,7 +1076,7 @@ static void notrace aiguard_kread_str_func(unsigned long ip, unsigned long paren
 	struct pt_regs *regs = ftrace_get_regs(fregs);
 	long count;
 
-	if (likely(aiguard_task_none_protected()) || !regs)
+	if (likely(!aiguard_secrets_held()) || !regs)
 		return;
 	count = (long)aiguard_kprobe_arg(regs, 2);
 	/* count <= 0 reads nothing: the function returns at once */

@@ -16,7 +16,9 @@
 #include <linux/cred.h>
 #include <linux/fcntl.h>
 #include <linux/fdtable.h>
+#include <linux/fs.h>
 #include <linux/mutex.h>
+#include <linux/pagemap.h>
 #include <linux/perf_event.h>
 #include <linux/prctl.h>
 #include <linux/ptrace.h>
@@ -24,6 +26,8 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/shm.h>
+#include <uapi/linux/shm.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -33,6 +37,7 @@
 #include "guard.h"
 #include "lsm.h"
 #include "mem.h"
+#include "obj.h"
 #include "policy.h"
 #include "seal.h"
 #include "stats.h"
@@ -59,6 +64,7 @@ static DEFINE_RATELIMIT_STATE(aiguard_log_rs, 5 * HZ, 10);
  *         audit ring's lock could be held by the code the NMI interrupted)
  * @always: refused in permissive mode too: allowing it would not leak,
  *          it would crash the kernel
+ * @object: about an object (obj.c), whose label is in @label
  */
 struct aiguard_request {
 	enum aiguard_hook hook;
@@ -75,6 +81,7 @@ struct aiguard_request {
 	bool target_enter;
 	bool quiet;
 	bool always;
+	bool object;
 };
 
 /*
@@ -113,7 +120,11 @@ static void aiguard_log(const char *prefix, const struct aiguard_request *req)
 {
 	if (!__ratelimit(&aiguard_log_rs))
 		return;
-	if (req->target)
+	if (req->object)
+		pr_notice("%s %s of label %s by pid %d (%s, uid %u)\n",
+			  prefix, req->what, req->label, task_tgid_nr(current),
+			  current->comm, from_kuid(&init_user_ns, current_uid()));
+	else if (req->target)
 		pr_notice("%s %s of pid %d (%s, label %s) by pid %d (%s, uid %u)\n",
 			  prefix, req->what, task_tgid_nr(req->target),
 			  req->target->comm, req->label, task_tgid_nr(current),
@@ -689,7 +700,7 @@ void aiguard_perf_event_free(struct perf_event *event)
  * @what: the kernel feature being asked for
  *
  * Return: 0, or -EPERM (what lockdown itself returns) for /proc/kcore
- * and hibernation while any process is protected, and for every
+ * and hibernation while any process or object is protected, and for every
  * integrity reason once the policy is locked (aiguard_policy_lockdown()).
  */
 int aiguard_locked_down(enum lockdown_reason what)
@@ -702,11 +713,9 @@ int aiguard_locked_down(enum lockdown_reason what)
 			"a kernel-integrity operation (lockdown reason)",
 	};
 
-	if (!locked && (!aiguard_policy_exposes_memory(what) ||
-			aiguard_task_none_protected()))
+	if (!locked && (!aiguard_policy_exposes_memory(what) || !aiguard_secrets_held()))
 		return 0;
-	return aiguard_enforce(&req, aiguard_policy_lockdown(what,
-							     !aiguard_task_none_protected(),
+	return aiguard_enforce(&req, aiguard_policy_lockdown(what, aiguard_secrets_held(),
 							     locked));
 }
 
@@ -726,7 +735,7 @@ int aiguard_kcore_read(void)
 		.detail = LOCKDOWN_KCORE, .err = -EPERM,
 	};
 
-	if (aiguard_task_none_protected())
+	if (!aiguard_secrets_held())
 		return 0;
 	return aiguard_enforce(&req, aiguard_policy_kcore(true));
 }
@@ -1221,11 +1230,11 @@ static noinline int aiguard_kernel_read_slow(unsigned long addr, size_t size)
  * NMI included.
  *
  * Return: 0, or -EFAULT if the range aliases user or free memory while
- * anything is protected.
+ * anything is protected (aiguard_secrets_held()).
  */
 int aiguard_kernel_read(unsigned long addr, size_t size)
 {
-	if (likely(aiguard_task_none_protected()))
+	if (likely(!aiguard_secrets_held()))
 		return 0;
 	return aiguard_kernel_read_slow(addr, size);
 }
@@ -1254,4 +1263,194 @@ int aiguard_bpf_load(u32 detail, bool protecting)
 	if (!protecting)
 		return 0;
 	return aiguard_enforce(&req, aiguard_policy_bpf_load(true, true));
+}
+
+/*
+ * Objects on memory-backed storage (obj.c). An object is labelled when a
+ * protected process creates it: creation is the only moment whose owner
+ * is certain. A file an outsider created and the workload then writes
+ * stays the outsider's: whoever created it could keep a descriptor or a
+ * mapping that no later label would close.
+ *
+ * Which of its creations: a regular file or FIFO created private to its
+ * owner (no permission for group or others: POSIX shm objects, tempfile
+ * and mkstemp files, SysV segments as runtimes create them, all 0600),
+ * and any file without a name (memfds, the files behind SysV segments and
+ * shared anonymous mappings). What the workload creates for others to
+ * read (a pid file, a 0644 log, a socket, a directory) stays readable.
+ */
+
+/* The label of current, if it is protected. Any context. */
+static bool aiguard_current_label(char label[AIGUARD_LABEL_MAX], u32 *flags)
+{
+	const struct aiguard_entry *e;
+
+	if (likely(aiguard_task_none_protected()) || !aiguard_task_may_be_protected(current))
+		return false;
+	rcu_read_lock();
+	e = aiguard_task_entry(current);
+	if (e) {
+		strscpy(label, e->label, AIGUARD_LABEL_MAX);
+		*flags = e->flags;
+	}
+	rcu_read_unlock();
+	return e;
+}
+
+/**
+ * aiguard_inode_alloc - security_inode_alloc() handler
+ * @inode: the new inode (its mode not set yet)
+ *
+ * Process context (the creating syscall), a kprobe handler. An inode a
+ * protected process allocates on memory-backed storage is listed,
+ * pending, until aiguard_d_instantiate() knows what it is.
+ *
+ * Return: 0, or -ENOMEM, which fails the creation: the object must not
+ * exist unlisted.
+ */
+int aiguard_inode_alloc(struct inode *inode)
+{
+	char label[AIGUARD_LABEL_MAX];
+	u32 flags = 0;
+
+	if (likely(aiguard_task_none_protected()) || !aiguard_obj_storage(inode->i_sb) ||
+	    !aiguard_current_label(label, &flags))
+		return 0;
+	return aiguard_obj_add(inode, label, flags, false);
+}
+
+/**
+ * aiguard_d_instantiate - security_d_instantiate() handler
+ * @dentry: the name an inode gets
+ * @inode: the inode, or NULL
+ *
+ * Every new file gets its first dentry here, with its mode set: a named
+ * one in its directory, a memfd or the file behind a SysV segment a
+ * dentry of its own (IS_ROOT). A pending inode is kept or dropped; the
+ * pages of a kept regular file are made unevictable, as SHM_LOCK does,
+ * so that reclaim never writes them to swap. Process context.
+ */
+void aiguard_d_instantiate(struct dentry *dentry, struct inode *inode)
+{
+	bool keep;
+
+	if (!inode)
+		return;
+	keep = (S_ISREG(inode->i_mode) || S_ISFIFO(inode->i_mode)) &&
+	       (IS_ROOT(dentry) || !(inode->i_mode & 0077));
+	if (aiguard_obj_settle(inode, keep) && S_ISREG(inode->i_mode))
+		mapping_set_unevictable(inode->i_mapping);
+}
+
+/**
+ * aiguard_shm_alloc - security_shm_alloc() handler
+ * @perm: the new SysV segment (its mode set)
+ *
+ * Process context (shmget()). Its pages are those of a file without a
+ * name, labelled by aiguard_d_instantiate() when it is created next.
+ *
+ * Return: 0, or -ENOMEM, which fails the creation.
+ */
+int aiguard_shm_alloc(struct kern_ipc_perm *perm)
+{
+	char label[AIGUARD_LABEL_MAX];
+	u32 flags = 0;
+
+	/* a free the table did not see: security_shm_free() runs in an RCU callback */
+	aiguard_obj_forget(perm);
+	if ((perm->mode & 0077) || !aiguard_current_label(label, &flags))
+		return 0;
+	return aiguard_obj_add(perm, label, flags, true);
+}
+
+/**
+ * aiguard_object_free - security_inode_free() and security_shm_free() handler
+ * @key: the inode or kern_ipc_perm being freed
+ *
+ * Process context, or an RCU callback (a SysV segment).
+ */
+void aiguard_object_free(const void *key)
+{
+	aiguard_obj_forget(key);
+}
+
+static noinline int aiguard_object_decide(const void *key, u32 op, const char *what)
+{
+	struct aiguard_request req = {
+		.hook = AIGUARD_HOOK_OBJECT, .detail = op, .what = what,
+		.err = op == AIGUARD_OBJ_SHM_UNLOCK ? -EPERM : -EACCES, .object = true,
+	};
+	const struct aiguard_entry *e;
+	u32 flags;
+
+	if (!aiguard_obj_find(key, req.label, &flags))
+		return 0;
+	req.target_protected = true;	/* the record carries the object's label */
+	req.target_permissive = flags & AIGUARD_PROTECT_PERMISSIVE;
+	rcu_read_lock();
+	e = aiguard_task_entry(current);
+	req.caller_protected = e;
+	if (e)
+		strscpy(req.caller, e->label, sizeof(req.caller));
+	rcu_read_unlock();
+	return aiguard_enforce(&req, aiguard_policy_object(aiguard_opt(req.caller_protected,
+								       req.caller),
+							   req.label, op));
+}
+
+/**
+ * aiguard_file_open - security_file_open() handler
+ * @file: the file being opened
+ *
+ * Every open, in any process: reading, mapping, sendfile(), splice(),
+ * copy_file_range() and cp all start here, by any name (a hard link, a
+ * bind mount, /proc/PID/root/...), and so do the kernel's own opens for
+ * others (nfsd, overlayfs's of its lower files, fanotify's descriptors).
+ * Regular files and FIFOs: a directory stays listable, existence is not
+ * hidden. Process context.
+ *
+ * Return: 0, or -EACCES for an outsider opening a labelled object.
+ */
+int aiguard_file_open(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+
+	if (likely(aiguard_obj_none()))
+		return 0;
+	if ((!S_ISREG(inode->i_mode) && !S_ISFIFO(inode->i_mode)) ||
+	    !aiguard_obj_storage(inode->i_sb))
+		return 0;
+	return aiguard_object_decide(inode, AIGUARD_OBJ_OPEN, "open of an object in memory");
+}
+
+/**
+ * aiguard_shm_shmat - security_shm_shmat() handler
+ * @perm: the segment
+ *
+ * Return: 0, or -EACCES for an outsider attaching a labelled segment.
+ */
+int aiguard_shm_shmat(struct kern_ipc_perm *perm)
+{
+	if (likely(aiguard_obj_none()))
+		return 0;
+	return aiguard_object_decide(perm, AIGUARD_OBJ_SHMAT, "shmat of a SysV segment");
+}
+
+/**
+ * aiguard_shm_shmctl - security_shm_shmctl() handler
+ * @perm: the segment, NULL for IPC_INFO and SHM_INFO
+ * @cmd: the command
+ *
+ * SHM_UNLOCK of a segment that SHM_LOCK locked would make its pages
+ * evictable again, and so writable to swap; a labelled segment stays
+ * locked. Everything else (IPC_STAT, IPC_RMID, SHM_LOCK) is allowed:
+ * existence and removal are not hidden.
+ *
+ * Return: 0, or -EPERM.
+ */
+int aiguard_shm_shmctl(struct kern_ipc_perm *perm, int cmd)
+{
+	if (likely(aiguard_obj_none()) || !perm || cmd != SHM_UNLOCK)
+		return 0;
+	return aiguard_object_decide(perm, AIGUARD_OBJ_SHM_UNLOCK, "SHM_UNLOCK of a SysV segment");
 }

@@ -10,9 +10,32 @@
 #include <linux/types.h>
 #include <linux/aiguard.h>
 
+#include "obj.h"
+#include "task.h"
+
+struct dentry;
+struct file;
+struct inode;
+struct kern_ipc_perm;
 struct mm_struct;
+struct page;
 struct perf_event;
+struct super_block;
 struct task_struct;
+
+/**
+ * aiguard_secrets_held - whether anything is protected
+ *
+ * A protected process, or an object one created (obj.c), which outlives
+ * it: while either exists, whole-memory readers (/proc/kcore, hibernation,
+ * reads through kernel addresses) stay closed. Inline, two loads.
+ *
+ * Return: true if there is anything to keep.
+ */
+static __always_inline bool aiguard_secrets_held(void)
+{
+	return !aiguard_task_none_protected() || !aiguard_obj_none();
+}
 
 int aiguard_ptrace_access_check(struct task_struct *child, unsigned int mode,
 				bool (*ns_join)(void));
@@ -42,5 +65,12 @@ int aiguard_trace_read(void);
 int aiguard_perf_sample(void);
 int aiguard_kernel_read(unsigned long addr, size_t size);
 int aiguard_bpf_load(u32 detail, bool protecting);
+int aiguard_inode_alloc(struct inode *inode);
+void aiguard_d_instantiate(struct dentry *dentry, struct inode *inode);
+int aiguard_shm_alloc(struct kern_ipc_perm *perm);
+void aiguard_object_free(const void *key);
+int aiguard_file_open(struct file *file);
+int aiguard_shm_shmat(struct kern_ipc_perm *perm);
+int aiguard_shm_shmctl(struct kern_ipc_perm *perm, int cmd);
 
 #endif /* _AIGUARD_LSM_H */

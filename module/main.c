@@ -18,6 +18,7 @@
 #include "grant.h"
 #include "guard.h"
 #include "hooks.h"
+#include "obj.h"
 #include "task.h"
 
 static int __init aiguard_init(void)
@@ -27,9 +28,12 @@ static int __init aiguard_init(void)
 	err = aiguard_task_init();
 	if (err)
 		return err;
-	err = aiguard_audit_init();
+	err = aiguard_obj_init();
 	if (err)
 		goto err_task;
+	err = aiguard_audit_init();
+	if (err)
+		goto err_obj;
 	err = aiguard_hooks_attach();
 	if (err)
 		goto err_audit;
@@ -50,6 +54,8 @@ err_hooks:
 	aiguard_hooks_detach();
 err_audit:
 	aiguard_audit_exit();
+err_obj:
+	aiguard_obj_exit();
 err_task:
 	aiguard_task_exit();
 	return err;
@@ -60,6 +66,7 @@ static void __exit aiguard_exit(void)
 	aiguard_guard_exit();
 	aiguard_dev_exit();
 	aiguard_hooks_detach();
+	aiguard_obj_exit();
 	aiguard_grant_exit();
 	aiguard_task_exit();
 	aiguard_audit_exit();

@@ -149,6 +149,32 @@ enum aiguard_verdict aiguard_policy_migrate(const char *target_label, bool split
 EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_migrate);
 
 /**
+ * aiguard_policy_object - decide an open or attach of a labelled object
+ * @caller_label: label of the caller, NULL if unprotected
+ * @object_label: label of the process that created the object
+ * @op: AIGUARD_OBJ_* (what is asked)
+ *
+ * An object a protected process created on memory-backed storage holds
+ * its data, and belongs to its label: the label's members (its workers,
+ * its children, a restarted workload under the same label) use it; anyone
+ * else, root included, does not. Unlocking a SysV segment would let its
+ * pages go to swap: refused to everyone.
+ *
+ * Return: %AIGUARD_ALLOW for a member opening or attaching, else
+ * %AIGUARD_DENY.
+ */
+enum aiguard_verdict aiguard_policy_object(const char *caller_label,
+					   const char *object_label, u32 op)
+{
+	if (op == AIGUARD_OBJ_SHM_UNLOCK)
+		return AIGUARD_DENY;
+	if (caller_label && !strncmp(caller_label, object_label, AIGUARD_LABEL_MAX))
+		return AIGUARD_ALLOW;
+	return AIGUARD_DENY;
+}
+EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_object);
+
+/**
  * aiguard_policy_kernel_read - decide a read through a kernel address
  * @any_protected: whether any process is protected
  * @private_page: whether the range aliases user memory or a free page

@@ -35,7 +35,7 @@
 static const char *const hook_names[] = {
 	"ptrace_access", "ptrace_traceme", "perf_event", "task_prctl",
 	"coredump", "exec", "task_alloc", "locked_down", "join", "bpf",
-	"uprobe", "trace_read", "swap", "migrate", "kernel_read",
+	"uprobe", "trace_read", "swap", "migrate", "kernel_read", "object",
 };
 /* JSON names; the text form prints them in upper case. */
 static const char *const type_names[] = {

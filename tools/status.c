@@ -160,6 +160,7 @@ static void status_json(const struct module_state *m)
 	json_ku64(&j, "sampling_events", m->st.sampling_events);
 	json_ku64(&j, "cleared_pages", m->st.cleared_pages);
 	json_ku64(&j, "unchecked_bpf_programs", m->st.unchecked_progs);
+	json_ku64(&j, "objects", m->st.objects);
 	json_key(&j, "kernel_lockdown");
 	if (kernel_lockdown(lockdown, sizeof(lockdown)))
 		json_str(&j, lockdown);
@@ -229,6 +230,7 @@ static void status_text(const struct module_state *m)
 	printf("audit records: %" PRIu64 " written, %" PRIu64 " dropped (ring of %u)\n",
 	       (uint64_t)m->st.events, (uint64_t)m->st.events_dropped, m->st.ring_size);
 	printf("freed memory cleared: %" PRIu64 " pages\n", (uint64_t)m->st.cleared_pages);
+	printf("objects in memory kept for a label: %u\n", m->st.objects);
 	if (m->st.sampling_events)
 		printf("warning: %u system-wide perf event(s) sample user stacks or registers;\n"
 		       "  opened before anything was protected, they sample protected processes too:\n"
@@ -312,6 +314,9 @@ static void status_prometheus(const struct module_state *m)
 	prom_value("cleared_pages_total", "counter",
 		   "Pages of protected processes cleared before the kernel freed them.",
 		   m->st.cleared_pages);
+	prom_value("objects", "gauge",
+		   "Objects on memory-backed storage (shm, tmpfs, SysV) kept for a label.",
+		   m->st.objects);
 	prom_value("unchecked_bpf_programs", "gauge",
 		   "Loaded BPF programs that read kernel memory unchecked; they block protection.",
 		   m->st.unchecked_progs);

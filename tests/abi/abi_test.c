@@ -69,7 +69,7 @@ PIN_OFF(struct aiguard_status, ring_size, 24);
 PIN_OFF(struct aiguard_status, sampling_events, 28);
 PIN_OFF(struct aiguard_status, cleared_pages, 32);
 PIN_OFF(struct aiguard_status, unchecked_progs, 40);
-PIN_OFF(struct aiguard_status, reserved, 44);
+PIN_OFF(struct aiguard_status, objects, 44);
 PIN_OFF(struct aiguard_status, audited, 48);
 PIN_OFF(struct aiguard_status, granted, 176);
 PIN_SIZE(struct aiguard_mode, 8);

@@ -8,6 +8,7 @@
 #   hooks                kprobes, tracepoints, self-test, watchdog
 #   bpf                  BPF helper calls pointed at checking wrappers
 #   lsm, task            handlers (lsm may ask task who is protected)
+#   obj                  objects on memory-backed storage and their labels
 #   mem                  memory lifetime: clearing what protected mms free
 #   seal                 what the lock closes beyond aiguard (kexec)
 #   grant, guard         services that record through audit
@@ -22,7 +23,7 @@
 set -u
 cd "$(dirname "$0")/../../module" || exit 1
 
-LAYERS=(main dev hooks bpf lsm task mem seal grant guard audit stats sym policy registry)
+LAYERS=(main dev hooks bpf lsm task obj mem seal grant guard audit stats sym policy registry)
 rank() { local i; for i in "${!LAYERS[@]}"; do [ "${LAYERS[$i]}" = "$1" ] && { echo "$i"; return; }; done; echo -1; }
 
 n=0 bad=0

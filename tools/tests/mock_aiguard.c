@@ -315,8 +315,8 @@ static size_t canned_events(unsigned char *buf)
 	o = add_ev(buf, o, AIGUARD_EVENT_TAMPER, 0, AIGUARD_STATE_HOOKS_DEAD, 0,
 		   0, "", "", 0, "", "", E);
 	/* a newer module: unknown type, larger record */
-	o = add_ev(buf, o, 99, 15, 5, 77, 1600, "new", "", 4242, "python3", "llama", E + 40);
-	o = add_ev(buf, o, AIGUARD_EVENT_DENY, 15, 5, 0,
+	o = add_ev(buf, o, 99, 16, 5, 77, 1600, "new", "", 4242, "python3", "llama", E + 40);
+	o = add_ev(buf, o, AIGUARD_EVENT_DENY, 16, 5, 0,
 		   1700, "x", "", 4242, "python3", "llama", E);
 	/* every string field full: no terminating NUL */
 	o = add_ev(buf, o, AIGUARD_EVENT_DENY, AIGUARD_HOOK_PTRACE_ACCESS, 0x0a, 0,

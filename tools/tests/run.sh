@@ -148,7 +148,7 @@ if command -v python3 >/dev/null 2>&1; then
 		"python3 -c 'import json,os,sys; d=json.load(open(sys.argv[1])); assert d[\"total\"]==2; assert os.environ[\"EXP_COMM\"] in [p[\"comm\"] for p in d[\"processes\"]], d' '$W/list.json' 2>'$W/out'"
 	"$A" status --json >"$W/st.json" 2>"$W/out"
 	t "status --json is valid JSON" \
-		"python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d[\"abi_version\"]==3 and d[\"protected\"]==2 and len(d[\"hooks\"])==15 and d[\"sealed\"] is False and d[\"sampling_events\"]==0 and d[\"cleared_pages\"]==4096' '$W/st.json' 2>'$W/out'"
+		"python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d[\"abi_version\"]==3 and d[\"protected\"]==2 and len(d[\"hooks\"])==16 and d[\"sealed\"] is False and d[\"sampling_events\"]==0 and d[\"cleared_pages\"]==4096' '$W/st.json' 2>'$W/out'"
 	"$A" status --json "$P1" >"$W/p.json" 2>"$W/out"
 	t "status --json PID is valid JSON" \
 		"python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d==dict(pid=$P1,protected=True,label=\"j\",permissive=False,enter=False)' '$W/p.json' 2>'$W/out'"
@@ -172,8 +172,8 @@ t "events: AUDIT and GRANT_USED with the grant id" \
 t "events: MODE, LOCK, TAMPER, GRANT_ADD" \
 	"grep -q ' MODE permissive caller=1(aiguard)' '$W/o' && grep -q ' LOCK caller=' '$W/o' && grep -q ' TAMPER state=hooks_dead caller=kernel\$' '$W/o' && grep -q ' GRANT_ADD grant=7 ' '$W/o'"
 t "events: unknown type printed generically" \
-	"grep -qx '2026-11-26T01:40:22.123Z UNKNOWN(type=99) hook=15 detail=5 count=77 caller=1600(new) uid=0 target=4242(python3) label=llama' '$W/o'"
-t "events: unknown hook printed by number" "grep -q ' DENY hook=15 detail=5 caller=1700(x)' '$W/o'"
+	"grep -qx '2026-11-26T01:40:22.123Z UNKNOWN(type=99) hook=16 detail=5 count=77 caller=1600(new) uid=0 target=4242(python3) label=llama' '$W/o'"
+t "events: unknown hook printed by number" "grep -q ' DENY hook=16 detail=5 caller=1700(x)' '$W/o'"
 t "events: a larger record is skipped by its size" "tail -1 '$W/o' | grep -q 'caller=1900(last)'"
 t "events: comm cannot inject control characters" \
 	"grep -q 'caller=1500(ev\"il??\\[2J?\\\\)' '$W/o' && ! tr -d '\\n' <'$W/o' | grep -q '[[:cntrl:]]'"
@@ -186,7 +186,7 @@ if $HAVE_PY; then
 	t "events --json: every line is valid JSON" "py -l '$W/ev.json' 'len(d)==14'"
 	t "events --json: types" "py -l '$W/ev.json' '[e[\"type\"] for e in d]==\"dropped deny audit grant_used deny protect mode grant_add lock tamper unknown deny deny deny\".split()'"
 	t "events --json: DENY fields" "py -l '$W/ev.json' 'd[1]==dict(seq=4,time=\"2026-11-26T01:40:13.123Z\",time_ns=1795657213123456789,type=\"deny\",hook=\"ptrace_access\",detail=10,mode=[\"attach\",\"fscreds\"],caller=dict(pid=1234,tgid=1234,uid=0,comm=\"gdb\",label=\"\"),target=dict(pid=4242,tgid=4242,comm=\"python3\",label=\"llama\"),count=0)'"
-	t "events --json: DROPPED count, unknown type kept raw" "py -l '$W/ev.json' 'd[0][\"count\"]==3 and d[10][\"type_nr\"]==99 and d[10][\"hook_nr\"]==15 and d[10][\"count\"]==77 and d[11][\"hook\"] is None'"
+	t "events --json: DROPPED count, unknown type kept raw" "py -l '$W/ev.json' 'd[0][\"count\"]==3 and d[10][\"type_nr\"]==99 and d[10][\"hook_nr\"]==16 and d[10][\"count\"]==77 and d[11][\"hook\"] is None'"
 	t "events --json: hostile comm survives escaped" "py -l '$W/ev.json' '[ord(c) for c in d[4][\"caller\"][\"comm\"]]==[101,118,34,105,108,10,27,91,50,74,0xfffd,92]'"
 fi
 x "events: a record with an impossible size stops with an error" 1 env AIGUARD_MOCK_EVENTS=bad "$A" events
@@ -277,7 +277,7 @@ $HAVE_PY && t "grants --json is valid JSON" \
 x "status --json with grants" 0 "$A" status --json
 cp "$W/o" "$W/s.json"
 $HAVE_PY && t "status --json: mode, lock, critical, events, grants, 5 counters" \
-	"py '$W/s.json' 'd[\"mode\"]==\"enforcing\" and d[\"locked\"] is False and d[\"critical\"] is False and d[\"events\"]==14 and d[\"events_dropped\"]==3 and d[\"ring_size\"]==4096 and len(d[\"grants\"])==2 and d[\"hooks\"][\"ptrace_access\"]==dict(allowed=11,denied=5,audited=2,granted=1,missed=0) and len(d[\"hooks\"])==15'"
+	"py '$W/s.json' 'd[\"mode\"]==\"enforcing\" and d[\"locked\"] is False and d[\"critical\"] is False and d[\"events\"]==14 and d[\"events_dropped\"]==3 and d[\"ring_size\"]==4096 and len(d[\"grants\"])==2 and d[\"hooks\"][\"ptrace_access\"]==dict(allowed=11,denied=5,audited=2,granted=1,missed=0) and len(d[\"hooks\"])==16'"
 x "status with system-wide user sampling" 0 env AIGUARD_MOCK_SAMPLING=1 "$A" status
 t "status warns about system-wide user sampling" "grep -q '^warning: 2 system-wide perf event(s) sample user stacks or registers' '$W/o'"
 x "status --json with system-wide user sampling" 0 env AIGUARD_MOCK_SAMPLING=1 "$A" status --json
@@ -357,7 +357,7 @@ t "prometheus: every sample line is aiguard_name{labels} value" \
 t "prometheus: one HELP and one TYPE before each family's samples" \
 	"awk '/^# HELP /{h[\$3]++; next} /^# TYPE /{if (!(\$3 in h)) exit 1; ty[\$3]++; next} {n=\$1; sub(/\{.*/, \"\", n); if (!(n in ty)) exit 1} END {for (k in ty) if (ty[k] != 1 || h[k] != 1) exit 1}' '$W/prom'"
 t "prometheus: per-hook counters with a hook label" \
-	"grep -qx 'aiguard_hook_denied_total{hook=\"ptrace_access\"} 5' '$W/prom' && grep -qx 'aiguard_hook_allowed_total{hook=\"ptrace_access\"} 11' '$W/prom' && grep -qx 'aiguard_hook_audited_total{hook=\"ptrace_access\"} 2' '$W/prom' && grep -qx 'aiguard_hook_granted_total{hook=\"ptrace_access\"} 1' '$W/prom' && [ \$(grep -c '^aiguard_hook_missed_total{hook=' '$W/prom') -eq 15 ]"
+	"grep -qx 'aiguard_hook_denied_total{hook=\"ptrace_access\"} 5' '$W/prom' && grep -qx 'aiguard_hook_allowed_total{hook=\"ptrace_access\"} 11' '$W/prom' && grep -qx 'aiguard_hook_audited_total{hook=\"ptrace_access\"} 2' '$W/prom' && grep -qx 'aiguard_hook_granted_total{hook=\"ptrace_access\"} 1' '$W/prom' && [ \$(grep -c '^aiguard_hook_missed_total{hook=' '$W/prom') -eq 16 ]"
 t "prometheus: state gauges and counters" \
 	"grep -qx 'aiguard_hooks_alive 1' '$W/prom' && grep -qx 'aiguard_locked 0' '$W/prom' && grep -qx 'aiguard_sealed 0' '$W/prom' && grep -qx 'aiguard_permissive 0' '$W/prom' && grep -qx 'aiguard_protected_processes 1' '$W/prom' && grep -qx 'aiguard_pending_processes 0' '$W/prom' && grep -qx 'aiguard_events_written_total 14' '$W/prom' && grep -qx 'aiguard_events_dropped_total 3' '$W/prom' && grep -qx 'aiguard_sampling_events 0' '$W/prom' && grep -qx 'aiguard_cleared_pages_total 4096' '$W/prom' && grep -qx 'aiguard_grants 0' '$W/prom' && grep -qx '# TYPE aiguard_hook_denied_total counter' '$W/prom'"
 x "status --prometheus with dead hooks" 0 env AIGUARD_MOCK_DEAD=1 "$A" status --prometheus

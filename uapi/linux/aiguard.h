@@ -234,6 +234,15 @@ struct aiguard_list {
  *                            the reader gets EFAULT (a BPF program a
  *                            zeroed buffer). No target: the page's owner
  *                            is not looked up. Since ABI version 3.
+ * @AIGUARD_HOOK_OBJECT: an object a protected process created on memory-
+ *                       backed storage (a POSIX shm object in /dev/shm, a
+ *                       file on tmpfs, ramfs or hugetlbfs, a memfd, a SysV
+ *                       segment) opened or attached from outside its
+ *                       label, root included, or a SysV segment of a label
+ *                       unlocked (SHM_UNLOCK would let its pages go to
+ *                       swap). No target process: the record's target
+ *                       label is the object's; its detail an
+ *                       AIGUARD_OBJ_* value. Since ABI version 3.
  * @AIGUARD_HOOK_NR: number of hooks; counter arrays have
  *                   AIGUARD_HOOK_SLOTS entries so hooks can be added.
  */
@@ -253,7 +262,8 @@ enum aiguard_hook {
 	AIGUARD_HOOK_SWAP = 12,
 	AIGUARD_HOOK_MIGRATE = 13,
 	AIGUARD_HOOK_KERNEL_READ = 14,
-	AIGUARD_HOOK_NR = 15,
+	AIGUARD_HOOK_OBJECT = 15,
+	AIGUARD_HOOK_NR = 16,
 };
 
 /**
@@ -295,6 +305,11 @@ enum aiguard_bpf_access {
 #define AIGUARD_MOVE_MIGRATE	0	/* migration: compaction, NUMA balancing, ... */
 #define AIGUARD_MOVE_SPLIT	1	/* a huge page split in place: allowed */
 #define AIGUARD_MOVE_COLLAPSE	2	/* small pages copied into a huge page */
+
+/* Detail of AIGUARD_HOOK_OBJECT records. Since ABI version 3. */
+#define AIGUARD_OBJ_OPEN	1	/* open(), and so read, mmap, sendfile, cp */
+#define AIGUARD_OBJ_SHMAT	2	/* shmat() of a SysV segment */
+#define AIGUARD_OBJ_SHM_UNLOCK	3	/* shmctl(SHM_UNLOCK): refused to everyone */
 
 /* Detail of AIGUARD_HOOK_UPROBE records. */
 #define AIGUARD_UPROBE_INSTALL	1	/* breakpoint into its memory */
@@ -371,7 +386,11 @@ struct aiguard_stats {
  *                   AIGUARD_BPF_PAST_STRUCT); while there is one,
  *                   AIGUARD_IOC_PROTECT fails with EBUSY. Counts those
  *                   loaded since aiguard was. Since ABI version 3.
- * @reserved: zero.
+ * @objects: objects on memory-backed storage that belong to a label
+ *           (AIGUARD_HOOK_OBJECT), counted until the kernel frees them.
+ *           While there is one, /proc/kcore, hibernation and kernel-
+ *           address reads of user memory stay closed, as while a process
+ *           is protected. Since ABI version 3.
  * @audited: per enum aiguard_hook: denials that permissive mode turned
  *           into allows.
  * @granted: per enum aiguard_hook: accesses allowed by a grant.
@@ -385,7 +404,7 @@ struct aiguard_status {
 	__u32 sampling_events;
 	__u64 cleared_pages;
 	__u32 unchecked_progs;
-	__u32 reserved;
+	__u32 objects;
 	__u64 audited[AIGUARD_HOOK_SLOTS];
 	__u64 granted[AIGUARD_HOOK_SLOTS];
 };
