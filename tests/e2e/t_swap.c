@@ -15,9 +15,14 @@
  * cgroup has no swap, its memory is intact and the refusal is counted and
  * recorded under the "swap" hook.
  *
+ * Each child also writes 16 MiB into a file of its own on tmpfs (mode
+ * 0600, written with write(), not mapped): the protected child's is an
+ * object of its label (t_obj), whose pages reclaim must not write to swap
+ * either; the control's is on the device after the reclaim.
+ *
  * Hibernation writes all RAM to swap: /sys/power/state offers "disk" while
  * nothing is protected, and neither it nor /dev/snapshot is available
- * while a protected process lives.
+ * while a protected process lives, or an object one created.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -80,10 +85,53 @@ static int intact(const char *mem, size_t len, const char *canary)
 	return 1;
 }
 
+/* The child's tmpfs object and the canary in it. */
+static void object_of(pid_t pid, char *path, size_t plen, char *canary, size_t clen)
+{
+	snprintf(path, plen, "/tmp/ag-swapobj-%d", pid);
+	snprintf(canary, clen, "SWAPOBJ-CANARY-%08d-", pid);
+}
+
+/* Writes the object: 16 MiB of its canary, through write(), then closes it. */
+static int object_write(void)
+{
+	char path[64], canary[48], *buf = malloc(1 << 20);
+	int fd, i, ok;
+
+	object_of(getpid(), path, sizeof(path), canary, sizeof(canary));
+	fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+	ok = fd >= 0 && buf;
+	if (ok)
+		fill(buf, 1 << 20, canary);
+	for (i = 0; ok && i < FILL_MB; i++)
+		ok = write(fd, buf, 1 << 20) == 1 << 20;
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return ok;
+}
+
+static int object_intact(void)
+{
+	char path[64], canary[48], *buf = malloc(1 << 20);
+	int fd, i, ok;
+
+	object_of(getpid(), path, sizeof(path), canary, sizeof(canary));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ok = fd >= 0 && buf;
+	for (i = 0; ok && i < FILL_MB; i++)
+		ok = read(fd, buf, 1 << 20) == 1 << 20 && intact(buf, 1 << 20, canary);
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return ok;
+}
+
 /*
  * The child waits for 'f' (it is in its cgroup now, so what it touches
- * is charged there), fills its memory, and answers 'v' with whether the
- * memory still holds the canary.
+ * is charged there), fills its memory and writes its tmpfs file, and
+ * answers 'v' with whether the memory still holds the canary, 'o' with
+ * whether the file does.
  */
 static void filler_main(void *arg)
 {
@@ -100,7 +148,9 @@ static void filler_main(void *arg)
 			if (mem == MAP_FAILED)
 				_exit(3);
 			fill(mem, len, canary);
-			ok = 1;
+			ok = object_write();
+		} else if (c == 'o') {
+			ok = object_intact();
 		} else {
 			ok = mem && intact(mem, len, canary);
 		}
@@ -284,6 +334,7 @@ int main(int argc, char **argv)
 {
 	struct aiguard_stats st0, st1;
 	struct filler ctl, prot;
+	char path[64], canary[48];
 	int fd, err;
 
 	tap_init(argc, argv, 300);
@@ -323,8 +374,8 @@ int main(int argc, char **argv)
 
 	ag_stats(&st0);
 	/* EAGAIN when less than asked could go: the protected cgroup's case */
-	cg_write(ctl.cgroup, "memory.reclaim", "32M");
-	cg_write(prot.cgroup, "memory.reclaim", "32M");
+	cg_write(ctl.cgroup, "memory.reclaim", "48M");
+	cg_write(prot.cgroup, "memory.reclaim", "48M");
 	ag_stats(&st1);
 
 	if (!tap_ok(read_device() == 0, "read all of %s", DEV))
@@ -344,6 +395,13 @@ int main(int argc, char **argv)
 	tap_ok(vm_swap_kb(ctl.pid) > 0, "control: its pages are swapped out (VmSwap %lld kB)",
 	       vm_swap_kb(ctl.pid));
 	tap_ok(ask(&prot, 'v'), "protected: its memory is intact");
+	object_of(ctl.pid, path, sizeof(path), canary, sizeof(canary));
+	tap_ok(on_device(canary), "control: its tmpfs file's canary is on the swap device");
+	object_of(prot.pid, path, sizeof(path), canary, sizeof(canary));
+	tap_ok(!on_device(canary),
+	       "protected: its tmpfs file's canary is not on the swap device (an object of its label)");
+	tap_ok(ask(&prot, 'o'), "protected: its tmpfs file is intact");
+	tap_ok(ask(&ctl, 'o'), "control: its tmpfs file reads back from swap");
 	tap_ok(ask(&ctl, 'v'), "control: its memory reads back from swap");
 	tap_ok(st1.denied[AIGUARD_HOOK_SWAP] > st0.denied[AIGUARD_HOOK_SWAP],
 	       "refusals are counted under the swap hook (%llu -> %llu)",
@@ -354,6 +412,13 @@ int main(int argc, char **argv)
 
 	filler_stop(&prot);
 	filler_stop(&ctl);
-	tap_ok(disk_offered() == 1, "with nothing protected again, disk is offered again");
+	if (ag_wait_unprotected(10000))
+		tap_ok(disk_offered() == 0,
+		       "with nothing protected but the protected child's file left, disk is still not offered");
+	object_of(prot.pid, path, sizeof(path), canary, sizeof(canary));
+	unlink(path);
+	object_of(ctl.pid, path, sizeof(path), canary, sizeof(canary));
+	unlink(path);
+	tap_ok(disk_offered() == 1, "with nothing protected or kept again, disk is offered again");
 	return tap_done();
 }
