@@ -13,6 +13,8 @@
                                                  a second apart (a tool's workload)
   attack_helpers.py elfoff LIB SYMBOL            file offset of SYMBOL in LIB (for uprobe_events)
   attack_helpers.py vars JSON                    print the server's info file as shell variables
+  attack_helpers.py shmread PATH OUT              read /dev/shm/NAME with multiprocessing's
+                                                 shared_memory into OUT
   attack_helpers.py kcore PREFIX HASH            scan the RAM segments of /proc/kcore for a page
                                                  that starts with a 32-byte block whose first
                                                  4 bytes are PREFIX and whose SHA-256 is HASH
@@ -222,6 +224,14 @@ def main():
         print("load: %d requests" % i)
     elif cmd == "syslog":
         syslog_sink(a[0])
+    elif cmd == "shmread":
+        from multiprocessing import resource_tracker, shared_memory
+        shm = shared_memory.SharedMemory(name=os.path.basename(a[0]))
+        # an attacker's reader must not unlink the server's object at exit
+        resource_tracker.unregister(shm._name, "shared_memory")
+        with open(a[1], "wb") as f:
+            f.write(bytes(shm.buf))
+        shm.close()
     elif cmd == "kcore":
         kcore(a[0], a[1])
     elif cmd == "vars":

@@ -121,7 +121,7 @@ start_server() { # target
 	spawn_server "$1" || return 1
 	SERVER_JOB=$SJOB
 	PID=$S_PID CHILD=$S_CHILD ADDR=$S_ADDR SIZE=$S_SIZE WFD=$S_WEIGHTS_FD MFD=$S_MEMFD SOCK=$S_SOCKET PORT=$S_HTTPS_PORT
-	KV_PREFIX=$S_KV_PREFIX KV_HASH=$S_KV_HASH
+	KV_PREFIX=$S_KV_PREFIX KV_HASH=$S_KV_HASH RING=$S_RING TENSOR=$S_TENSOR
 	log "$1 server: pid $PID worker $CHILD weights at $(printf 0x%x "$ADDR") fds $WFD/$MFD https port $PORT"
 	return 0
 }
@@ -368,6 +368,9 @@ a_kcore_after_kill() {
 	local pid=$PID i
 	kill -KILL "$pid"
 	wait_gone "$pid" 60 || echo "server still alive 60 s after SIGKILL"
+	# what it left in /dev/shm keeps /proc/kcore closed: cleaned up, as
+	# an operator (or systemd's RemoveIPC) would
+	rm -f "$RING" "$TENSOR"
 	for ((i = 0; i < 100; i++)); do
 		"$AG" status --json 2>/dev/null | grep -q '"protected":0,' && break
 		[ -x "$AG" ] || break
@@ -375,6 +378,21 @@ a_kcore_after_kill() {
 	done
 	$H kcore "$KV_PREFIX" "$KV_HASH" | tee detail
 	grep -q '^found' detail && echo "KV-CACHE-FOUND"
+}
+# The server's objects in /dev/shm: its prompt ring (multiprocessing's
+# shared_memory) after a few prompts, and its tensor file.
+shm_prompts() { $H drive "$CERT" 3 "$PORT" "${CP[$T]}" >requests.txt 2>&1; }
+a_shm_cat() {
+	shm_prompts
+	ls -l "$RING" "$TENSOR"
+	cat "$RING" "$TENSOR" >shm-cat.bin
+}
+a_shm_dd() {
+	dd if="$TENSOR" of=shm-dd.bin bs=64K
+}
+a_shm_python() {
+	shm_prompts
+	$H shmread "$RING" shm-python.bin
 }
 a_core_segv_file() { core_attack SEGV '/var/crash/core.%e.%p'; }
 a_core_abrt_pipe() { core_attack ABRT "|$RW/core-helper.sh %p"; }
@@ -430,6 +448,81 @@ run_attack() { # attack target
 	log "$t: $a done in $((SECONDS - t0)) s (${found:-nothing leaked}); stderr: $(head -c 300 "$d/stderr" | tr '\n' ' ')"
 }
 
+# Monitoring that reads kernel data must keep working beside a protected
+# process (aiguard closes user and free memory to reads through kernel
+# addresses, and programs that read past a kernel struct, while anything
+# is protected). libbpf-tools (CO-RE, BTF) and one bpftrace program that
+# reads dentry, sock, sk_buff and task_struct fields, run in turn while
+# the server is asked for something. KTOOL_LOG gets their output.
+ktool_drive() { # seconds: file opens, execs, TCP to the server
+	local end=$((SECONDS + $1))
+	while [ "$SECONDS" -lt "$end" ]; do
+		cat /etc/hostname >/dev/null
+		/bin/true
+		$H https "$PORT" "$CERT" plain-prompt 1 >/dev/null 2>&1
+		sleep 0.5
+	done
+}
+ktool() { # name want seconds command...: run it, drive, emit a check line
+	local name=$1 want=$2 secs=$3 out rc
+	shift 3
+	out=$OUT/ktool-$name.txt
+	timeout -s INT "$secs" "$@" >"$out" 2>&1 &
+	local pid=$!
+	sleep 2
+	ktool_drive $((secs - 3))
+	wait "$pid"
+	rc=$?
+	{ echo "== $name (exit $rc): $*"; cat "$out"; } >>"$KTOOL_LOG"
+	# timeout's 124 is the INT it sent; anything else non-zero is the tool's
+	if { [ "$rc" = 0 ] || [ "$rc" = 124 ] || [ "$rc" = 130 ]; } && grep -qE -- "$want" "$out"; then
+		emit_c "ktool_$name" "$T" ok "$(grep -E -m1 -- "$want" "$out")"
+	else
+		emit_c "ktool_$name" "$T" fail "exit $rc: $(grep -v '^$' "$out" | tail -n 2)"
+	fi
+}
+ktools() { # target
+	local t=$1 f bt i
+	T=$t KTOOL_LOG=$OUT/ktools-$t.log
+	: >"$KTOOL_LOG"
+	ktool opensnoop 'cat +.*hostname' 15 opensnoop
+	ktool execsnoop '^true |[[:space:]]true[[:space:]]' 15 execsnoop
+	ktool tcplife "[[:space:]]$PORT[[:space:]]" 20 tcplife
+	ktool runqlat 'usecs' 15 runqlat 3 1
+	ktool biolatency 'Tracing block device I/O' 15 biolatency 3 1
+	f=$OUT/ktool-bpftrace.txt
+	# once each: a dentry's name (a struct path's), a socket's port, an
+	# skb's length (a kfunc argument, typed pointers), the current task's comm
+	timeout -s INT 400 bpftrace -B line -e '
+BEGIN { printf("AIG-READY\n"); }
+kprobe:vfs_open /!@o/ { @o = 1; $p = (struct path *)arg0; printf("dentry %s\n", str($p->dentry->d_iname)); }
+kprobe:tcp_sendmsg /!@t/ { @t = 1; $sk = (struct sock *)arg0; printf("sock port %d\n", $sk->__sk_common.skc_num); }
+kfunc:tcp_v4_rcv /!@r/ { @r = 1; printf("skb len %d\n", args->skb->len); }
+tracepoint:sched:sched_switch /!@s/ { @s = 1; printf("task %s\n", curtask->comm); }
+END { clear(@o); clear(@t); clear(@r); clear(@s); }' >"$f" 2>&1 &
+	bt=$!
+	for ((i = 0; i < 1200; i++)); do # LLVM under TCG
+		grep -q AIG-READY "$f" 2>/dev/null && break
+		kill -0 "$bt" 2>/dev/null || break
+		sleep 0.2
+	done
+	grep -q AIG-READY "$f" && ktool_drive 10
+	kill -INT "$bt" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$bt" 2>/dev/null || break
+		sleep 0.2
+	done
+	kill -KILL "$bt" 2>/dev/null
+	wait "$bt" 2>/dev/null
+	{ echo "== bpftrace"; cat "$f"; } >>"$KTOOL_LOG"
+	if grep -q '^dentry [^ ]' "$f" && ! grep -qx 'dentry null' "$f" && grep -q "^sock port [1-9]" "$f" &&
+	   grep -q '^skb len [1-9]' "$f" && grep -q '^task .' "$f"; then
+		emit_c ktool_bpftrace "$t" ok "$(grep -E '^(dentry|sock|skb|task) ' "$f" | tr '\n' ';')"
+	else
+		emit_c ktool_bpftrace "$t" fail "$(grep -v '^$' "$f" | tail -n 3)"
+	fi
+}
+
 checks() { # target: what must keep working
 	local t=$1 out
 	out=$($H request "$SOCK" 2 2>&1)
@@ -438,12 +531,14 @@ checks() { # target: what must keep working
 	else
 		emit_c serves_requests "$t" fail "$out"
 	fi
+	# "ring ok": the worker read the prompt back from the shared-memory ring
 	out=$($H https "$PORT" "$CERT" plain-prompt 1 2>&1)
-	if grep -q '^HTTP/1.0 200 OK' <<<"$out"; then
+	if grep -q '^HTTP/1.0 200 OK' <<<"$out" && grep -q 'ring ok' <<<"$out"; then
 		emit_c serves_https "$t" ok "$out"
 	else
 		emit_c serves_https "$t" fail "$out"
 	fi
+	ktools "$t"
 	out=$(ps -o pid=,user=,comm= -p "$PID" 2>&1)
 	if grep -q "python3" <<<"$out"; then emit_c ps_lists_it "$t" ok "$out"; else emit_c ps_lists_it "$t" fail "$out"; fi
 	out=$(top -b -n1 -w 200 2>&1 | awk -v p="$PID" '$1 == p')

@@ -17,6 +17,9 @@ fcntl.ioctl(s, 0x8914, struct.pack("16sH", b"lo", f | 1))  # SIOCSIFFLAGS |= IFF
 # uprobe/kprobe events and bpftrace want tracefs (and debugfs)
 mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
 mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
+# POSIX shared memory (the server's prompt ring and tensor file), as systemd mounts it
+mkdir -p /dev/shm
+mountpoint -q /dev/shm || mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm
 echo "# guest kernel $(uname -r)" >"$R"
 if [ -f /overlay/aiguard.ko ]; then
 	if out=$(insmod /overlay/aiguard.ko 2>&1); then

@@ -18,7 +18,11 @@ It is the workload of the realworld attack suite (tests/realworld/):
   libc write(2)), the way a front end hands requests to an inference
   engine, and the reply is the checksum above plus the worker's answer;
 * forks one worker child that keeps its inherited copy of the weights hot
-  and answers the front end's pipe.
+  and answers the front end's pipe;
+* keeps the prompts it served in a ring in multiprocessing.shared_memory
+  (/dev/shm/psm_*, as vLLM passes batches to its workers), which the worker
+  opens by name and reads each prompt back from, and a copy of the weights
+  in a "tensor file" in /dev/shm (mode 0600, as PyTorch's shared tensors).
 
 It prints (and writes to --info, as JSON) its pid, the worker's pid, the
 address and size of the weights buffer, the numbers of the weights and
@@ -35,6 +39,7 @@ import hashlib
 import json
 import mmap
 import os
+from multiprocessing import shared_memory
 import selectors
 import signal
 import socket
@@ -45,6 +50,8 @@ import time
 BLOCK = 4096
 PR_SET_PDEATHSIG = 1
 KV_MIB = 4
+RING_SLOTS = 64
+RING_SLOT = 512
 
 
 def make_weights(path, canary, model_id, mib):
@@ -99,6 +106,13 @@ class Server:
         self.kv_prefix = kv_block[:4].hex()
         self.kv_hash = hashlib.sha256(kv_block).hexdigest()
         del kv_block
+        # the prompt ring and the tensor file (/dev/shm)
+        self.ring = shared_memory.SharedMemory(create=True, size=RING_SLOTS * RING_SLOT)
+        self.ring_next = 0
+        self.tensor = "/dev/shm/aiguard-tensor-%d" % os.getpid()
+        fd = os.open(self.tensor, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(self.weights)
         self.child = 0
         self.sock = None
         self.running = True
@@ -140,20 +154,33 @@ class Server:
         # container the server itself is PID 1)
         if os.getppid() != parent:
             os._exit(0)
+        # the ring, opened by name as a worker process would (not inherited)
+        rfd = os.open("/dev/shm/" + self.ring.name, os.O_RDWR)
+        ring = mmap.mmap(rfd, RING_SLOTS * RING_SLOT)
+        os.close(rfd)
         sel = selectors.DefaultSelector()
         sel.register(req_r, selectors.EVENT_READ)
         while True:
             if sel.select(0.5):
-                prompt = os.read(req_r, 4096)
-                if not prompt:
+                msg = os.read(req_r, 4096)
+                if not msg:
                     os._exit(0)
+                # "N PROMPT": the prompt, and the ring slot that holds it too
+                slot, _, prompt = msg.partition(b" ")
+                slot = int(slot)
+                kept = ring[slot * RING_SLOT:(slot + 1) * RING_SLOT].rstrip(b"\0")
                 out = hashlib.sha256(prompt + self.weights[:65536]).hexdigest()
-                os.write(resp_w, ("%d tokens %s\n" % (len(prompt.split()), out[:16])).encode())
+                os.write(resp_w, ("%d tokens %s ring %s\n" % (
+                    len(prompt.split()), out[:16], "ok" if kept == prompt else "bad")).encode())
             else:
                 hashlib.sha256(self.weights[:65536]).digest()
 
     def ask_worker(self, prompt):
-        os.write(self.req_w, prompt[:512])
+        slot = self.ring_next
+        self.ring_next = (slot + 1) % RING_SLOTS
+        prompt = prompt[:RING_SLOT - 16]
+        self.ring.buf[slot * RING_SLOT:(slot + 1) * RING_SLOT] = prompt.ljust(RING_SLOT, b"\0")
+        os.write(self.req_w, b"%d %s" % (slot, prompt))
         return os.read(self.resp_r, 4096).decode().strip()
 
     def serve(self):
@@ -189,6 +216,8 @@ class Server:
             "socket": path,
             "https_port": port,
             "kv_prefix": self.kv_prefix,
+            "ring": "/dev/shm/" + self.ring.name,
+            "tensor": self.tensor,
             "kv_hash": self.kv_hash,
         }
         tmp = self.args.info + ".tmp"
@@ -273,11 +302,16 @@ class Server:
             except (ProcessLookupError, ChildProcessError):
                 pass
             self.child = 0
-        for p in (self.args.socket, self.args.info):
+        for p in (self.args.socket, self.args.info, self.tensor):
             try:
                 os.unlink(p)
             except FileNotFoundError:
                 pass
+        try:
+            self.ring.close()
+            self.ring.unlink()
+        except (FileNotFoundError, BufferError):
+            pass
 
 
 def main():
