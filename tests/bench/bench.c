@@ -18,6 +18,13 @@
  *                 after B, the targets that cost a table lookup more
  *                 than the others (T lines)
  *     - environ:  the same for /proc/T/environ
+ *     - tmpfs:    create+write+close, open+read+close, unlink of a file in
+ *                 /tmp (tmpfs); with N protected, one object of their
+ *                 label is kept in /tmp, so opens look it up
+ *     - shmat:    shmat + shmdt of a SysV segment of the driver's
+ *     - kread:    getppid() with a raw_tp sys_enter BPF program that calls
+ *                 bpf_probe_read_kernel() of the current task_struct
+ *                 (aiguard's guard on copy_from_kernel_nofault() in B)
  *     - ps:       a `ps aux`-style scan: stat, status, cmdline of every pid
  *     - forkexec: fork + execve of a static `true` + waitpid
  *     - thread:   pthread_create + pthread_join
@@ -62,6 +69,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -453,6 +461,62 @@ static double m_ps(int n, int *procs)
 	return (double)(now_ns() - t0) / n;
 }
 
+/*
+ * create + write + close, open + read + close, unlink of a tmpfs file (the
+ * driver's /tmp): every object hook on the way (inode allocation, first
+ * dentry, two opens, the inode's free).
+ */
+static double m_tmpfs(int n)
+{
+	static const char path[] = "/tmp/ag-bench-tmpfs";
+	char buf[64] = "aiguard bench";
+	uint64_t t0;
+	int i, fd;
+
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+		if (fd < 0 || write(fd, buf, sizeof(buf)) != sizeof(buf)) {
+			result("E tmpfs create: %s", strerror(errno));
+			return -1;
+		}
+		close(fd);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || read(fd, buf, sizeof(buf)) != sizeof(buf)) {
+			result("E tmpfs open: %s", strerror(errno));
+			return -1;
+		}
+		close(fd);
+		unlink(path);
+	}
+	return (double)(now_ns() - t0) / n;
+}
+
+/* shmat + shmdt of a SysV segment of the driver's. */
+static double m_shmat(int n)
+{
+	int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600), i;
+	uint64_t t0;
+	void *p;
+
+	if (id < 0) {
+		result("E shmget: %s", strerror(errno));
+		return -1;
+	}
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		p = shmat(id, NULL, 0);
+		if (p == (void *)-1) {
+			result("E shmat: %s", strerror(errno));
+			break;
+		}
+		shmdt(p);
+	}
+	t0 = now_ns() - t0;
+	shmctl(id, IPC_RMID, NULL);
+	return (double)t0 / n;
+}
+
 static double m_forkexec(int n)
 {
 	char *const argv[] = { TRUE_BIN, NULL };
@@ -780,6 +844,8 @@ out:
  * pids[0], a sleeper that is never protected; maps_all reads each of
  * them.
  */
+static double m_bpfread(int kernel, int n);
+
 static void sample(int phase, int pair, char state, int lifetime)
 {
 	char path[64];
@@ -798,6 +864,9 @@ static void sample(int phase, int pair, char state, int lifetime)
 	}
 	snprintf(path, sizeof(path), "/proc/%d/environ", pids[0]);
 	result("S %d %d %c environ %.1f", phase, pair, state, m_readfile(path, iters(2000)));
+	result("S %d %d %c kread %.1f", phase, pair, state, m_bpfread(1, iters(20000)));
+	result("S %d %d %c tmpfs %.1f", phase, pair, state, m_tmpfs(iters(1000)));
+	result("S %d %d %c shmat %.1f", phase, pair, state, m_shmat(iters(5000)));
 	/* about the same work per sample whatever the number of processes */
 	v = m_ps(phase >= 10000 ? 1 : phase >= 1000 ? iters(2) : iters(10), &procs);
 	result("S %d %d %c ps %.1f", phase, pair, state, v);
@@ -924,6 +993,37 @@ static int relay_kmsg(const char *needle, const char *prefix)
 
 /* ---- phases -------------------------------------------------------------- */
 
+#define KEPT_OBJECT "/tmp/ag-bench-kept"
+
+/*
+ * A child, protected under the targets' label, creates a 0600 file in
+ * /tmp and exits: an object of that label, kept until it is removed.
+ */
+static void keep_object(void)
+{
+	int go[2], fd, st;
+	pid_t c;
+	char b;
+
+	if (pipe(go))
+		return;
+	c = fork();
+	if (c == 0) {
+		close(go[1]);
+		if (read(go[0], &b, 1) != 1)
+			_exit(1);
+		fd = open(KEPT_OBJECT, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+		_exit(fd < 0 || write(fd, "kept", 4) != 4);
+	}
+	close(go[0]);
+	if (c > 0 && protect(c, "bench-target"))
+		result("E protecting the object's creator: %s", strerror(errno));
+	(void)!write(go[1], "g", 1);
+	close(go[1]);
+	if (c > 0)
+		waitpid(c, &st, 0);
+}
+
 static void phase(int nprot, int pairs, int lifetime)
 {
 	const pid_t *targets = pids + npids - nprot;
@@ -938,6 +1038,7 @@ static void phase(int nprot, int pairs, int lifetime)
 			protect_range(targets, nprot, 0);
 			result("M protected_%d %llu", nprot,
 			       (unsigned long long)nr_protected());
+			keep_object();
 		}
 		sample(nprot, pair, 'B', lifetime);
 		/* the operator's audit-only switch, one ioctl */
@@ -948,6 +1049,7 @@ static void phase(int nprot, int pairs, int lifetime)
 		if (nprot)
 			unprotect_range(targets, nprot);
 		aiguard_down();
+		unlink(KEPT_OBJECT);
 		if (lsm_ref_up(targets, nprot))
 			continue;
 		sample(nprot, pair, 'L', lifetime);
@@ -1165,11 +1267,17 @@ static double m_probed(const char *event, int n)
 
 static uint64_t bpf_word = 0x5ca1ab1e;
 
-/* raw_tp sys_enter: bpf_probe_read_user(stack, 8, &bpf_word), exit 0. */
-static int bpf_attach_reader(int *prog_out)
+/*
+ * raw_tp sys_enter, exit 0, after one 8-byte read onto its stack:
+ * @kernel 0: bpf_probe_read_user(&bpf_word), through aiguard's wrapper
+ * when loaded; 1: bpf_probe_read_kernel() of the current task_struct (a
+ * slab object: the read every tracer makes), through aiguard's guard on
+ * copy_from_kernel_nofault() when loaded.
+ */
+static int bpf_attach_reader(int kernel, int *prog_out)
 {
 	uint64_t addr = (uintptr_t)&bpf_word;
-	struct bpf_insn p[] = {
+	struct bpf_insn user[] = {
 		MOV64_REG(BPF_REG_1, BPF_REG_10),
 		ADD64_IMM(BPF_REG_1, -8),
 		MOV64_IMM(BPF_REG_2, 8),
@@ -1179,12 +1287,23 @@ static int bpf_attach_reader(int *prog_out)
 		MOV64_IMM(BPF_REG_0, 0),
 		EXIT(),
 	};
+	struct bpf_insn kern[] = {
+		CALL(BPF_FUNC_get_current_task),
+		MOV64_REG(BPF_REG_3, BPF_REG_0),
+		MOV64_REG(BPF_REG_1, BPF_REG_10),
+		ADD64_IMM(BPF_REG_1, -8),
+		MOV64_IMM(BPF_REG_2, 8),
+		CALL(BPF_FUNC_probe_read_kernel),
+		MOV64_IMM(BPF_REG_0, 0),
+		EXIT(),
+	};
 	union bpf_attr a;
 	int prog, link;
 
 	memset(&a, 0, sizeof(a));
 	a.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT;
-	prog = bpf_load(&a, p, sizeof(p) / sizeof(p[0]), NULL, 0);
+	prog = kernel ? bpf_load(&a, kern, sizeof(kern) / sizeof(kern[0]), NULL, 0) :
+			bpf_load(&a, user, sizeof(user) / sizeof(user[0]), NULL, 0);
 	if (prog < 0) {
 		result("E BPF_PROG_LOAD: %s", strerror(errno));
 		return -1;
@@ -1202,10 +1321,10 @@ static int bpf_attach_reader(int *prog_out)
 	return link;
 }
 
-static double m_bpfread(int n)
+static double m_bpfread(int kernel, int n)
 {
 	uint64_t t0;
-	int i, prog, link = bpf_attach_reader(&prog);
+	int i, prog, link = bpf_attach_reader(kernel, &prog);
 
 	if (link < 0)
 		return -1;
@@ -1251,14 +1370,14 @@ static void observe_phase(int pairs)
 		result("S observe %d A uprobe %.1f", pair, m_probed("probed", iters(20000)));
 		result("S observe %d A uretprobe %.1f", pair,
 		       m_probed("probed_ret", iters(20000)));
-		result("S observe %d A bpfread %.1f", pair, m_bpfread(iters(20000)));
+		result("S observe %d A bpfread %.1f", pair, m_bpfread(0, iters(20000)));
 		if (aiguard_up())
 			return;
 		settle();
 		result("S observe %d B uprobe %.1f", pair, m_probed("probed", iters(20000)));
 		result("S observe %d B uretprobe %.1f", pair,
 		       m_probed("probed_ret", iters(20000)));
-		result("S observe %d B bpfread %.1f", pair, m_bpfread(iters(20000)));
+		result("S observe %d B bpfread %.1f", pair, m_bpfread(0, iters(20000)));
 		wait_bpf_freed();
 		aiguard_down();
 	}
