@@ -87,6 +87,7 @@ ct_start() {
 	CHILD=$(pgrep -P "$PID" | head -n1)
 	# shellcheck disable=SC2034 # read by attacks.sh's attack functions
 	ADDR=$S_ADDR SIZE=$S_SIZE WFD=$S_WEIGHTS_FD MFD=$S_MEMFD SOCK=$d/s.sock PORT=
+	TENSOR=$S_TENSOR	# a path inside the container
 	SERVER_JOB=ct
 	log "$t container $CT_NAME: host pid $PID (pid $S_PID inside) worker $CHILD weights at $(printf 0x%x "$ADDR")"
 }
@@ -112,6 +113,9 @@ a_ct_core_abrt_pipe() {
 	a_core_abrt_pipe
 }
 a_ct_exec_environ() { podman exec "$CT_NAME" cat /proc/1/environ; }
+# the server's tensor file in the container's own /dev/shm: an exec
+# session is no member of the workload's label
+a_ct_exec_shm() { podman exec "$CT_NAME" cat "$TENSOR" >exec-shm.bin; }
 a_ct_exec_mem() {
 	podman exec "$CT_NAME" python3 -c "import sys
 with open('/proc/1/mem', 'rb') as f:
