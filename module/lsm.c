@@ -1280,8 +1280,8 @@ int aiguard_bpf_load(u32 detail, bool protecting)
  * read (a pid file, a 0644 log, a socket, a directory) stays readable.
  */
 
-/* The label of current, if it is protected. Any context. */
-static bool aiguard_current_label(char label[AIGUARD_LABEL_MAX], u32 *flags)
+/* The label (its flags, its life) of current, if it is protected. Any context. */
+static bool aiguard_current_label(char label[AIGUARD_LABEL_MAX], u32 *flags, u64 *life)
 {
 	const struct aiguard_entry *e;
 
@@ -1292,6 +1292,7 @@ static bool aiguard_current_label(char label[AIGUARD_LABEL_MAX], u32 *flags)
 	if (e) {
 		strscpy(label, e->label, AIGUARD_LABEL_MAX);
 		*flags = e->flags;
+		*life = e->life;
 	}
 	rcu_read_unlock();
 	return e;
@@ -1312,11 +1313,12 @@ int aiguard_inode_alloc(struct inode *inode)
 {
 	char label[AIGUARD_LABEL_MAX];
 	u32 flags = 0;
+	u64 life = 0;
 
 	if (likely(aiguard_task_none_protected()) || !aiguard_obj_storage(inode->i_sb) ||
-	    !aiguard_current_label(label, &flags))
+	    !aiguard_current_label(label, &flags, &life))
 		return 0;
-	return aiguard_obj_add(inode, label, flags, false);
+	return aiguard_obj_add(inode, label, flags, life, false);
 }
 
 /**
@@ -1355,12 +1357,13 @@ int aiguard_shm_alloc(struct kern_ipc_perm *perm)
 {
 	char label[AIGUARD_LABEL_MAX];
 	u32 flags = 0;
+	u64 life = 0;
 
 	/* a free the table did not see: security_shm_free() runs in an RCU callback */
 	aiguard_obj_forget(perm);
-	if ((perm->mode & 0077) || !aiguard_current_label(label, &flags))
+	if ((perm->mode & 0077) || !aiguard_current_label(label, &flags, &life))
 		return 0;
-	return aiguard_obj_add(perm, label, flags, true);
+	return aiguard_obj_add(perm, label, flags, life, true);
 }
 
 /**
@@ -1381,21 +1384,25 @@ static noinline int aiguard_object_decide(const void *key, u32 op, const char *w
 		.err = op == AIGUARD_OBJ_SHM_UNLOCK ? -EPERM : -EACCES, .object = true,
 	};
 	const struct aiguard_entry *e;
+	bool same_life = false;
+	u64 life;
 	u32 flags;
 
-	if (!aiguard_obj_find(key, req.label, &flags))
+	if (!aiguard_obj_find(key, req.label, &flags, &life))
 		return 0;
 	req.target_protected = true;	/* the record carries the object's label */
 	req.target_permissive = flags & AIGUARD_PROTECT_PERMISSIVE;
 	rcu_read_lock();
 	e = aiguard_task_entry(current);
 	req.caller_protected = e;
-	if (e)
+	if (e) {
 		strscpy(req.caller, e->label, sizeof(req.caller));
+		same_life = e->life == life;
+	}
 	rcu_read_unlock();
 	return aiguard_enforce(&req, aiguard_policy_object(aiguard_opt(req.caller_protected,
 								       req.caller),
-							   req.label, op));
+							   req.label, same_life, op));
 }
 
 /**

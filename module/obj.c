@@ -39,6 +39,7 @@
  * @key: the inode or kern_ipc_perm; never dereferenced here
  * @active: settled and kept; a pending entry decides nothing
  * @flags: AIGUARD_PROTECT_* flags of its creator (permissive)
+ * @life: the life of the label it was created in (struct aiguard_entry)
  * @label: its creator's label
  * @rcu: freed after readers are done
  */
@@ -47,6 +48,7 @@ struct aiguard_obj {
 	const void *key;
 	bool active;
 	u32 flags;
+	u64 life;
 	char label[AIGUARD_LABEL_MAX];
 	struct rcu_head rcu;
 };
@@ -159,6 +161,7 @@ void aiguard_obj_forget(const void *key)
  * @key: its inode or kern_ipc_perm
  * @label: its creator's label
  * @flags: its creator's AIGUARD_PROTECT_* flags
+ * @life: the life of its creator's label
  * @active: whether it is settled (a SysV segment), or pending (an inode,
  *          until aiguard_obj_settle())
  *
@@ -168,7 +171,7 @@ void aiguard_obj_forget(const void *key)
  * Return: 0, or -ENOMEM, which must fail the object's creation: it would
  * otherwise exist unlisted.
  */
-int aiguard_obj_add(const void *key, const char *label, u32 flags, bool active)
+int aiguard_obj_add(const void *key, const char *label, u32 flags, u64 life, bool active)
 {
 	struct aiguard_obj *o = kmalloc(sizeof(*o), GFP_ATOMIC);
 	int err;
@@ -178,6 +181,7 @@ int aiguard_obj_add(const void *key, const char *label, u32 flags, bool active)
 	o->key = key;
 	o->active = active;
 	o->flags = flags;
+	o->life = life;
 	strscpy(o->label, label, sizeof(o->label));
 	aiguard_obj_forget(key);
 	err = rhashtable_insert_fast(&aiguard_objs, &o->node, aiguard_obj_params);
@@ -230,12 +234,13 @@ bool aiguard_obj_settle(const void *key, bool keep)
  * @key: its inode or kern_ipc_perm
  * @label: out: the label
  * @flags: out: its creator's flags
+ * @life: out: the life of the label it was created in
  *
  * Any context.
  *
  * Return: true if @key is a labelled object.
  */
-bool aiguard_obj_find(const void *key, char label[AIGUARD_LABEL_MAX], u32 *flags)
+bool aiguard_obj_find(const void *key, char label[AIGUARD_LABEL_MAX], u32 *flags, u64 *life)
 {
 	struct aiguard_obj *o;
 	bool found;
@@ -246,6 +251,7 @@ bool aiguard_obj_find(const void *key, char label[AIGUARD_LABEL_MAX], u32 *flags
 	if (found) {
 		strscpy(label, o->label, AIGUARD_LABEL_MAX);
 		*flags = o->flags;
+		*life = o->life;
 	}
 	rcu_read_unlock();
 	return found;

@@ -31,10 +31,10 @@ static __always_inline bool aiguard_obj_none(void)
 int aiguard_obj_init(void);
 void aiguard_obj_exit(void);
 bool aiguard_obj_storage(const struct super_block *sb);
-int aiguard_obj_add(const void *key, const char *label, u32 flags, bool active);
+int aiguard_obj_add(const void *key, const char *label, u32 flags, u64 life, bool active);
 bool aiguard_obj_settle(const void *key, bool keep);
 void aiguard_obj_forget(const void *key);
-bool aiguard_obj_find(const void *key, char label[AIGUARD_LABEL_MAX], u32 *flags);
+bool aiguard_obj_find(const void *key, char label[AIGUARD_LABEL_MAX], u32 *flags, u64 *life);
 unsigned int aiguard_obj_count(void);
 
 #endif /* _AIGUARD_OBJ_H */

@@ -152,23 +152,28 @@ EXPORT_SYMBOL_IF_KUNIT(aiguard_policy_migrate);
  * aiguard_policy_object - decide an open or attach of a labelled object
  * @caller_label: label of the caller, NULL if unprotected
  * @object_label: label of the process that created the object
+ * @same_life: whether the caller is in the life of the label the object
+ *             was created in (struct aiguard_entry)
  * @op: AIGUARD_OBJ_* (what is asked)
  *
- * An object a protected process created on memory-backed storage holds
- * its data, and belongs to its label: the label's members (its workers,
- * its children, a restarted workload under the same label) use it; anyone
- * else, root included, does not. Unlocking a SysV segment would let its
- * pages go to swap: refused to everyone.
+ * An object a protected process created in memory holds its data, and
+ * belongs to its label for that label's life: the members (its workers,
+ * its children, who joined it) use it; anyone else, root included, does
+ * not. Once every member is gone, a process protected under the same
+ * name is another life, or root could kill the workload and step into
+ * its label to read what it left: such leftovers are closed to everyone
+ * until removed. Unlocking a SysV segment would let its pages go to swap:
+ * refused to everyone.
  *
- * Return: %AIGUARD_ALLOW for a member opening or attaching, else
- * %AIGUARD_DENY.
+ * Return: %AIGUARD_ALLOW for a member of the object's life opening or
+ * attaching, else %AIGUARD_DENY.
  */
 enum aiguard_verdict aiguard_policy_object(const char *caller_label,
-					   const char *object_label, u32 op)
+					   const char *object_label, bool same_life, u32 op)
 {
 	if (op == AIGUARD_OBJ_SHM_UNLOCK)
 		return AIGUARD_DENY;
-	if (caller_label && !strncmp(caller_label, object_label, AIGUARD_LABEL_MAX))
+	if (caller_label && same_life && !strncmp(caller_label, object_label, AIGUARD_LABEL_MAX))
 		return AIGUARD_ALLOW;
 	return AIGUARD_DENY;
 }

@@ -39,7 +39,7 @@ enum aiguard_verdict aiguard_policy_instrument(const char *target_label);
 enum aiguard_verdict aiguard_policy_swap(const char *target_label);
 enum aiguard_verdict aiguard_policy_migrate(const char *target_label, bool split);
 enum aiguard_verdict aiguard_policy_object(const char *caller_label,
-					   const char *object_label, u32 op);
+					   const char *object_label, bool same_life, u32 op);
 enum aiguard_verdict aiguard_policy_kernel_read(bool any_protected, bool private_page);
 enum aiguard_verdict aiguard_policy_bpf_load(bool any_protected, bool unchecked);
 bool aiguard_policy_past_struct(int off, int size, u32 struct_size);

@@ -263,7 +263,7 @@ EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_find);
 
 static struct aiguard_entry *aiguard_entry_alloc(struct aiguard_registry *reg,
 						 const char *label, u32 flags,
-						 gfp_t gfp)
+						 u64 life, gfp_t gfp)
 {
 	struct aiguard_entry *e;
 
@@ -278,6 +278,7 @@ static struct aiguard_entry *aiguard_entry_alloc(struct aiguard_registry *reg,
 		return NULL;
 	e->reg = reg;
 	e->flags = flags;
+	e->life = life;
 	strscpy(e->label, label, sizeof(e->label));
 	return e;
 }
@@ -324,9 +325,28 @@ struct aiguard_entry *aiguard_registry_insert(struct aiguard_registry *reg,
 					      const void *key, const char *label,
 					      u32 flags, gfp_t gfp)
 {
+	return aiguard_registry_insert_life(reg, key, label, flags, 0, gfp);
+}
+EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_insert);
+
+/**
+ * aiguard_registry_insert_life - aiguard_registry_insert(), in a life of the label
+ * @reg: the registry
+ * @key: its key; on success the registry owns the caller's reference to it
+ * @label: trust domain
+ * @flags: AIGUARD_PROTECT_* flags
+ * @life: see struct aiguard_entry
+ * @gfp: allocation flags (GFP_ATOMIC from hooks)
+ *
+ * Return: as aiguard_registry_insert().
+ */
+struct aiguard_entry *aiguard_registry_insert_life(struct aiguard_registry *reg,
+						   const void *key, const char *label,
+						   u32 flags, u64 life, gfp_t gfp)
+{
 	struct aiguard_entry *e, *old;
 
-	e = aiguard_entry_alloc(reg, label, flags, gfp);
+	e = aiguard_entry_alloc(reg, label, flags, life, gfp);
 	if (!e)
 		return ERR_PTR(-ENOMEM);
 	old = aiguard_groups_link(reg, e, key);
@@ -334,7 +354,7 @@ struct aiguard_entry *aiguard_registry_insert(struct aiguard_registry *reg,
 		mempool_free(e, aiguard_entry_pool);
 	return old;
 }
-EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_insert);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_insert_life);
 
 /*
  * Take @e out of one table and free it after a grace period. Returns
@@ -395,9 +415,27 @@ EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_remove);
 int aiguard_registry_add_pending(struct aiguard_registry *reg, const void *task,
 				 const char *label, u32 flags, gfp_t gfp)
 {
+	return aiguard_registry_add_pending_life(reg, task, label, flags, 0, gfp);
+}
+EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_add_pending);
+
+/**
+ * aiguard_registry_add_pending_life - aiguard_registry_add_pending(), in a life of the label
+ * @reg: the registry
+ * @task: the child task
+ * @label: trust domain inherited from the parent
+ * @flags: AIGUARD_PROTECT_* flags inherited from the parent
+ * @life: the parent's (struct aiguard_entry)
+ * @gfp: allocation flags
+ *
+ * Return: as aiguard_registry_add_pending().
+ */
+int aiguard_registry_add_pending_life(struct aiguard_registry *reg, const void *task,
+				      const char *label, u32 flags, u64 life, gfp_t gfp)
+{
 	struct aiguard_entry *e, *old;
 
-	e = aiguard_entry_alloc(reg, label, flags, gfp);
+	e = aiguard_entry_alloc(reg, label, flags, life, gfp);
 	if (!e)
 		return -ENOMEM;
 	e->task = task;
@@ -410,7 +448,7 @@ int aiguard_registry_add_pending(struct aiguard_registry *reg, const void *task,
 	atomic_inc(&reg->nr_pending);
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_add_pending);
+EXPORT_SYMBOL_IF_KUNIT(aiguard_registry_add_pending_life);
 
 /**
  * aiguard_registry_commit_pending - key a pending entry by its group

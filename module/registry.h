@@ -26,6 +26,9 @@
  * @task: the child task while pending, else NULL
  * @reg: registry the entry belongs to, for the RCU release
  * @flags: AIGUARD_PROTECT_* flags, inherited with the label
+ * @life: which life of its label the group belongs to: a label lives
+ *        from the protect that finds it without members until its last
+ *        member is gone, and the next one is another life (0: none)
  * @label: trust domain, NUL-terminated
  * @rcu: deferred free
  */
@@ -36,6 +39,7 @@ struct aiguard_entry {
 	const void *task;
 	struct aiguard_registry *reg;
 	u32 flags;
+	u64 life;
 	char label[AIGUARD_LABEL_MAX];
 	struct rcu_head rcu;
 };
@@ -169,9 +173,14 @@ struct aiguard_entry *aiguard_registry_lookup_pending(struct aiguard_registry *r
 struct aiguard_entry *aiguard_registry_insert(struct aiguard_registry *reg,
 					      const void *key, const char *label,
 					      u32 flags, gfp_t gfp);
+struct aiguard_entry *aiguard_registry_insert_life(struct aiguard_registry *reg,
+						   const void *key, const char *label,
+						   u32 flags, u64 life, gfp_t gfp);
 int aiguard_registry_remove(struct aiguard_registry *reg, const void *key);
 int aiguard_registry_add_pending(struct aiguard_registry *reg, const void *task,
 				 const char *label, u32 flags, gfp_t gfp);
+int aiguard_registry_add_pending_life(struct aiguard_registry *reg, const void *task,
+				      const char *label, u32 flags, u64 life, gfp_t gfp);
 int aiguard_registry_commit_pending(struct aiguard_registry *reg,
 				    const void *task, const void *key);
 int aiguard_registry_drop_pending(struct aiguard_registry *reg,

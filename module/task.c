@@ -163,11 +163,12 @@ static const char *aiguard_task_label(struct task_struct *task)
 }
 
 /*
- * Copy the label (and, if @flags, the flags) of @task's entry, so the
- * caller does not depend on an entry that may go away. Returns whether
- * @task is protected; @label is left alone when it is not.
+ * Copy the label (and, if @flags, the flags, if @life, the label's life)
+ * of @task's entry, so the caller does not depend on an entry that may go
+ * away. Returns whether @task is protected; @label is left alone when it
+ * is not.
  */
-static bool aiguard_task_copy(struct task_struct *task, char *label, u32 *flags)
+static bool aiguard_task_copy(struct task_struct *task, char *label, u32 *flags, u64 *life)
 {
 	const struct aiguard_entry *e;
 
@@ -177,6 +178,8 @@ static bool aiguard_task_copy(struct task_struct *task, char *label, u32 *flags)
 		strscpy(label, e->label, AIGUARD_LABEL_MAX);
 		if (flags)
 			*flags = e->flags;
+		if (life)
+			*life = e->life;
 	}
 	rcu_read_unlock();
 	return e;
@@ -276,28 +279,47 @@ static void aiguard_release_dead_group(struct task_struct *self,
  */
 static DEFINE_MUTEX(aiguard_join_mutex);
 
+/*
+ * Lives of labels (struct aiguard_entry): a protect that finds its label
+ * without members starts a new one; every other member of the label,
+ * joined or forked, carries the life of the members it found.
+ */
+static atomic64_t aiguard_label_lives = ATOMIC64_INIT(0);
+
+struct aiguard_label_query {
+	const char *label;
+	u64 life;
+};
+
 static int aiguard_label_match(struct pid *tgid, const struct aiguard_entry *e,
-			       void *label)
+			       void *arg)
 {
-	return !strncmp(e->label, label, AIGUARD_LABEL_MAX);
+	struct aiguard_label_query *q = arg;
+
+	if (strncmp(e->label, q->label, AIGUARD_LABEL_MAX))
+		return 0;
+	q->life = e->life;
+	return 1;
 }
 
 /*
  * Whether @label may gain @task through a request of current, and how to
  * record it. Returns the PROTECT or JOIN record type to write, or a
- * negative errno.
+ * negative errno; @life is the life of the label @task will be in.
  */
 static int aiguard_join_check(struct task_struct *task, const char *label,
-			      u32 flags)
+			      u32 flags, u64 *life)
 {
+	struct aiguard_label_query q = { .label = label };
 	char caller[AIGUARD_LABEL_MAX] = "";
 	const char *cur;
 	bool members;
 
 	lockdep_assert_held(&aiguard_join_mutex);
-	cur = aiguard_task_copy(current, caller, NULL) ? caller : NULL;
+	cur = aiguard_task_copy(current, caller, NULL, NULL) ? caller : NULL;
 	/* A private domain ("" asks for a new one) cannot be joined. */
-	members = label[0] && aiguard_task_for_each(aiguard_label_match, (void *)label);
+	members = label[0] && aiguard_task_for_each(aiguard_label_match, &q);
+	*life = members ? q.life : atomic64_inc_return(&aiguard_label_lives);
 
 	switch (aiguard_policy_join(members, cur, label,
 				    flags & AIGUARD_PROTECT_JOIN, aiguard_locked())) {
@@ -341,7 +363,7 @@ static int aiguard_protected_as(struct pid *tgid, char *label, u32 flags)
 
 /* Insert the entry of @task's group @tgid; make its memory non-dumpable. */
 static int aiguard_protect_insert(struct task_struct *task, struct pid *tgid,
-				  char *label, u32 flags)
+				  char *label, u32 flags, u64 life)
 {
 	struct aiguard_entry *old;
 	struct mm_struct *mm;
@@ -353,9 +375,10 @@ static int aiguard_protect_insert(struct task_struct *task, struct pid *tgid,
 	/* The entry's reference; put when the entry goes. */
 	get_pid(tgid);
 	/* Kept and inherited: permissive, enter; the join flag was for this request. */
-	old = aiguard_registry_insert(&aiguard_registry, tgid, label,
-				      flags & (AIGUARD_PROTECT_PERMISSIVE | AIGUARD_PROTECT_ENTER),
-				      GFP_KERNEL);
+	old = aiguard_registry_insert_life(&aiguard_registry, tgid, label,
+					   flags & (AIGUARD_PROTECT_PERMISSIVE |
+						    AIGUARD_PROTECT_ENTER),
+					   life, GFP_KERNEL);
 	if (old) {
 		aiguard_entry_removed(0);
 		/* Cannot be an existing entry: we hold cred_guard_mutex. */
@@ -415,6 +438,7 @@ static int aiguard_protect_group(struct task_struct *task, struct pid *tgid,
 				 char *label, u32 flags)
 {
 	int err, type;
+	u64 life;
 
 	/* The leader may be gone while other threads live on. */
 	if (!atomic_read(&task->signal->live) || !pid_alive(task))
@@ -427,8 +451,8 @@ static int aiguard_protect_group(struct task_struct *task, struct pid *tgid,
 		return -EBUSY;
 
 	mutex_lock(&aiguard_join_mutex);
-	type = aiguard_join_check(task, label, flags);
-	err = type < 0 ? type : aiguard_protect_insert(task, tgid, label, flags);
+	type = aiguard_join_check(task, label, flags, &life);
+	err = type < 0 ? type : aiguard_protect_insert(task, tgid, label, flags, life);
 	mutex_unlock(&aiguard_join_mutex);
 	if (!err)
 		err = aiguard_protect_memory(task, tgid);
@@ -542,7 +566,7 @@ static int aiguard_unprotect_task(struct task_struct *task, void *unused)
 	struct mm_struct *mm;
 	int err;
 
-	aiguard_task_copy(task, label, NULL);
+	aiguard_task_copy(task, label, NULL, NULL);
 	err = aiguard_registry_remove(&aiguard_registry, task_tgid(task));
 	aiguard_entry_removed(err);
 	if (err)
@@ -584,6 +608,7 @@ int aiguard_task_inherit(struct task_struct *child, unsigned long clone_flags)
 {
 	char label[AIGUARD_LABEL_MAX];
 	u32 flags = 0;
+	u64 life = 0;
 	int err;
 
 	/*
@@ -597,12 +622,12 @@ int aiguard_task_inherit(struct task_struct *child, unsigned long clone_flags)
 	if (unlikely(atomic_read(&aiguard_registry.nr_pending)))
 		aiguard_entry_removed(aiguard_registry_drop_pending(&aiguard_registry,
 								    child));
-	if ((clone_flags & CLONE_THREAD) || !aiguard_task_copy(current, label, &flags))
+	if ((clone_flags & CLONE_THREAD) || !aiguard_task_copy(current, label, &flags, &life))
 		return 0;
 
 	aiguard_entry_added();
-	err = aiguard_registry_add_pending(&aiguard_registry, child, label,
-					   flags, GFP_ATOMIC);
+	err = aiguard_registry_add_pending_life(&aiguard_registry, child, label,
+						flags, life, GFP_ATOMIC);
 	if (err)
 		aiguard_entry_removed(0);
 	aiguard_stats_count(AIGUARD_HOOK_TASK_ALLOC,
@@ -626,6 +651,7 @@ void aiguard_task_forked(struct task_struct *parent, struct task_struct *child)
 	struct aiguard_entry *old;
 	struct pid *tgid;
 	u32 flags = 0;
+	u64 life = 0;
 	int err;
 
 	if (aiguard_registry_empty(&aiguard_registry) || !thread_group_leader(child))
@@ -648,13 +674,13 @@ void aiguard_task_forked(struct task_struct *parent, struct task_struct *child)
 		goto kill;
 	}
 
-	if (!aiguard_task_copy(parent, label, &flags)) {
+	if (!aiguard_task_copy(parent, label, &flags, &life)) {
 		put_pid(tgid);
 		return;
 	}
 	aiguard_entry_added();
-	old = aiguard_registry_insert(&aiguard_registry, tgid, label, flags,
-				      GFP_ATOMIC);
+	old = aiguard_registry_insert_life(&aiguard_registry, tgid, label, flags, life,
+					   GFP_ATOMIC);
 	if (!old) {
 		/*
 		 * The parent was protected while this fork was in flight,

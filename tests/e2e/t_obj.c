@@ -18,9 +18,12 @@
  * inode, shmat of the segment. The control's all read the canary; the
  * protected holder's fail with EACCES, while stat, readdir and
  * /proc/sysvipc/shm still show them, and unlink and IPC_RMID remove them.
- * A process protected under another label is refused too. After the
- * protected holder is gone its objects stay closed, keep /proc/kcore shut
- * while nothing is protected, and SHM_UNLOCK of its segment is refused.
+ * A process protected under another label is refused too; one that
+ * joins the holder's label while it lives is let in. After the protected
+ * holder is gone its objects stay closed, to a process protected anew
+ * under the same label too (the label's next life: otherwise root would
+ * kill the workload and step into its label), keep /proc/kcore shut while
+ * nothing is protected, and SHM_UNLOCK of its segment is refused.
  * (memfds are reached only through /proc/PID/fd, closed by t_procfs.)
  */
 #include <errno.h>
@@ -472,23 +475,26 @@ static int nr_objects(void)
 	return ioctl(ag_fd(), AIGUARD_IOC_GET_STATUS, &st) ? -1 : (int)st.objects;
 }
 
-/* A process of another label opens the protected POSIX shm object. */
-static void other_label(const struct objs *o)
+/*
+ * A child protects itself as @label (@flags) and opens @o's POSIX shm
+ * object: 0 if it read the canary, else the errno (-1: no answer).
+ */
+static int open_as(const struct objs *o, const char *label, uint32_t flags)
 {
 	int fd[2], res = -1;
 	pid_t p;
 
-	if (!o->path[K_SHM][0] || pipe(fd))
-		return;
+	if (pipe(fd))
+		return -1;
 	p = fork();
 	if (p == 0) {
-		int err = 0, ok;
+		int err = 0;
 
 		close(fd[0]);
-		if (ag_protect(AIGUARD_TARGET_SELF, 0, "e2e-obj-other", NULL))
-			_exit(1);
-		ok = read_canary(o->path[K_SHM], o->canary, &err);
-		res = ok ? 0 : err;
+		if (ag_protect_flags(AIGUARD_TARGET_SELF, 0, label, NULL, flags))
+			res = errno + 1000;	/* could not be protected */
+		else
+			res = read_canary(o->path[K_SHM], o->canary, &err) ? 0 : err;
 		(void)!write(fd[1], &res, sizeof(res));
 		_exit(0);
 	}
@@ -498,8 +504,18 @@ static void other_label(const struct objs *o)
 	close(fd[0]);
 	if (p > 0)
 		waitpid(p, NULL, 0);
-	tap_ok(res == EACCES, "a process protected under another label cannot open it (%s)",
-	       res > 0 ? errname(res) : res ? "no answer" : "read it");
+	return res;
+}
+
+static const char *open_result(int res)
+{
+	static char buf[64];
+
+	if (res >= 1000)
+		snprintf(buf, sizeof(buf), "not protected: %s", errname(res - 1000));
+	else
+		snprintf(buf, sizeof(buf), "%s", res > 0 ? errname(res) : res ? "no answer" : "read it");
+	return buf;
 }
 
 static void setup_mounts(void)
@@ -557,7 +573,14 @@ int main(int argc, char **argv)
 			tap_ok(objs[1].worker_ok[k], "protected %s: its worker, same label, reads and writes it",
 			       kind_names[k]);
 	objs_protected(&objs[1], "holder alive");
-	other_label(&objs[1]);
+	if (objs[1].path[K_SHM][0]) {
+		k = open_as(&objs[1], "e2e-obj-other", 0);
+		tap_ok(k == EACCES, "a process protected under another label cannot open it (%s)",
+		       open_result(k));
+		k = open_as(&objs[1], LABEL, AIGUARD_PROTECT_JOIN);
+		tap_ok(k == 0, "one that joins the living label (recorded) reads it (%s)",
+		       open_result(k));
+	}
 	err = 0;
 	tap_ok(objs[1].public_path[0] && read_canary(objs[1].public_path, objs[1].canary, &err),
 	       "its 0644 file (meant for others) stays readable (%s)", errname(err));
@@ -572,6 +595,13 @@ int main(int argc, char **argv)
 	/* the creator gone: still closed, and whole-memory readers with it */
 	child_kill(pp);
 	objs_protected(&objs[1], "holder gone");
+	/* the label's last member gone: a new member is a new life */
+	if (objs[1].path[K_SHM][0] && ag_wait_unprotected(10000)) {
+		k = open_as(&objs[1], LABEL, 0);
+		tap_ok(k == EACCES,
+		       "a new process protected under the same label (its next life) cannot open the leftovers (%s)",
+		       open_result(k));
+	}
 	if (ag_wait_unprotected(10000)) {
 		fd = open("/proc/kcore", O_RDONLY | O_CLOEXEC);
 		tap_ok(fd < 0 && errno == EPERM,

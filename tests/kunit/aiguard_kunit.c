@@ -163,16 +163,25 @@ static void aiguard_policy_instrument_cases(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, aiguard_policy_bpf_load(false, true), AIGUARD_ALLOW);
 	KUNIT_EXPECT_EQ(test, aiguard_policy_bpf_load(true, false), AIGUARD_ALLOW);
 	KUNIT_EXPECT_EQ(test, aiguard_policy_bpf_load(true, true), AIGUARD_DENY);
-	/* objects: members in, everyone else out; nobody unlocks */
-	KUNIT_EXPECT_EQ(test, aiguard_policy_object("a", "a", AIGUARD_OBJ_OPEN), AIGUARD_ALLOW);
-	KUNIT_EXPECT_EQ(test, aiguard_policy_object("a", "a", AIGUARD_OBJ_SHMAT), AIGUARD_ALLOW);
-	KUNIT_EXPECT_EQ(test, aiguard_policy_object("b", "a", AIGUARD_OBJ_OPEN), AIGUARD_DENY);
-	KUNIT_EXPECT_EQ(test, aiguard_policy_object(NULL, "a", AIGUARD_OBJ_OPEN), AIGUARD_DENY);
-	KUNIT_EXPECT_EQ(test, aiguard_policy_object(NULL, "a", AIGUARD_OBJ_SHMAT), AIGUARD_DENY);
-	KUNIT_EXPECT_EQ(test, aiguard_policy_object("a", "a", AIGUARD_OBJ_SHM_UNLOCK),
+	/* objects: members of the life in, everyone else out; nobody unlocks */
+	KUNIT_EXPECT_EQ(test, aiguard_policy_object("a", "a", true, AIGUARD_OBJ_OPEN),
+			AIGUARD_ALLOW);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_object("a", "a", true, AIGUARD_OBJ_SHMAT),
+			AIGUARD_ALLOW);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_object("a", "a", false, AIGUARD_OBJ_OPEN),
 			AIGUARD_DENY);
-	KUNIT_EXPECT_EQ(test, aiguard_policy_object("ab", "a", AIGUARD_OBJ_OPEN), AIGUARD_DENY);
-	KUNIT_EXPECT_EQ(test, aiguard_policy_object("a", "ab", AIGUARD_OBJ_OPEN), AIGUARD_DENY);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_object("b", "a", true, AIGUARD_OBJ_OPEN),
+			AIGUARD_DENY);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_object(NULL, "a", false, AIGUARD_OBJ_OPEN),
+			AIGUARD_DENY);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_object(NULL, "a", true, AIGUARD_OBJ_SHMAT),
+			AIGUARD_DENY);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_object("a", "a", true, AIGUARD_OBJ_SHM_UNLOCK),
+			AIGUARD_DENY);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_object("ab", "a", true, AIGUARD_OBJ_OPEN),
+			AIGUARD_DENY);
+	KUNIT_EXPECT_EQ(test, aiguard_policy_object("a", "ab", true, AIGUARD_OBJ_OPEN),
+			AIGUARD_DENY);
 	/* a load through a typed pointer leaves its struct at struct_size */
 	KUNIT_EXPECT_FALSE(test, aiguard_policy_past_struct(0, 8, 16));
 	KUNIT_EXPECT_FALSE(test, aiguard_policy_past_struct(8, 8, 16));
