@@ -314,7 +314,7 @@ rc "allow --ttl 0: usage" 2 "$AG" allow --tracer $$ --target "$T" --ttl 0
 # --- status --json shape ----------------------------------------------------
 rc "status --json" 0 "$AG" status --json
 t "status --json: strict shape" \
-	"grep -Eq '^\{\"abi_version\":3,\"label_max\":32,\"protected\":[0-9]+,\"pending\":[0-9]+,\"mode\":\"enforcing\",\"locked\":false,\"sealed\":false,\"critical\":false,\"state\":[0-9]+,\"events\":[0-9]+,\"events_dropped\":[0-9]+,\"ring_size\":[0-9]+,\"sampling_events\":[0-9]+,\"cleared_pages\":[0-9]+,\"kernel_lockdown\":(null|\"[a-z]+\"),\"grants\":\[.*\],\"hooks\":\{(\"[a-z_]+\":\{\"allowed\":[0-9]+,\"denied\":[0-9]+,\"audited\":[0-9]+,\"granted\":[0-9]+,\"missed\":[0-9]+\},?)+\}\}\$' '$OUT.o'"
+	"grep -Eq '^\{\"abi_version\":3,\"label_max\":32,\"protected\":[0-9]+,\"pending\":[0-9]+,\"mode\":\"enforcing\",\"locked\":false,\"sealed\":false,\"critical\":false,\"state\":[0-9]+,\"events\":[0-9]+,\"events_dropped\":[0-9]+,\"ring_size\":[0-9]+,\"sampling_events\":[0-9]+,\"cleared_pages\":[0-9]+,\"unchecked_bpf_programs\":[0-9]+,\"objects\":[0-9]+,\"kernel_lockdown\":(null|\"[a-z]+\"),\"grants\":\[.*\],\"hooks\":\{(\"[a-z_]+\":\{\"allowed\":[0-9]+,\"denied\":[0-9]+,\"audited\":[0-9]+,\"granted\":[0-9]+,\"missed\":[0-9]+\},?)+\}\}\$' '$OUT.o'"
 
 # --- kprobes/enabled: refused while aiguard is loaded ----------------------
 # Writing 0 there disarms every kprobe, aiguard's too: every protection
