@@ -491,11 +491,11 @@ ktools() { # target
 	ktool runqlat 'usecs' 15 runqlat 3 1
 	ktool biolatency 'Tracing block device I/O' 15 biolatency 3 1
 	f=$OUT/ktool-bpftrace.txt
-	# once each: a dentry's name (a struct path's), a socket's port, an
+	# once each: the name of a dentry cat opens (a struct path's), a socket's port, an
 	# skb's length (a kfunc argument, typed pointers), the current task's comm
 	timeout -s INT 400 bpftrace -B line -e '
 BEGIN { printf("AIG-READY\n"); }
-kprobe:vfs_open /!@o/ { @o = 1; $p = (struct path *)arg0; printf("dentry %s\n", str($p->dentry->d_iname)); }
+kprobe:vfs_open /comm == "cat" && !@o/ { @o = 1; $p = (struct path *)arg0; printf("dentry %s\n", str($p->dentry->d_name.name)); }
 kprobe:tcp_sendmsg /!@t/ { @t = 1; $sk = (struct sock *)arg0; printf("sock port %d\n", $sk->__sk_common.skc_num); }
 kfunc:tcp_v4_rcv /!@r/ { @r = 1; printf("skb len %d\n", args->skb->len); }
 tracepoint:sched:sched_switch /!@s/ { @s = 1; printf("task %s\n", curtask->comm); }
@@ -515,7 +515,9 @@ END { clear(@o); clear(@t); clear(@r); clear(@s); }' >"$f" 2>&1 &
 	kill -KILL "$bt" 2>/dev/null
 	wait "$bt" 2>/dev/null
 	{ echo "== bpftrace"; cat "$f"; } >>"$KTOOL_LOG"
-	if grep -q '^dentry [^ ]' "$f" && ! grep -qx 'dentry null' "$f" && grep -q "^sock port [1-9]" "$f" &&
+	# cat's first open is ld.so.cache or a library, or /etc/hostname: a
+	# name read through dentry->d_name.name either way
+	if grep -qE '^dentry [a-z]' "$f" && grep -q "^sock port [1-9]" "$f" &&
 	   grep -q '^skb len [1-9]' "$f" && grep -q '^task .' "$f"; then
 		emit_c ktool_bpftrace "$t" ok "$(grep -E '^(dentry|sock|skb|task) ' "$f" | tr '\n' ';')"
 	else
