@@ -23,7 +23,8 @@
 # suites STRESS_SUITES names (default: t_fuzz t_storm t_races t_load.sh),
 # with ag_stress=1 on the kernel command line,
 # which makes them use their full counts, and with hours of timeout; no
-# checkpatch, no host tests, no real-world or boot guests).
+# checkpatch, no host tests, no real-world or boot guests), AG_LANES
+# (kernels run at once, default 2: see run_lanes).
 set -euo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -288,8 +289,41 @@ summarize() {
 	[ "$f" -eq 0 ]
 }
 
+# The kernels run in AG_LANES lanes at once (default 2): QEMU runs each
+# guest on one host thread (ag_qemu_run), so a second guest uses the
+# machine's second core instead of leaving it idle. Kernel N goes to lane
+# N mod AG_LANES, in KERNELS order (6.1 and debug, 6.12: about 46 and 26
+# minutes of a cold CI run). What a lane shares with another is locked or
+# per kernel: apt waits for its lock, the caches take ag_cache_lock, each
+# kernel builds and stages under its own build/<version>/ and logs under
+# build/logs/<kernel>/, and verdict lines are appended whole. Lane 0
+# prints as it goes; the others' output follows when they end.
+run_lanes() {
+	local lanes=${AG_LANES:-2} i k n pids=() lane
+	[[ $lanes =~ ^[1-9][0-9]*$ ]] || lanes=1
+	for ((i = lanes - 1; i >= 0; i--)); do
+		lane=""
+		n=0
+		for k in $KERNELS; do
+			((n++ % lanes == i)) && lane+=" $k"
+		done
+		[ -n "$lane" ] || continue
+		if ((i == 0)); then
+			for k in $lane; do run_kernel "$k"; done
+		else
+			(for k in $lane; do run_kernel "$k"; done) >"$LOGS/lane$i.log" 2>&1 &
+			pids[i]=$!
+		fi
+	done
+	for i in "${!pids[@]}"; do
+		wait "${pids[i]}" || record "lane$i" FAIL "lane $i ran to its end (log: $LOGS/lane$i.log)"
+		echo "--- lane $i:" >&2
+		cat "$LOGS/lane$i.log"
+	done
+}
+
 main() {
-	local k start=$SECONDS
+	local start=$SECONDS
 	mkdir -p "$LOGS"
 	# Two runs in the same tree would share build/: take turns.
 	exec 8>"$BUILD/.check.lock"
@@ -308,9 +342,7 @@ main() {
 		timed "checkpatch" run_checkpatch
 		timed "host tests (ABI, tool)" run_host_tests
 	fi
-	for k in $KERNELS; do
-		run_kernel "$k"
-	done
+	run_lanes
 	echo "total: $((SECONDS - start)) s" >>"$TIMES"
 	summarize
 }
