@@ -13,12 +13,7 @@
  * both canaries: the control's is found (the attack works in this guest),
  * the protected one's is not.
  *
- * The canaries never exist in clear outside the holders: a holder derives
- * its canary from a seed one byte at a time, in integer registers, and the
- * scanner keeps each needle XOR-encoded and decodes it a byte at a time
- * while comparing. Otherwise the scanner would find its own copy (or the
- * copy the kernel keeps of a pipe write, or a register file saved at a
- * context switch). No vector instructions here, for the same reason.
+ * The canaries never exist in clear outside the holders (canary.c).
  *
  * Then what must keep working: a COW copy shared with a child forked
  * before protection keeps its contents for the child when the protected
@@ -45,14 +40,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "canary.h"
 #include "lib.h"
 
 #define FILL_MB		8
 #define FILL		((size_t)FILL_MB << 20)
 #define PAGE		4096UL
-#define NEEDLE		40
 #define KCORE		"/proc/kcore"
-#define CHUNK		(1UL << 20)
 #define CGROOT		"/sys/fs/cgroup"
 #define LABEL		"e2e-mem"
 #define IDLE_ARG	"--mem-idle"
@@ -65,44 +59,6 @@
 #endif
 
 /* ---- canaries --------------------------------------------------------------- */
-
-static uint64_t mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-/* Byte @i of the canary of @seed: computed, never stored by the scanner. */
-static unsigned char canary_byte(uint64_t seed, unsigned int i)
-{
-	return (unsigned char)(mix(seed * 64 + i) >> 17);
-}
-
-/* Fills @len bytes with the canary, repeated, one volatile byte at a time. */
-static void canary_fill(volatile unsigned char *p, size_t len, uint64_t seed)
-{
-	size_t off;
-
-	for (off = 0; off < len; off++)
-		p[off] = canary_byte(seed, off % NEEDLE);
-}
-
-/*
- * Whether [p + from, p + from + len) still holds what canary_fill(p, ...)
- * wrote there.
- */
-static int canary_intact_at(const volatile unsigned char *p, size_t from, size_t len,
-			    uint64_t seed)
-{
-	size_t off;
-
-	for (off = from; off < from + len; off++)
-		if (p[off] != canary_byte(seed, off % NEEDLE))
-			return 0;
-	return 1;
-}
 
 static int canary_intact(const volatile unsigned char *p, size_t len, uint64_t seed)
 {
@@ -125,97 +81,6 @@ static void __attribute__((noreturn)) fill_main(uint64_t seed, int fd)
 }
 
 /* ---- the scanner -------------------------------------------------------------- */
-
-/* A canary as the scanner keeps it: XOR-encoded with a key of its own. */
-struct needle {
-	unsigned char enc[NEEDLE], key[NEEDLE];
-	int found;
-};
-
-static void needle_of(struct needle *n, uint64_t seed)
-{
-	unsigned int i;
-
-	for (i = 0; i < NEEDLE; i++) {
-		n->key[i] = (unsigned char)(mix(seed ^ 0x5a5a5a5a5a5aULL ^ i) | 1);
-		n->enc[i] = canary_byte(seed, i) ^ n->key[i];
-	}
-	n->found = 0;
-}
-
-static int needle_at(const struct needle *n, const volatile unsigned char *p)
-{
-	unsigned int i;
-
-	for (i = 0; i < NEEDLE; i++)
-		if (p[i] != (unsigned char)(n->enc[i] ^ n->key[i]))
-			return 0;
-	return 1;
-}
-
-static void needle_search(struct needle *n, const volatile unsigned char *buf, size_t len)
-{
-	unsigned char first = n->enc[0] ^ n->key[0];
-	size_t i;
-
-	for (i = 0; !n->found && i + NEEDLE <= len; i++)
-		if (buf[i] == first && needle_at(n, buf + i))
-			n->found = 1;
-}
-
-static unsigned char *scan_buf;	/* allocated once, before any holder frees */
-
-/*
- * One pass over the RAM segments of /proc/kcore for every needle; chunks
- * overlap by a needle's length. Returns 0, or -1 with errno.
- */
-static int kcore_scan(struct needle *nd, int n)
-{
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph;
-	int fd, i, k, e;
-
-	fd = open(KCORE, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG)) {
-		close(fd);
-		errno = EIO;
-		return -1;
-	}
-	for (k = 0; k < n; k++)
-		nd[k].found = 0;
-	for (i = 0; i < eh.e_phnum; i++) {
-		off_t off;
-		size_t left;
-
-		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + (off_t)i * eh.e_phentsize) != sizeof(ph))
-			break;
-		/* RAM has a physical address, and is not the kernel's text */
-		if (ph.p_type != PT_LOAD || ph.p_paddr == (Elf64_Addr)-1 ||
-		    ph.p_filesz > (16ULL << 30))
-			continue;
-		for (off = ph.p_offset, left = ph.p_filesz; left;) {
-			size_t want = left < CHUNK ? left : CHUNK;
-			ssize_t got = pread(fd, scan_buf, want + (left > want ? NEEDLE - 1 : 0), off);
-
-			if (got <= 0)
-				break;
-			for (k = 0; k < n; k++)
-				needle_search(&nd[k], scan_buf, got);
-			if ((size_t)got < want)
-				break;
-			off += want;
-			left -= want;
-		}
-	}
-	e = errno;
-	close(fd);
-	/* what was read stays in no buffer of ours for the next scan */
-	memset(scan_buf, 0, CHUNK + NEEDLE);
-	errno = e;
-	return 0;
-}
 
 /* ---- holders ------------------------------------------------------------------- */
 
@@ -910,10 +775,9 @@ int main(int argc, char **argv)
 		fill_main(strtoull(argv[2], NULL, 10), atoi(argv[3]));
 	tap_init(argc, argv, 900);
 	next_seed = mix((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32));
-	scan_buf = malloc(CHUNK + NEEDLE);
-	if (!tap_ok(scan_buf && ag_wait_unprotected(5000), "nothing_protected_before_the_scans"))
+	if (!tap_ok(!kcore_scan_init() && ag_wait_unprotected(5000),
+		    "nothing_protected_before_the_scans"))
 		return tap_done();
-	memset(scan_buf, 0, CHUNK + NEEDLE);
 
 	scenario_kill();
 	scenario_children("forked_child", 'g');
