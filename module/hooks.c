@@ -637,6 +637,30 @@ static int aiguard_kp_shm_shmctl(struct kprobe *p, struct pt_regs *regs)
 	return err ? aiguard_deny(regs, err) : 0;
 }
 
+/*
+ * filemap_remove_folio(folio) and delete_from_page_cache_batch(mapping,
+ * fbatch): the two ways a folio leaves a file's page cache to be freed
+ * (mm/filemap.c) when a file is truncated, has a hole punched or is
+ * evicted: shmem's truncation (tmpfs, /dev/shm, memfds, SysV) through
+ * truncate_inode_folio(), ramfs's through the batch, hugetlbfs's through
+ * the first. Both are called from other files (truncate.c, shmem.c,
+ * hugetlbfs), so no call is inlined past the probe; process context with
+ * the folio locked, never inside another kprobe, so no hit is skipped.
+ * A kept object's folio is cleared here, before it is freed.
+ */
+static int aiguard_kp_folio_remove(struct kprobe *p, struct pt_regs *regs)
+{
+	aiguard_object_folio_freed((struct folio *)aiguard_kprobe_arg(regs, 0));
+	return 0;
+}
+
+static int aiguard_kp_folio_batch_remove(struct kprobe *p, struct pt_regs *regs)
+{
+	aiguard_object_batch_freed((struct address_space *)aiguard_kprobe_arg(regs, 0),
+				   (struct folio_batch *)aiguard_kprobe_arg(regs, 1));
+	return 0;
+}
+
 /* mem_read() and mem_write() of fs/proc/base.c */
 static int aiguard_kp_proc_mem(struct kprobe *p, struct pt_regs *regs)
 {
@@ -743,6 +767,8 @@ static struct aiguard_probe aiguard_probes[] = {
 	AIGUARD_PROBE("security_shm_shmat", aiguard_kp_shm_shmat, AIGUARD_HOOK_OBJECT),
 	AIGUARD_PROBE("security_shm_shmctl", aiguard_kp_shm_shmctl, AIGUARD_HOOK_OBJECT),
 #endif
+	AIGUARD_PROBE("filemap_remove_folio", aiguard_kp_folio_remove, -1),
+	AIGUARD_PROBE("delete_from_page_cache_batch", aiguard_kp_folio_batch_remove, -1),
 	/* do_exit(), process context: never inside another kprobe */
 	AIGUARD_PROBE(AIGUARD_EXIT_DONE_SYMBOL, aiguard_kp_exit_done, -1),
 	AIGUARD_PROBE(AIGUARD_DELETE_MODULE_SYMBOL, aiguard_kp_delete_module, -1),

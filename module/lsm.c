@@ -19,6 +19,7 @@
 #include <linux/fs.h>
 #include <linux/mutex.h>
 #include <linux/pagemap.h>
+#include <linux/pagevec.h>
 #include <linux/perf_event.h>
 #include <linux/prctl.h>
 #include <linux/ptrace.h>
@@ -1460,4 +1461,47 @@ int aiguard_shm_shmctl(struct kern_ipc_perm *perm, int cmd)
 	if (likely(aiguard_obj_none()) || !perm || cmd != SHM_UNLOCK)
 		return 0;
 	return aiguard_object_decide(perm, AIGUARD_OBJ_SHM_UNLOCK, "SHM_UNLOCK of a SysV segment");
+}
+
+/* Clears @folio of @mapping if its file is an object of a label. */
+static void aiguard_object_folio_clear(struct address_space *mapping, struct folio *folio)
+{
+	char label[AIGUARD_LABEL_MAX];
+	u32 flags;
+	u64 life;
+
+	if (mapping && aiguard_obj_find(mapping->host, label, &flags, &life))
+		aiguard_mem_clear_folio(folio);
+}
+
+/**
+ * aiguard_object_folio_freed - a folio is leaving a file's page cache
+ * @folio: locked, unmapped, about to be freed (truncation, eviction)
+ *
+ * What a protected process kept in an object is cleared before the
+ * kernel frees its pages. Any context but interrupt.
+ */
+void aiguard_object_folio_freed(struct folio *folio)
+{
+	if (likely(aiguard_obj_none()))
+		return;
+	aiguard_object_folio_clear(READ_ONCE(folio->mapping), folio);
+}
+
+/**
+ * aiguard_object_batch_freed - folios are leaving a file's page cache
+ * @mapping: the file's
+ * @fbatch: the folios, locked, unmapped, about to be freed
+ *
+ * As aiguard_object_folio_freed(), for truncate_inode_pages_range()'s
+ * batches (ramfs). Any context but interrupt.
+ */
+void aiguard_object_batch_freed(struct address_space *mapping, struct folio_batch *fbatch)
+{
+	unsigned int i;
+
+	if (likely(aiguard_obj_none()))
+		return;
+	for (i = 0; i < folio_batch_count(fbatch); i++)
+		aiguard_object_folio_clear(mapping, fbatch->folios[i]);
 }

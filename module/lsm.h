@@ -13,8 +13,11 @@
 #include "obj.h"
 #include "task.h"
 
+struct address_space;
 struct dentry;
 struct file;
+struct folio;
+struct folio_batch;
 struct inode;
 struct kern_ipc_perm;
 struct mm_struct;
@@ -72,5 +75,7 @@ void aiguard_object_free(const void *key);
 int aiguard_file_open(struct file *file);
 int aiguard_shm_shmat(struct kern_ipc_perm *perm);
 int aiguard_shm_shmctl(struct kern_ipc_perm *perm, int cmd);
+void aiguard_object_folio_freed(struct folio *folio);
+void aiguard_object_batch_freed(struct address_space *mapping, struct folio_batch *fbatch);
 
 #endif /* _AIGUARD_LSM_H */

@@ -613,6 +613,30 @@ bool aiguard_mem_kernel_alias(unsigned long addr, size_t size)
 }
 
 /**
+ * aiguard_mem_clear_folio - clear a page-cache folio before it is freed
+ * @folio: locked and out of every page table (an object's, obj.c, whose
+ *         file is being truncated or evicted)
+ *
+ * Atomic context: a kprobe handler. A folio is at most a PMD's size
+ * here (2 MiB: a shmem THP, a hugetlbfs page), tens of microseconds; a
+ * 1 GiB hugetlbfs page is not cleared (that would be a tenth of a second
+ * with preemption off).
+ *
+ * Return: whether it was cleared.
+ */
+bool aiguard_mem_clear_folio(struct folio *folio)
+{
+	long i, nr = folio_nr_pages(folio);
+
+	if (folio_size(folio) > PMD_SIZE)
+		return false;
+	for (i = 0; i < nr; i++)
+		clear_highpage(folio_page(folio, i));
+	atomic64_add(nr, &aiguard_mem_pages);
+	return true;
+}
+
+/**
  * aiguard_mem_cleared - pages cleared since load
  *
  * Return: the count.

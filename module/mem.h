@@ -9,6 +9,7 @@
 
 #include <linux/types.h>
 
+struct folio;
 struct mm_struct;
 struct task_struct;
 
@@ -18,6 +19,7 @@ int aiguard_mem_track(struct mm_struct *mm);
 int aiguard_mem_track_later(struct task_struct *task);
 void aiguard_mem_untrack(struct mm_struct *mm);
 u64 aiguard_mem_cleared(void);
+bool aiguard_mem_clear_folio(struct folio *folio);
 bool aiguard_mem_kernel_alias(unsigned long addr, size_t size);
 
 #endif /* _AIGUARD_MEM_H */

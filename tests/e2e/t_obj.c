@@ -25,6 +25,15 @@
  * kill the workload and step into its label), keep /proc/kcore shut while
  * nothing is protected, and SHM_UNLOCK of its segment is refused.
  * (memfds are reached only through /proc/PID/fd, closed by t_procfs.)
+ *
+ * What an object held is cleared before the kernel frees its pages: two
+ * more holders, a control and a protected one, each fill 4 MiB of a POSIX
+ * shm object (root unlinks it), a SysV segment (root's IPC_RMID), a tmpfs
+ * file they truncate to nothing themselves, a memfd they close and a
+ * ramfs file (root unlinks it), with canaries of their own (canary.c). Once all
+ * are gone and nothing is protected, /proc/kcore opens, and one pass over
+ * RAM finds the control's canaries in free pages (the attack works in
+ * this guest) and none of the protected holder's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,11 +48,14 @@
 #include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/shm.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <dirent.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "canary.h"
 #include "lib.h"
 
 #define TMPFS_DIR	"/tmp/ag-obj-tmpfs"
@@ -51,8 +63,17 @@
 #define HUGE_DIR	"/tmp/ag-obj-huge"
 #define HUGE_SIZE	(2UL << 20)
 #define LABEL		"e2e-obj"
+#define RES_SIZE	(4UL << 20)
 
 enum kind { K_SHM, K_TMPFS, K_RAMFS, K_HUGE, K_FIFO, K_SYSV, K_NR };
+
+/* objects whose pages are freed: by unlink, IPC_RMID, truncation, close */
+enum residue { R_SHM, R_SYSV, R_TRUNC, R_MEMFD, R_RAMFS, R_NR };
+
+static const char *const residue_names[R_NR] = {
+	"POSIX shm object unlinked", "SysV segment removed", "tmpfs file truncated",
+	"memfd closed", "ramfs file unlinked",
+};
 
 static const char *const kind_names[K_NR] = {
 	"POSIX shm (/dev/shm)", "tmpfs file", "ramfs file", "hugetlbfs file", "FIFO on tmpfs",
@@ -68,6 +89,10 @@ struct objs {
 	int shmid;
 	int worker_ok[K_NR];		/* the same label read and wrote it */
 	char why[K_NR][192];		/* why not made */
+	uint64_t res_seed[R_NR];	/* set before the fork */
+	int res_made[R_NR];
+	char res_path[R_NR][96];	/* R_SHM, R_TRUNC, R_RAMFS: root removes them */
+	int res_shmid;
 };
 
 static struct objs *objs;		/* [0] control, [1] protected */
@@ -197,6 +222,72 @@ static int use(const struct objs *o, enum kind k)
 	return ok;
 }
 
+/* Sizes @fd to RES_SIZE and fills it with a canary through a mapping. */
+static int res_fill(int fd, uint64_t seed)
+{
+	volatile unsigned char *p;
+
+	if (fd < 0 || ftruncate(fd, RES_SIZE))
+		return 0;
+	p = mmap(NULL, RES_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return 0;
+	canary_fill(p, RES_SIZE, seed);
+	munmap((void *)p, RES_SIZE);
+	return 1;
+}
+
+/* In a residue holder: what it frees itself when told (SIGUSR1). */
+static struct objs *res_objs;
+static int res_trunc_fd = -1, res_memfd = -1;
+
+/* The objects whose freed pages t_obj scans RAM for. */
+static void make_residue(struct objs *o)
+{
+	volatile unsigned char *p;
+	int fd;
+
+	snprintf(o->res_path[R_SHM], sizeof(o->res_path[R_SHM]), "/dev/shm/ag-res-%d", getpid());
+	fd = open(o->res_path[R_SHM], O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+	o->res_made[R_SHM] = res_fill(fd, o->res_seed[R_SHM]);
+	if (fd >= 0)
+		close(fd);
+
+	o->res_shmid = shmget(IPC_PRIVATE, RES_SIZE, IPC_CREAT | 0600);
+	p = o->res_shmid < 0 ? (void *)-1 : shmat(o->res_shmid, NULL, 0);
+	if (p != (void *)-1) {
+		canary_fill(p, RES_SIZE, o->res_seed[R_SYSV]);
+		shmdt((void *)p);
+		o->res_made[R_SYSV] = 1;
+	}
+
+	/* truncated when told: the file stays */
+	snprintf(o->res_path[R_TRUNC], sizeof(o->res_path[R_TRUNC]), TMPFS_DIR "/trunc-%d",
+		 getpid());
+	res_trunc_fd = open(o->res_path[R_TRUNC], O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+	res_fill(res_trunc_fd, o->res_seed[R_TRUNC]);
+
+	res_memfd = memfd_create("ag-res", MFD_CLOEXEC);
+	res_fill(res_memfd, o->res_seed[R_MEMFD]);
+
+	/* ramfs frees its pages in batches: the other path out of the page cache */
+	snprintf(o->res_path[R_RAMFS], sizeof(o->res_path[R_RAMFS]), RAMFS_DIR "/res-%d",
+		 getpid());
+	fd = open(o->res_path[R_RAMFS], O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+	o->res_made[R_RAMFS] = res_fill(fd, o->res_seed[R_RAMFS]);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* SIGUSR1: truncate the file, close the memfd (its last reference), exit. */
+static void residue_free(int sig)
+{
+	(void)sig;
+	res_objs->res_made[R_TRUNC] = res_trunc_fd >= 0 && !ftruncate(res_trunc_fd, 0);
+	res_objs->res_made[R_MEMFD] = res_memfd >= 0 && !close(res_memfd);
+	_exit(0);
+}
+
 static void holder_setup(void *arg)
 {
 	struct objs *o = arg;
@@ -240,7 +331,44 @@ static pid_t holder_start(struct objs *o, const char *label)
 	memset(o, 0, sizeof(*o));
 	o->protected = label != NULL;
 	o->shmid = -1;
+	o->res_shmid = -1;
 	return fork_protected(label, holder_setup, holder_body, o);
+}
+
+static void residue_setup(void *arg)
+{
+	res_objs = arg;
+	signal(SIGUSR1, residue_free);
+	make_residue(arg);
+}
+
+static void residue_body(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+}
+
+/*
+ * A holder that makes the residue objects and, when told, frees what it
+ * frees itself (the truncation, the memfd) and exits. Both holders free
+ * at the same moment, just before the scan: pages freed earlier are
+ * reused by what the kernel allocates meanwhile (the other holder's
+ * 16 MiB first), the control's too.
+ */
+static pid_t residue_start(struct objs *o, const char *label)
+{
+	static uint64_t seed;
+	int r;
+
+	if (!seed)
+		seed = mix((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32));
+	for (r = 0; r < R_NR; r++)
+		o->res_seed[r] = seed = mix(seed);
+	memset(o->res_made, 0, sizeof(o->res_made));
+	memset(o->res_path, 0, sizeof(o->res_path));
+	o->res_shmid = -1;
+	return fork_protected(label, residue_setup, residue_body, o);
 }
 
 /* ---- root's attacks ------------------------------------------------------------ */
@@ -542,6 +670,64 @@ static void cleanup(void)
 	umount(HUGE_DIR);
 }
 
+/*
+ * One pass over RAM for the canaries of both holders' freed objects: the
+ * control's show that the attack works here, and only then does the
+ * protected holder's absence say anything.
+ */
+static void residue_phase(void)
+{
+	struct needle nd[2 * R_NR];
+	pid_t pid[2];
+	int r, k;
+
+	for (k = 0; k < 2; k++)
+		pid[k] = residue_start(&objs[k], k ? LABEL "-res" : NULL);
+	if (!tap_ok(pid[0] > 0 && pid[1] > 0, "residue: both holders made their objects (%s)",
+		    pid[0] > 0 && pid[1] > 0 ? "ok" : strerror(errno))) {
+		child_kill(pid[0]);
+		child_kill(pid[1]);
+		return;
+	}
+	for (k = 0; k < 2; k++)
+		kill(pid[k], SIGUSR1);
+	for (k = 0; k < 2; k++)
+		waitpid(pid[k], NULL, 0);
+	/* root removes what they left: removal frees it */
+	for (k = 0; k < 2; k++) {
+		if (objs[k].res_path[R_SHM][0])
+			unlink(objs[k].res_path[R_SHM]);
+		if (objs[k].res_path[R_TRUNC][0])
+			unlink(objs[k].res_path[R_TRUNC]);
+		if (objs[k].res_path[R_RAMFS][0])
+			unlink(objs[k].res_path[R_RAMFS]);
+		if (objs[k].res_shmid >= 0)
+			shmctl(objs[k].res_shmid, IPC_RMID, NULL);
+	}
+	for (k = 0; k < 100 && nr_objects() > 0; k++)
+		usleep(50000);
+	if (!tap_ok(ag_wait_unprotected(10000) && nr_objects() == 0,
+		    "residue: nothing protected or kept once they are gone (%d objects)",
+		    nr_objects()))
+		return;
+	for (k = 0; k < 2; k++)
+		for (r = 0; r < R_NR; r++)
+			needle_of(&nd[k * R_NR + r], objs[k].res_seed[r]);
+	k = kcore_scan(nd, 2 * R_NR);
+	if (!tap_ok(!k, "one pass over RAM through /proc/kcore (%s)", k ? strerror(errno) : "ok"))
+		return;
+	for (r = 0; r < R_NR; r++) {
+		if (!tap_ok(objs[0].res_made[r] && objs[1].res_made[r],
+			    "residue: both holders made a %s", residue_names[r]))
+			continue;
+		if (tap_ok(nd[r].found, "control: root finds its canary in free pages (%s)",
+			   residue_names[r]))
+			tap_ok(!nd[R_NR + r].found,
+			       "protected: its canary is in no free page (%s): cleared before freed",
+			       residue_names[r]);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct aiguard_stats st0, st1;
@@ -549,6 +735,8 @@ int main(int argc, char **argv)
 	int k, n0, n1, fd, err;
 
 	tap_init(argc, argv, 300);
+	if (!tap_ok(!kcore_scan_init(), "the scanner's buffer, before anything is freed"))
+		return tap_done();
 	setup_mounts();
 	tap_atexit(cleanup);
 	objs = mmap(NULL, 2 * sizeof(*objs), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
@@ -609,6 +797,10 @@ int main(int argc, char **argv)
 		       fd < 0 ? errname(errno) : "opened");
 		if (fd >= 0)
 			close(fd);
+		/* unloading would open them to everyone */
+		err = syscall(SYS_delete_module, "aiguard", O_NONBLOCK) ? errno : 0;
+		tap_ok(err == EWOULDBLOCK || err == EBUSY,
+		       "nothing protected, objects left: rmmod aiguard is refused (%s)", errname(err));
 	} else {
 		tap_skip("other processes are protected", "/proc/kcore with only objects left");
 	}
@@ -635,6 +827,7 @@ int main(int argc, char **argv)
 	}
 	unlink(objs[1].public_path);
 	child_kill(pc);
+
 	for (k = 0; k < K_NR; k++)
 		if (objs[0].path[k][0] && k != K_SYSV)
 			unlink(objs[0].path[k]);
@@ -650,6 +843,9 @@ int main(int argc, char **argv)
 		       fd < 0 ? errname(errno) : "ok");
 		if (fd >= 0)
 			close(fd);
+		residue_phase();
+	} else {
+		tap_skip("processes or objects remain", "/proc/kcore and the residue scan");
 	}
 	return tap_done();
 }
