@@ -190,6 +190,7 @@ END {
 	metric_name["bpfread"] = "getppid() with a BPF raw_tp calling probe_read_user"
 	metric_name["kread"] = "getppid() with a BPF raw_tp calling probe_read_kernel"
 	metric_name["tmpfs"] = "create, open+read, unlink of a tmpfs file (an object kept when N > 0)"
+	metric_name["ext4"] = "the same on an ext4 file (a RAM disk: never an object)"
 	metric_name["shmat"] = "shmat+shmdt of a SysV segment"
 	metric_name["munmap64"] = "munmap of 64 MiB of touched small pages"
 	metric_name["exit256"] = "exit of a process with 256 MiB resident (A unprotected, B protected: cleared)"

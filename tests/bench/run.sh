@@ -89,12 +89,24 @@ build_modules() {
 }
 
 stage() {
-	local stage=$1 moddir=$2
+	local stage=$1 moddir=$2 kver=$3
 	rm -rf "$stage"
 	mkdir -p "$stage"/{bin,lib/aiguard,proc,sys,tmp,dev}
 	cp "$USERLAND/bench" "$stage/init"
 	cp "$USERLAND/true" "$stage/bin/true"
 	cp "$moddir/aiguard.ko" "$moddir/aiguard_bench.ko" "$stage/lib/aiguard/"
+	# the ext4 row: a 16 MiB ext2 image the guest copies to a RAM disk and
+	# mounts with ext4 (Debian's modules; without them the row is left out)
+	local m ok=1
+	for m in lib/crc16 crypto/crc32c_generic fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4 drivers/block/brd; do
+		ag_stage_kernel_module "$stage" "$kver" "$m" "/lib/aiguard/${m##*/}.ko" || ok=0
+	done
+	if [ "$ok" = 1 ]; then
+		mke2fs -q -F -t ext2 -b 4096 "$stage/lib/aiguard/ext2.img" 16M ||
+			rm -f "$stage/lib/aiguard/ext2.img"
+	else
+		ag_log "bench: no ext4 modules staged for $kver: the ext4 row is left out"
+	fi
 }
 
 host_load() {
@@ -112,7 +124,7 @@ run_kernel() {
 	mkdir -p "$bdir" "$logdir"
 	ag_log "bench: kernel $k ($kver): building modules"
 	build_modules "$kdir" "$bdir/module" || return 1
-	stage "$bdir/guest" "$bdir/module"
+	stage "$bdir/guest" "$bdir/module" "$kver"
 	ag_make_initramfs "$bdir/initramfs.cpio.gz" "$bdir/guest" || return 1
 
 	# BENCHMARKS.md was measured on QEMU's default CPU model; keep it (the
@@ -160,7 +172,7 @@ main() {
 	mkdir -p "$OUT"
 	exec 8>"$OUT/.lock"
 	flock 8
-	ag_ensure_packages build-essential busybox-static qemu-system-x86 cpio kmod gzip \
+	ag_ensure_packages build-essential busybox-static qemu-system-x86 cpio kmod gzip e2fsprogs \
 		clang libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev || return 1
 	build_userland || { ag_log "benchmark programs do not build"; return 1; }
 	{
