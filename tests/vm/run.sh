@@ -16,7 +16,7 @@
 # Environment: KERNELS (default "6.1 6.12 debug"), AG_SUITES (while
 # developing: the guests run only these e2e suites, at CI size, and the
 # checkpatch, sparse and host tests are left out), AG_VM_TIMEOUT (seconds
-# per stock-kernel boot, default 1200), AG_DEBUG_VM_TIMEOUT (default 1200),
+# per stock-kernel boot, default 1200), AG_DEBUG_VM_TIMEOUT (default 2400),
 # AIGUARD_CACHE (default /var/cache/aiguard), AG_SKIP_REALWORLD=1 (do not
 # run tests/realworld/check.sh), AG_SKIP_BOOT=1 (do not run
 # tests/boot/check.sh), AG_STRESS=1 ("make stress": the guests run only the
@@ -171,7 +171,7 @@ run_kernel() {
 		# over 10 minutes under KASAN; t_selftests.sh runs them on
 		# the stock kernels.
 		append="panic=-1 panic_on_warn=1 slub_debug=A,aiguard_entry crashkernel=64M ag_no_selftests=1 ag_test_timeout=600"
-		tmo=${AG_DEBUG_VM_TIMEOUT:-1200}
+		tmo=${AG_DEBUG_VM_TIMEOUT:-2400}
 		if [ -n "${AG_STRESS:-}" ]; then
 			append="panic=-1 panic_on_warn=1 slub_debug=A,aiguard_entry ag_test_timeout=10800 ag_stress=1"
 			tmo=${AG_DEBUG_VM_TIMEOUT:-21600}
