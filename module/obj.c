@@ -26,7 +26,6 @@
 
 #include <linux/fs.h>
 #include <linux/magic.h>
-#include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
@@ -87,8 +86,8 @@ static void aiguard_obj_destroy(void *ptr, void *arg)
 /**
  * aiguard_obj_exit - forget every object
  *
- * Called once no hook can run any more. Every listed object pins the
- * module, so only a load that failed can find any here.
+ * Called once no hook can run any more. The objects stay; they are open
+ * to anyone again, as every process is once aiguard is unloaded.
  */
 void aiguard_obj_exit(void)
 {
@@ -136,7 +135,6 @@ static void aiguard_obj_drop(struct aiguard_obj *o)
 		atomic_dec(&aiguard_obj_nr);
 	atomic_dec(&aiguard_obj_listed);
 	call_rcu(&o->rcu, aiguard_obj_free_rcu);
-	module_put(THIS_MODULE);
 }
 
 /**
@@ -191,12 +189,6 @@ int aiguard_obj_add(const void *key, const char *label, u32 flags, u64 life, boo
 		kfree(o);
 		return -ENOMEM;
 	}
-	/*
-	 * A listed object pins the module, as a protected process does:
-	 * unloading would open it to everyone, and shmem's truncation of
-	 * it runs aiguard's code (hooks.c) until its inode is freed.
-	 */
-	__module_get(THIS_MODULE);
 	atomic_inc(&aiguard_obj_listed);
 	if (active)
 		atomic_inc(&aiguard_obj_nr);
