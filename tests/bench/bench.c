@@ -1099,7 +1099,7 @@ static void phase(int nprot, int pairs, int lifetime)
 		}
 		if (nprot)
 			unprotect_range(targets, nprot);
-		/* a kept object pins the module: removing it frees it */
+		/* removed while aiguard is loaded: its pages are cleared */
 		unlink(KEPT_OBJECT);
 		aiguard_down();
 		if (lsm_ref_up(targets, nprot))
