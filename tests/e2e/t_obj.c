@@ -341,13 +341,6 @@ static void residue_setup(void *arg)
 	make_residue(arg);
 }
 
-static void residue_body(void *arg)
-{
-	(void)arg;
-	for (;;)
-		pause();
-}
-
 /*
  * A holder that makes the residue objects and, when told, frees what it
  * frees itself (the truncation, the memfd) and exits. Both holders free
@@ -367,7 +360,7 @@ static pid_t residue_start(struct objs *o, const char *label)
 	memset(o->res_made, 0, sizeof(o->res_made));
 	memset(o->res_path, 0, sizeof(o->res_path));
 	o->res_shmid = -1;
-	return fork_protected(label, residue_setup, residue_body, o);
+	return fork_protected(label, residue_setup, holder_body, o);
 }
 
 /* ---- root's attacks ------------------------------------------------------------ */
@@ -796,7 +789,6 @@ int main(int argc, char **argv)
 		       fd < 0 ? errname(errno) : "opened");
 		if (fd >= 0)
 			close(fd);
-
 	} else {
 		tap_skip("other processes are protected", "/proc/kcore with only objects left");
 	}
