@@ -90,8 +90,15 @@ sleeper() {
 	# Until the child has exec'd sleep: before that it is the forked
 	# shell, whose environment lacks OPS_MARK (readable() would fail on
 	# a loaded machine; 30 s at most).
+	wait_comm "$!" sleep
+}
+
+# wait_comm PID NAME: poll (30 s at most) until PID's comm is NAME, i.e.
+# until a child started with "CMD &" (or through "aiguard exec") has
+# exec'd NAME; before that it is the forked shell or the tool.
+wait_comm() {
 	_sl=0
-	while [ $_sl -lt 300 ] && [ "$(cat /proc/$!/comm 2>/dev/null)" != sleep ]; do
+	while [ $_sl -lt 300 ] && [ "$(cat /proc/"$1"/comm 2>/dev/null)" != "$2" ]; do
 		sleep 0.1
 		_sl=$((_sl + 1))
 	done

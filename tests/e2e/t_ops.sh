@@ -153,6 +153,8 @@ OPS_MARK=$MARK "$AG" exec --permissive --label opsP -- sleep 1000 &
 P=$!
 PIDS="$PIDS $P"
 wait_protected "$P"
+# Protected before it execs sleep: until then list shows comm "aiguard".
+wait_comm "$P" sleep
 rc "list" 0 "$AG" list
 t "list: PERMISSIVE marker for the exec --permissive process" \
 	"grep -Eq '^$P +opsP +PERMISSIVE +- +sleep\$' '$OUT.o' && grep -Eq '^$T +opsA +enforcing +- +sleep\$' '$OUT.o'"
