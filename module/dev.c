@@ -126,12 +126,19 @@ static long aiguard_protect_one(struct pid *pid, void *arg)
 	struct task_struct *task;
 	long err;
 
-	/* nothing can be protected while a program can read any address */
-	err = aiguard_bpf_protect_begin();
+	/* the hooks that only something protected needs, attached first */
+	err = aiguard_hooks_hold();
 	if (err)
 		return err;
+	/* nothing can be protected while a program can read any address */
+	err = aiguard_bpf_protect_begin();
+	if (err) {
+		aiguard_hooks_release();
+		return err;
+	}
 	err = aiguard_protect_pid(pid, req->label, req->flags);
 	aiguard_bpf_protect_end();
+	aiguard_hooks_release();
 	/* what an outsider opened on it before does not outlive protection */
 	task = err ? NULL : aiguard_pid_task(pid);
 	if (task) {

@@ -702,6 +702,9 @@ static bool aiguard_hooks_alive(void)
  *        which the kernel never builds with ftrace call sites
  * @feature: if set, @kp is attached only where the kernel has this symbol
  * @name: what error messages call a probe placed by address
+ * @missed: what earlier registrations of @kp missed (a held probe,
+ *          below, is registered again after each detach, which zeroes
+ *          @kp.nmissed)
  */
 struct aiguard_probe {
 	struct kprobe kp;
@@ -710,6 +713,7 @@ struct aiguard_probe {
 	bool int3;
 	const char *feature;
 	const char *name;
+	u64 missed;
 };
 
 #define AIGUARD_PROBE(sym, handler, slot) \
@@ -756,19 +760,6 @@ static struct aiguard_probe aiguard_probes[] = {
 		      aiguard_kp_task_alloc, AIGUARD_HOOK_TASK_ALLOC),
 	/* every freed task passes free_task(), even one whose fork failed */
 	AIGUARD_PROBE("free_task", aiguard_kp_task_free, -1),
-	/* objects on memory-backed storage: see aiguard_kp_inode_alloc() */
-	AIGUARD_PROBE("security_inode_alloc", aiguard_kp_inode_alloc, AIGUARD_HOOK_OBJECT),
-	AIGUARD_PROBE("security_d_instantiate", aiguard_kp_d_instantiate, -1),
-	AIGUARD_PROBE("security_inode_free", aiguard_kp_object_free, -1),
-	AIGUARD_PROBE("security_file_open", aiguard_kp_file_open, AIGUARD_HOOK_OBJECT),
-#if IS_ENABLED(CONFIG_SYSVIPC)
-	AIGUARD_PROBE("security_shm_alloc", aiguard_kp_shm_alloc, AIGUARD_HOOK_OBJECT),
-	AIGUARD_PROBE("security_shm_free", aiguard_kp_object_free, -1),
-	AIGUARD_PROBE("security_shm_shmat", aiguard_kp_shm_shmat, AIGUARD_HOOK_OBJECT),
-	AIGUARD_PROBE("security_shm_shmctl", aiguard_kp_shm_shmctl, AIGUARD_HOOK_OBJECT),
-#endif
-	AIGUARD_PROBE("filemap_remove_folio", aiguard_kp_folio_remove, -1),
-	AIGUARD_PROBE("delete_from_page_cache_batch", aiguard_kp_folio_batch_remove, -1),
 	/* do_exit(), process context: never inside another kprobe */
 	AIGUARD_PROBE(AIGUARD_EXIT_DONE_SYMBOL, aiguard_kp_exit_done, -1),
 	AIGUARD_PROBE(AIGUARD_DELETE_MODULE_SYMBOL, aiguard_kp_delete_module, -1),
@@ -821,6 +812,31 @@ static struct aiguard_probe aiguard_probes[] = {
 #if IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE)
 	AIGUARD_PROBE(AIGUARD_COLLAPSE_SYMBOL, aiguard_kp_collapse, AIGUARD_HOOK_MIGRATE),
 #endif
+};
+
+/*
+ * Objects on memory-backed storage (see aiguard_kp_inode_alloc()): every
+ * open, inode and page-cache removal of every process passes these, and
+ * they have work only while something is held (aiguard_secrets_held()):
+ * a protected process that may create an object, or an object. So they
+ * are attached only then, with the ftrace guards, the "held set"
+ * (aiguard_hooks_hold()). None of them runs inside another kprobe: they
+ * are entered from system calls, reclaim and RCU callbacks, never from a
+ * probe handler.
+ */
+static struct aiguard_probe aiguard_probes_held[] = {
+	AIGUARD_PROBE("security_inode_alloc", aiguard_kp_inode_alloc, AIGUARD_HOOK_OBJECT),
+	AIGUARD_PROBE("security_d_instantiate", aiguard_kp_d_instantiate, -1),
+	AIGUARD_PROBE("security_inode_free", aiguard_kp_object_free, -1),
+	AIGUARD_PROBE("security_file_open", aiguard_kp_file_open, AIGUARD_HOOK_OBJECT),
+#if IS_ENABLED(CONFIG_SYSVIPC)
+	AIGUARD_PROBE("security_shm_alloc", aiguard_kp_shm_alloc, AIGUARD_HOOK_OBJECT),
+	AIGUARD_PROBE("security_shm_free", aiguard_kp_object_free, -1),
+	AIGUARD_PROBE("security_shm_shmat", aiguard_kp_shm_shmat, AIGUARD_HOOK_OBJECT),
+	AIGUARD_PROBE("security_shm_shmctl", aiguard_kp_shm_shmctl, AIGUARD_HOOK_OBJECT),
+#endif
+	AIGUARD_PROBE("filemap_remove_folio", aiguard_kp_folio_remove, -1),
+	AIGUARD_PROBE("delete_from_page_cache_batch", aiguard_kp_folio_batch_remove, -1),
 };
 
 /*
@@ -927,6 +943,15 @@ module_param(fail_at, int, 0400);
 MODULE_PARM_DESC(fail_at, "test only: fail the Nth step of the load (0: none)");
 
 static int aiguard_load_step;
+
+/*
+ * What a failure to attach refuses: the load, or (the held set attached
+ * again after the load, aiguard_hooks_hold()) a protect request.
+ */
+static const char *aiguard_refusing(bool at_load)
+{
+	return at_load ? "refusing to load" : "refusing to protect";
+}
 
 /**
  * aiguard_load_fault - count one step of the load, and fail it on request
@@ -1086,12 +1111,39 @@ static void notrace aiguard_kread_check(struct pt_regs *regs, unsigned long addr
 		instruction_pointer_set(regs, (unsigned long)aiguard_ret_efault_long);
 }
 
+/*
+ * The kernel's own callers, whose addresses no reader chooses: d_path()
+ * and the rest of fs/d_path.c copy each path component, a dentry's name
+ * (in slab, or inside the dentry), with copy_from_kernel_nofault(), once
+ * per component of every path they print (each file-backed line of
+ * /proc/PID/maps, every readlink of /proc/PID/fd/N). The call sits in
+ * prepend_copy() or in whichever of these the compiler folded it into; a
+ * call from there is not looked up. A function not found on a kernel is
+ * never matched: its calls are looked up like any other.
+ */
+static struct aiguard_site aiguard_kread_kernel_callers[] = {
+	{ "prepend_copy" }, { "prepend_name" }, { "prepend_path" }, { "__dentry_path" },
+	{ "d_path" }, { "__d_path" }, { "d_absolute_path" }, { "dentry_path_raw" },
+	{ "dentry_path" },
+};
+
+static bool notrace aiguard_kread_kernel_caller(unsigned long parent_ip)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(aiguard_kread_kernel_callers); i++)
+		if (parent_ip - aiguard_kread_kernel_callers[i].start <
+		    aiguard_kread_kernel_callers[i].size)
+			return true;
+	return false;
+}
+
 static void notrace aiguard_kread_func(unsigned long ip, unsigned long parent_ip,
 				       struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
 	struct pt_regs *regs = ftrace_get_regs(fregs);
 
-	if (likely(!aiguard_secrets_held()) || !regs)
+	if (likely(!aiguard_secrets_held()) || !regs || aiguard_kread_kernel_caller(parent_ip))
 		return;
 	aiguard_kread_check(regs, aiguard_kprobe_arg(regs, 1), aiguard_kprobe_arg(regs, 2));
 }
@@ -1138,12 +1190,16 @@ static void notrace aiguard_sample_regs_func(unsigned long ip, unsigned long par
  * @symbols: the functions it is placed on
  * @what: for the kernel log
  * @on: whether it is registered
+ * @filtered: whether @ops has its filter (set once, freed at unload:
+ *            ftrace_free_filter() leaves @ops pointing at what it freed,
+ *            so an ops registered again must keep its filter)
  */
 struct aiguard_ftrace_guard {
 	struct ftrace_ops ops;
 	const char *const symbols[2];
 	const char *what;
 	bool on;
+	bool filtered;
 };
 
 #define AIGUARD_FTRACE_GUARD(fn, desc, ...)					\
@@ -1164,32 +1220,24 @@ static struct aiguard_ftrace_guard aiguard_ftrace_guards[] = {
 			     "strncpy_from_kernel_nofault"),
 };
 
-static int aiguard_guard_one(struct aiguard_ftrace_guard *g)
+static int aiguard_guard_one(struct aiguard_ftrace_guard *g, bool at_load)
 {
-	int i, err = aiguard_load_fault(g->what);
+	int i, err = at_load ? aiguard_load_fault(g->what) : 0;
 
-	for (i = 0; i < ARRAY_SIZE(g->symbols) && g->symbols[i] && !err; i++)
+	for (i = 0; !g->filtered && i < ARRAY_SIZE(g->symbols) && g->symbols[i] && !err; i++)
 		err = ftrace_set_filter(&g->ops, (unsigned char *)g->symbols[i],
 					strlen(g->symbols[i]), 0);
+	/* even a part of the filter is freed only at unload */
+	g->filtered = true;
 	if (!err)
 		err = register_ftrace_function(&g->ops);
 	if (err) {
-		ftrace_free_filter(&g->ops);
-		pr_err("refusing to load: cannot guard %s (%s: ftrace error %d; a kprobe or livepatch there?)\n",
-		       g->what, g->symbols[0], err);
+		pr_err("%s: cannot guard %s (%s: ftrace error %d; a kprobe or livepatch there?)\n",
+		       aiguard_refusing(at_load), g->what, g->symbols[0], err);
 		return err;
 	}
 	g->on = true;
 	return 0;
-}
-
-static int aiguard_guard_ftrace(void)
-{
-	int i, err = 0;
-
-	for (i = 0; i < ARRAY_SIZE(aiguard_ftrace_guards) && !err; i++)
-		err = aiguard_guard_one(&aiguard_ftrace_guards[i]);
-	return err;
 }
 
 /*
@@ -1243,6 +1291,155 @@ static void aiguard_find_tracepoint(struct tracepoint *tp, void *priv)
 			aiguard_tracepoints[i].tp = tp;
 }
 
+static void aiguard_detach_probe(struct aiguard_probe *probe)
+{
+	if (probe->registered) {
+		unregister_kprobe(&probe->kp);
+		probe->missed += probe->kp.nmissed;
+	}
+	probe->registered = false;
+}
+
+/*
+ * The held set: the ftrace guards (reads of user memory and of kernel
+ * addresses, perf samples) and the object probes. Each sits on a path
+ * that every process takes (d_path() copies each path component with
+ * copy_from_kernel_nofault(), every open passes security_file_open()),
+ * where even a handler that returns at once costs a register save, and
+ * each has work only while aiguard_secrets_held(). So the set is
+ * attached at load (proving that it can be: else the load is refused),
+ * detached when the load is done, attached again by the first protect
+ * request (which fails if it cannot be: fail closed), and detached by
+ * the watchdog once nothing has been held for AIGUARD_HELD_IDLE_TICKS.
+ *
+ * Why nothing is missed while it is detached: only a protect request
+ * makes anything held from nothing. A fork inherits protection from a
+ * protected parent, an object is created by a protected process, and
+ * both exist only while the set is attached. A request counts itself in
+ * under aiguard_held_lock with the set attached, and out under it after
+ * its registry entry is visible; the watchdog detaches under the same
+ * lock, only with no request counted in and nothing held. The lock
+ * orders the entry before the watchdog's look at the registry.
+ */
+#define AIGUARD_HELD_IDLE_TICKS	10
+
+static int aiguard_attach_probe(struct aiguard_probe *probe, bool at_load);
+
+static DEFINE_MUTEX(aiguard_held_lock);
+static bool aiguard_held_on;		/* the set is attached */
+static unsigned int aiguard_held_users;	/* protect requests in flight */
+static unsigned int aiguard_held_idle;	/* watchdog ticks with nothing held */
+
+static void aiguard_held_detach(void)
+{
+	int i;
+
+	lockdep_assert_held(&aiguard_held_lock);
+	for (i = 0; i < ARRAY_SIZE(aiguard_ftrace_guards); i++) {
+		struct aiguard_ftrace_guard *g = &aiguard_ftrace_guards[i];
+
+		if (g->on)
+			unregister_ftrace_function(&g->ops);
+		g->on = false;
+	}
+	for (i = 0; i < ARRAY_SIZE(aiguard_probes_held); i++)
+		aiguard_detach_probe(&aiguard_probes_held[i]);
+	aiguard_held_on = false;
+	aiguard_held_idle = 0;
+}
+
+/*
+ * Test only (t_load.sh): fail the next attach of the held set after its
+ * first probe, as if the kernel had refused one, to prove that the
+ * protect request fails and leaves nothing attached. It can only make
+ * protect requests fail, which root can do anyway.
+ */
+static bool fail_hold;
+module_param(fail_hold, bool, 0600);
+MODULE_PARM_DESC(fail_hold, "test only: fail attaching the hooks a protect request needs");
+
+static int aiguard_held_attach(bool at_load)
+{
+	int i, err = 0;
+
+	lockdep_assert_held(&aiguard_held_lock);
+	if (aiguard_held_on)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(aiguard_probes_held) && !err; i++) {
+		struct kprobe *kp = &aiguard_probes_held[i].kp;
+
+		/* register_kprobe() set these the last time; by name again */
+		kp->addr = NULL;
+		kp->flags = 0;
+		err = aiguard_attach_probe(&aiguard_probes_held[i], at_load);
+		if (!err && !at_load && READ_ONCE(fail_hold)) {
+			pr_err("refusing to protect: attaching the hooks it needs failed on request (fail_hold)\n");
+			err = -EINVAL;
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(aiguard_ftrace_guards) && !err; i++)
+		err = aiguard_guard_one(&aiguard_ftrace_guards[i], at_load);
+	if (err)
+		aiguard_held_detach();
+	else
+		aiguard_held_on = true;
+	return err;
+}
+
+/**
+ * aiguard_hooks_hold - a process is about to be protected
+ *
+ * Attaches the held set if it is not. Process context; pairs with
+ * aiguard_hooks_release() when it succeeds, once the registry holds the
+ * process (or the request failed).
+ *
+ * Return: 0; -EIO if a hook could not be attached (the kernel log says
+ * which and why), or -ENOMEM.
+ */
+int aiguard_hooks_hold(void)
+{
+	int err;
+
+	might_sleep();
+	mutex_lock(&aiguard_held_lock);
+	err = aiguard_held_attach(false);
+	if (!err)
+		aiguard_held_users++;
+	else if (err != -ENOMEM)
+		err = -EIO;	/* not the kprobe's or ftrace's EBUSY or ENOENT */
+	aiguard_held_idle = 0;
+	mutex_unlock(&aiguard_held_lock);
+	return err;
+}
+
+/**
+ * aiguard_hooks_release - the protect request of aiguard_hooks_hold() is done
+ */
+void aiguard_hooks_release(void)
+{
+	mutex_lock(&aiguard_held_lock);
+	WARN_ON_ONCE(!aiguard_held_users);
+	aiguard_held_users--;
+	mutex_unlock(&aiguard_held_lock);
+}
+
+/*
+ * From the watchdog: detach the held set after AIGUARD_HELD_IDLE_TICKS
+ * seconds with nothing held (a workload restarting does not attach and
+ * detach it each time). A tick that finds a protect request attaching
+ * skips its turn rather than wait for it.
+ */
+static void aiguard_held_tick(void)
+{
+	if (!mutex_trylock(&aiguard_held_lock))
+		return;
+	if (!aiguard_held_on || aiguard_held_users || aiguard_secrets_held())
+		aiguard_held_idle = 0;
+	else if (++aiguard_held_idle >= AIGUARD_HELD_IDLE_TICKS)
+		aiguard_held_detach();
+	mutex_unlock(&aiguard_held_lock);
+}
+
 /**
  * aiguard_hooks_missed - report how often kprobes skipped a handler
  * @missed: per enum aiguard_hook; must be zeroed by the caller
@@ -1257,13 +1454,17 @@ void aiguard_hooks_missed(u64 missed[AIGUARD_HOOK_SLOTS])
 	for (i = 0; i < ARRAY_SIZE(aiguard_probes_proc); i++)
 		if (aiguard_probes_proc[i].registered)
 			missed[aiguard_probes_proc[i].hook] += aiguard_probes_proc[i].kp.nmissed;
-}
+	mutex_lock(&aiguard_held_lock);
+	for (i = 0; i < ARRAY_SIZE(aiguard_probes_held); i++) {
+		struct aiguard_probe *probe = &aiguard_probes_held[i];
 
-static void aiguard_detach_probe(struct aiguard_probe *probe)
-{
-	if (probe->registered)
-		unregister_kprobe(&probe->kp);
-	probe->registered = false;
+		if (probe->hook < 0)
+			continue;
+		missed[probe->hook] += probe->missed;
+		if (probe->registered)
+			missed[probe->hook] += probe->kp.nmissed;
+	}
+	mutex_unlock(&aiguard_held_lock);
 }
 
 static void aiguard_detach_all(void)
@@ -1275,14 +1476,13 @@ static void aiguard_detach_all(void)
 		ftrace_free_filter(&aiguard_pin_ops);
 		aiguard_pinned = false;
 	}
+	mutex_lock(&aiguard_held_lock);
+	aiguard_held_detach();
+	mutex_unlock(&aiguard_held_lock);
 	for (i = 0; i < ARRAY_SIZE(aiguard_ftrace_guards); i++) {
-		struct aiguard_ftrace_guard *g = &aiguard_ftrace_guards[i];
-
-		if (g->on) {
-			unregister_ftrace_function(&g->ops);
-			ftrace_free_filter(&g->ops);
-			g->on = false;
-		}
+		if (aiguard_ftrace_guards[i].filtered)
+			ftrace_free_filter(&aiguard_ftrace_guards[i].ops);
+		aiguard_ftrace_guards[i].filtered = false;
 	}
 	aiguard_detach_probe(&aiguard_probe_delete_module32);
 	aiguard_detach_probe(&aiguard_canary_probe);
@@ -1326,34 +1526,34 @@ static bool aiguard_kernel_has(const char *symbol)
 	return true;
 }
 
-static int aiguard_attach_probe(struct aiguard_probe *probe)
+static int aiguard_attach_probe(struct aiguard_probe *probe, bool at_load)
 {
 	struct kprobe *kp = &probe->kp;
 	const char *name = probe->name ?: kp->symbol_name ?: "aiguard_canary";
 	int err;
 
-	err = aiguard_load_fault(name);
+	err = at_load ? aiguard_load_fault(name) : 0;
 	if (!err) {
 		err = register_kprobe(kp);
 		if (err && probe->feature && !aiguard_kernel_has(probe->feature))
 			return 0;	/* the kernel has no such interface */
 	}
 	if (err) {
-		pr_err("refusing to load: cannot attach to %s (kprobe error %d)\n",
-		       name, err);
+		pr_err("%s: cannot attach to %s (kprobe error %d)\n",
+		       aiguard_refusing(at_load), name, err);
 		return err;
 	}
 	probe->registered = true;
 	if (kprobe_ftrace(kp))
 		return 0;
 	if (!probe->int3) {
-		pr_err("refusing to load: kprobe on %s is not ftrace-based, so it cannot redirect the call\n",
-		       name);
+		pr_err("%s: kprobe on %s is not ftrace-based, so it cannot redirect the call\n",
+		       aiguard_refusing(at_load), name);
 		return -EOPNOTSUPP;
 	}
 	if (!kp->post_handler || (kp->flags & KPROBE_FLAG_OPTIMIZED)) {
-		pr_err("refusing to load: kprobe on %s is optimised, so it cannot redirect the call\n",
-		       name);
+		pr_err("%s: kprobe on %s is optimised, so it cannot redirect the call\n",
+		       aiguard_refusing(at_load), name);
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -1364,24 +1564,24 @@ static int aiguard_attach_probes(void)
 	int i, err;
 
 	for (i = 0; i < ARRAY_SIZE(aiguard_probes); i++) {
-		err = aiguard_attach_probe(&aiguard_probes[i]);
+		err = aiguard_attach_probe(&aiguard_probes[i], true);
 		if (err)
 			return err;
 	}
 	err = aiguard_find_proc_fops();
 	for (i = 0; !err && i < ARRAY_SIZE(aiguard_probes_proc); i++)
-		err = aiguard_attach_probe(&aiguard_probes_proc[i]);
+		err = aiguard_attach_probe(&aiguard_probes_proc[i], true);
 	if (!err)
-		err = aiguard_attach_probe(&aiguard_canary_probe);
+		err = aiguard_attach_probe(&aiguard_canary_probe, true);
 	if (err)
 		return err;
 	for (i = 0; i < ARRAY_SIZE(aiguard_probes_loads); i++) {
-		err = aiguard_attach_probe(&aiguard_probes_loads[i]);
+		err = aiguard_attach_probe(&aiguard_probes_loads[i], true);
 		if (err)
 			return err;
 	}
 	if (IS_ENABLED(CONFIG_IA32_EMULATION))
-		return aiguard_attach_probe(&aiguard_probe_delete_module32);
+		return aiguard_attach_probe(&aiguard_probe_delete_module32, true);
 	return 0;
 }
 
@@ -1503,6 +1703,7 @@ static int aiguard_selftest(void)
 static void aiguard_watchdog(struct work_struct *work)
 {
 	aiguard_guard_set_hooks_dead(!aiguard_hooks_alive());
+	aiguard_held_tick();
 	/* grants also end by expiring, with no ioctl to follow up */
 	aiguard_evict_tracers();
 	schedule_delayed_work(to_delayed_work(work), HZ);
@@ -1537,6 +1738,7 @@ int aiguard_hooks_attach(void)
 	if (err)
 		return err;
 	aiguard_ns_sites_init();
+	aiguard_sites_init(aiguard_kread_kernel_callers, ARRAY_SIZE(aiguard_kread_kernel_callers));
 	err = aiguard_load_fault("BPF helper lookup") ?: aiguard_bpf_init();
 	if (!err)
 		err = aiguard_attach_tracepoints();
@@ -1548,14 +1750,23 @@ int aiguard_hooks_attach(void)
 		err = aiguard_load_fault("BPF program check") ?: aiguard_bpf_check();
 	if (!err)
 		err = aiguard_pin_ftrace();
-	if (!err)
-		err = aiguard_guard_ftrace();
+	if (!err) {
+		mutex_lock(&aiguard_held_lock);
+		err = aiguard_held_attach(true);
+		mutex_unlock(&aiguard_held_lock);
+	}
 	if (!err && (aiguard_load_fault("probes fire") || !aiguard_hooks_alive())) {
 		pr_err("refusing to load: kprobes are registered but do not fire (disabled through debugfs?)\n");
 		err = -EIO;
 	}
 	if (!err)
 		err = aiguard_selftest();
+	if (!err) {
+		/* attachable, proven; nothing is held yet */
+		mutex_lock(&aiguard_held_lock);
+		aiguard_held_detach();
+		mutex_unlock(&aiguard_held_lock);
+	}
 	if (err) {
 		aiguard_detach_all();
 		aiguard_bpf_exit();

@@ -15,5 +15,7 @@ int aiguard_hooks_attach(void);
 void aiguard_hooks_watch(void);
 void aiguard_hooks_detach(void);
 void aiguard_hooks_missed(u64 missed[AIGUARD_HOOK_SLOTS]);
+int aiguard_hooks_hold(void);
+void aiguard_hooks_release(void);
 
 #endif /* _AIGUARD_HOOKS_H */

@@ -17,12 +17,15 @@
 #     N = 1, 2, ... until a load succeeds): each failed load is refused
 #     with a kernel log line naming its step, and leaves no module, no
 #     kprobe and no ftrace function behind (counted in debugfs before and
-#     after).
+#     after);
+#   - the held set (object probes, ftrace guards) is attached by the first
+#     protect request and detached once nothing is held; an attach that
+#     fails (fail_hold) fails the request and leaves nothing behind.
 # Leaves aiguard.ko loaded, as it found it. Run as root in the test guest;
 # busybox-sh compatible, prints TAP, exits 0, never waits without a bound.
 
 . "$(dirname "$0")/lib.sh"
-tap_start t_load 26
+tap_start t_load 38
 KO=/lib/aiguard/aiguard.ko
 CYCLES=${AG_LOAD_CYCLES:-10}
 [ -n "${ag_stress:-}" ] && CYCLES=${AG_LOAD_CYCLES:-1000}
@@ -179,4 +182,60 @@ fi
 # --- leave it loaded, as found ---------------------------------------------
 t "insmod without parameters works" "insmod $KO 2>'$OUT' && dev_up"
 t "and its fail_at is 0" "[ \"\$(cat /sys/module/aiguard/parameters/fail_at 2>/dev/null)\" = 0 ]"
+
+# --- the held set: hooks on every process's paths, only while needed ------
+# The object probes and the ftrace guards (hooks.c) are attached by the
+# first protect request and detached 10 s after nothing is held; an
+# attach that fails fails the request and leaves nothing behind.
+# (a kprobe at a function's entry is listed as +0x0, or +0x4 past an
+# endbr64 on kernels built for IBT)
+held_kp() { grep -Eq ' security_file_open\+0x[04]( |$)' "$KPROBES"; }
+held_ft() { grep -q '^copy_from_kernel_nofault ' "$FTRACE"; }
+# held_off: poll (30 s at most) until kprobes and ftrace functions are
+# back to their counts after the load ($PL, $FL), the held set detached.
+held_off() {
+	_h=0
+	while [ $_h -lt 300 ] && { [ "$(probes)" -ne "$PL" ] || [ "$(ftraced)" -ne "$FL" ]; }; do
+		nap 0.1
+		_h=$((_h + 1))
+	done
+	[ "$(probes)" -eq "$PL" ] && [ "$(ftraced)" -eq "$FL" ] && ! held_kp && ! held_ft
+}
+FH=/sys/module/aiguard/parameters/fail_hold
+if [ -r "$KPROBES" ] && [ -r "$FTRACE" ] && [ -w "$FH" ]; then
+	t "held set: off after the load, with nothing protected" "! held_kp && ! held_ft"
+	PL=$(probes) FL=$(ftraced)
+	sleeper H
+	rc "held set: a protect request attaches it" 0 "$AG" protect --label t-held "$H"
+	t "held set: on while a process is protected (security_file_open, copy_from_kernel_nofault)" \
+		"held_kp && held_ft"
+	t "held set: the protected process is closed to root" "! readable $H"
+	kill -9 "$H"; wait "$H" 2>/dev/null
+	t "held set: off again once the last protected process is gone" held_off
+	P1=$(probes) F1=$(ftraced)
+	cp "$KPROBES" "$TMP/kp1"
+	cp "$FTRACE" "$TMP/ft1"
+	sleeper H
+	echo Y >"$FH"
+	dmesg -c >/dev/null 2>&1
+	rc "held set: an attach that fails fails the protect request (exit 1)" 1 \
+		"$AG" protect --label t-held "$H"
+	has "it says a hook could not be attached" 'could not attach a hook that protection needs'
+	t "the kernel log says why" "dmesg | grep -q 'refusing to protect: attaching the hooks it needs failed'"
+	t "the process stays unprotected: root reads its environ" "readable $H"
+	t "the failed attach left no kprobe or ftrace function behind" \
+		"[ \$(probes) -eq $P1 ] && [ \$(ftraced) -eq $F1 ] ||
+		 { diff '$TMP/kp1' '$KPROBES'; diff '$TMP/ft1' '$FTRACE'; } >'$OUT' 2>&1 && false"
+	echo N >"$FH"
+	rc "control: without the injected failure the same request protects it" 0 \
+		"$AG" protect --label t-held "$H"
+	t "control: root is denied" "! readable $H"
+	kill -9 "$H"; wait "$H" 2>/dev/null
+else
+	for n in "off after load" "protect attaches" "on while protected" "closed" "off again" \
+		"failing attach" "message" "kernel log" "unprotected" "nothing left" \
+		"control protects" "control denied"; do
+		skip "held set: $n" "no $KPROBES, $FTRACE or $FH"
+	done
+fi
 tap_cleanup

@@ -6,7 +6,7 @@
 # AIGUARD may name the binary (default: aiguard from PATH).
 
 . "$(dirname "$0")/lib.sh"
-tap_start t_tool 34
+tap_start t_tool 36
 
 # --- version and status -------------------------------------------------
 rc "version runs" 0 "$AG" version
@@ -53,22 +53,14 @@ has "list --json contains the pid" "^\{\"total\":[0-9]+,\"processes\":\[.*\{\"pi
 rc "protect with another label: conflict" 7 "$AG" protect --label other "$SP"
 rc "non-root protect is refused" 4 \
 	"$AG" exec --user 65534 --group 65534 -- "$AG" protect --label t3 "$SP"
-# EBUSY needs a traced process: only when strace is in the guest.
-TP=""
-if command -v strace >/dev/null 2>&1; then
-	strace -o /dev/null sleep 1000 &
-	STP=$!
-	PIDS="$PIDS $STP"
-	sleep 1
-	TP=$(cat /proc/"$STP"/task/"$STP"/children 2>/dev/null)
-	TP=${TP%% *}
-fi
-if [ -n "$TP" ]; then
-	PIDS="$PIDS $TP"
-	rc "protect a traced process: busy" 6 "$AG" protect --label t4 "$TP"
-else
-	skip "protect a traced process: busy (exit 6)" "no strace in this system"
-fi
+# EBUSY needs a traced process: hold (next to this script) seizes one
+# with PTRACE_SEIZE, as strace and gdb attach.
+sleeper TP
+start_tracer "$TP" ptrace
+t "control: the tracer attached to the process" "attach_tracer $TRN"
+rc "protect a traced process: busy" 6 "$AG" protect --label t4 "$TP"
+has "it says a tracer is attached" 'a tracer is attached to the process'
+kill -9 "$TR" "$TP" 2>/dev/null
 rc "unprotect" 0 "$AG" unprotect "$SP"
 rc "unprotect an unprotected process" 8 "$AG" unprotect "$SP"
 

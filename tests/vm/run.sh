@@ -340,6 +340,14 @@ main() {
 	record static PASS "guest init and smoke test build"
 	if [ -z "${AG_STRESS:-}" ] && [ -z "${AG_SUITES:-}" ]; then
 		timed "checkpatch" run_checkpatch
+		# The packaging checks build with DKMS for each stock kernel:
+		# its headers first, or a fresh machine skips that build.
+		# (A failure here is recorded when run_kernel tries again.)
+		for k in $KERNELS; do
+			case $k in
+			6.1 | 6.12) timed "resolve/install $k kernel" ag_kernel_version "$k" >/dev/null || true ;;
+			esac
+		done
 		timed "host tests (ABI, tool)" run_host_tests
 	fi
 	run_lanes

@@ -687,6 +687,10 @@ struct aiguard_event {
  *   and %AIGUARD_PROTECT_JOIN was not given.
  * - %EINTR: a signal arrived while waiting for the target's exec or
  *   ptrace attach to finish.
+ * - %EIO: a hook that protection needs could not be attached (the hooks
+ *   on paths every process takes are attached only while anything is
+ *   protected; another ftrace user with IPMODIFY or a livepatch on the
+ *   same function keeps them off). The kernel log names it.
  * - %ENOMEM: no memory for the registry entry.
  */
 #define AIGUARD_IOC_PROTECT	_IOWR(AIGUARD_IOC_MAGIC, 0x01, struct aiguard_protect)
