@@ -14,6 +14,7 @@
 #include <linux/dcache.h>
 #include <linux/err.h>
 #include <linux/fs.h>
+#include <linux/ftrace.h>
 #include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/mm_types.h>
@@ -144,6 +145,31 @@ static inline struct pid *aiguard_pidfd_pid(struct file *file)
 static inline void aiguard_mm_disable_dump(struct mm_struct *mm)
 {
 	set_mask_bits(&mm->flags, MMF_DUMPABLE_MASK, SUID_DUMP_DISABLE);
+}
+
+#if !IS_ENABLED(CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS)
+#error "aiguard's ftrace_ops read arguments from ftrace_regs; port aiguard_fregs_pt()"
+#endif
+
+/**
+ * aiguard_fregs_pt - what an ftrace_ops callback was given, as pt_regs
+ * @fregs: the callback's last argument
+ *
+ * On x86-64 ftrace_regs is a pt_regs. Without FTRACE_OPS_FL_SAVE_REGS
+ * ftrace fills in the argument registers, the stack pointer and the ip,
+ * and returns to whatever ip the callback leaves there (as livepatch
+ * relies on): enough for aiguard_kprobe_arg() of the first six arguments
+ * and for aiguard_kprobe_return(). 6.12 wraps it in __arch_ftrace_regs.
+ *
+ * Return: the registers, never NULL.
+ */
+static __always_inline struct pt_regs *aiguard_fregs_pt(struct ftrace_regs *fregs)
+{
+#ifdef arch_ftrace_regs
+	return &arch_ftrace_regs(fregs)->regs;
+#else
+	return &fregs->regs;
+#endif
 }
 
 /**

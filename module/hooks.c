@@ -581,12 +581,11 @@ static int aiguard_kp_collapse(struct kprobe *p, struct pt_regs *regs)
  * Objects on memory-backed storage (obj.c, lsm.c). The allocation and
  * d_instantiate hooks run in the creating syscall, the open and attach
  * hooks in the opening one (or a kernel thread opening for someone), an
- * inode's free in iput(): process context, never inside another kprobe,
- * so they are never skipped. A SysV segment's free can be:
- * security_shm_free() runs in an RCU callback, which may interrupt
- * another kprobe's handler on its CPU. A missed free leaves an entry for
- * a dead key, which the next allocation at that address replaces; until
- * then it only names freed memory, never dereferenced.
+ * inode's free in iput(), a SysV segment's free in an RCU callback. They
+ * are written as kprobe pre-handlers but placed through ftrace_ops of
+ * the held set (AIGUARD_FTRACE_HANDLER() below), which ftrace calls on
+ * every entry: unlike a kprobe, none can be skipped, not even the SysV
+ * free interrupting another kprobe's handler.
  */
 static int aiguard_kp_inode_alloc(struct kprobe *p, struct pt_regs *regs)
 {
@@ -602,9 +601,15 @@ static int aiguard_kp_d_instantiate(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-static int aiguard_kp_object_free(struct kprobe *p, struct pt_regs *regs)
+static int aiguard_kp_inode_free(struct kprobe *p, struct pt_regs *regs)
 {
-	aiguard_object_free((void *)aiguard_kprobe_arg(regs, 0));
+	aiguard_inode_free((struct inode *)aiguard_kprobe_arg(regs, 0));
+	return 0;
+}
+
+static int aiguard_kp_shm_free(struct kprobe *p, struct pt_regs *regs)
+{
+	aiguard_shm_free((struct kern_ipc_perm *)aiguard_kprobe_arg(regs, 0));
 	return 0;
 }
 
@@ -702,9 +707,6 @@ static bool aiguard_hooks_alive(void)
  *        which the kernel never builds with ftrace call sites
  * @feature: if set, @kp is attached only where the kernel has this symbol
  * @name: what error messages call a probe placed by address
- * @missed: what earlier registrations of @kp missed (a held probe,
- *          below, is registered again after each detach, which zeroes
- *          @kp.nmissed)
  */
 struct aiguard_probe {
 	struct kprobe kp;
@@ -713,7 +715,6 @@ struct aiguard_probe {
 	bool int3;
 	const char *feature;
 	const char *name;
-	u64 missed;
 };
 
 #define AIGUARD_PROBE(sym, handler, slot) \
@@ -812,31 +813,6 @@ static struct aiguard_probe aiguard_probes[] = {
 #if IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE)
 	AIGUARD_PROBE(AIGUARD_COLLAPSE_SYMBOL, aiguard_kp_collapse, AIGUARD_HOOK_MIGRATE),
 #endif
-};
-
-/*
- * Objects on memory-backed storage (see aiguard_kp_inode_alloc()): every
- * open, inode and page-cache removal of every process passes these, and
- * they have work only while something is held (aiguard_secrets_held()):
- * a protected process that may create an object, or an object. So they
- * are attached only then, with the ftrace guards, the "held set"
- * (aiguard_hooks_hold()). None of them runs inside another kprobe: they
- * are entered from system calls, reclaim and RCU callbacks, never from a
- * probe handler.
- */
-static struct aiguard_probe aiguard_probes_held[] = {
-	AIGUARD_PROBE("security_inode_alloc", aiguard_kp_inode_alloc, AIGUARD_HOOK_OBJECT),
-	AIGUARD_PROBE("security_d_instantiate", aiguard_kp_d_instantiate, -1),
-	AIGUARD_PROBE("security_inode_free", aiguard_kp_object_free, -1),
-	AIGUARD_PROBE("security_file_open", aiguard_kp_file_open, AIGUARD_HOOK_OBJECT),
-#if IS_ENABLED(CONFIG_SYSVIPC)
-	AIGUARD_PROBE("security_shm_alloc", aiguard_kp_shm_alloc, AIGUARD_HOOK_OBJECT),
-	AIGUARD_PROBE("security_shm_free", aiguard_kp_object_free, -1),
-	AIGUARD_PROBE("security_shm_shmat", aiguard_kp_shm_shmat, AIGUARD_HOOK_OBJECT),
-	AIGUARD_PROBE("security_shm_shmctl", aiguard_kp_shm_shmctl, AIGUARD_HOOK_OBJECT),
-#endif
-	AIGUARD_PROBE("filemap_remove_folio", aiguard_kp_folio_remove, -1),
-	AIGUARD_PROBE("delete_from_page_cache_batch", aiguard_kp_folio_batch_remove, -1),
 };
 
 /*
@@ -1083,9 +1059,9 @@ static noinline notrace u64 aiguard_ret_zero_u64(void)
 static void notrace aiguard_nofault_func(unsigned long ip, unsigned long parent_ip,
 					 struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
-	struct pt_regs *regs = ftrace_get_regs(fregs);
+	struct pt_regs *regs = aiguard_fregs_pt(fregs);
 
-	if (likely(!aiguard_task_may_be_protected(current)) || !regs)
+	if (likely(!aiguard_task_may_be_protected(current)))
 		return;
 	if (aiguard_trace_read())
 		instruction_pointer_set(regs, (unsigned long)aiguard_ret_efault_long);
@@ -1141,9 +1117,9 @@ static bool notrace aiguard_kread_kernel_caller(unsigned long parent_ip)
 static void notrace aiguard_kread_func(unsigned long ip, unsigned long parent_ip,
 				       struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
-	struct pt_regs *regs = ftrace_get_regs(fregs);
+	struct pt_regs *regs = aiguard_fregs_pt(fregs);
 
-	if (likely(!aiguard_secrets_held()) || !regs || aiguard_kread_kernel_caller(parent_ip))
+	if (likely(!aiguard_secrets_held()) || aiguard_kread_kernel_caller(parent_ip))
 		return;
 	aiguard_kread_check(regs, aiguard_kprobe_arg(regs, 1), aiguard_kprobe_arg(regs, 2));
 }
@@ -1151,10 +1127,10 @@ static void notrace aiguard_kread_func(unsigned long ip, unsigned long parent_ip
 static void notrace aiguard_kread_str_func(unsigned long ip, unsigned long parent_ip,
 					   struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
-	struct pt_regs *regs = ftrace_get_regs(fregs);
+	struct pt_regs *regs = aiguard_fregs_pt(fregs);
 	long count;
 
-	if (likely(!aiguard_secrets_held()) || !regs)
+	if (likely(!aiguard_secrets_held()))
 		return;
 	count = (long)aiguard_kprobe_arg(regs, 2);
 	/* count <= 0 reads nothing: the function returns at once */
@@ -1165,9 +1141,9 @@ static void notrace aiguard_kread_str_func(unsigned long ip, unsigned long paren
 static void notrace aiguard_sample_stack_func(unsigned long ip, unsigned long parent_ip,
 					      struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
-	struct pt_regs *regs = ftrace_get_regs(fregs);
+	struct pt_regs *regs = aiguard_fregs_pt(fregs);
 
-	if (likely(!aiguard_task_may_be_protected(current)) || !regs)
+	if (likely(!aiguard_task_may_be_protected(current)))
 		return;
 	if (aiguard_perf_sample())
 		instruction_pointer_set(regs, (unsigned long)aiguard_ret_nmi_none);
@@ -1176,23 +1152,62 @@ static void notrace aiguard_sample_stack_func(unsigned long ip, unsigned long pa
 static void notrace aiguard_sample_regs_func(unsigned long ip, unsigned long parent_ip,
 					     struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
-	struct pt_regs *regs = ftrace_get_regs(fregs);
+	struct pt_regs *regs = aiguard_fregs_pt(fregs);
 
-	if (likely(!aiguard_task_may_be_protected(current)) || !regs)
+	if (likely(!aiguard_task_may_be_protected(current)))
 		return;
 	if (aiguard_perf_sample())
 		instruction_pointer_set(regs, (unsigned long)aiguard_ret_zero_u64);
 }
 
+/*
+ * The object hooks (see aiguard_kp_inode_alloc()) run the handlers above,
+ * written for kprobes, from an ftrace_ops: with preemption off, as a
+ * kprobe's pre-handler runs (ftrace calls an ops as its caller runs), and
+ * with the partial registers ftrace saves without a full register save,
+ * which hold what the handlers read (arguments) and write (the ip of a
+ * denial). Unlike a kprobe's, an ftrace_ops without
+ * FTRACE_OPS_FL_RECURSION is called on every entry, in any context: none
+ * of these functions is entered from a handler of another.
+ */
+#define AIGUARD_FTRACE_HANDLER(handler)						\
+static void notrace handler##_ftrace(unsigned long ip, unsigned long parent_ip,	\
+				     struct ftrace_ops *op,			\
+				     struct ftrace_regs *fregs)			\
+{										\
+	preempt_disable_notrace();						\
+	handler(NULL, aiguard_fregs_pt(fregs));					\
+	preempt_enable_notrace();						\
+}
+
+AIGUARD_FTRACE_HANDLER(aiguard_kp_inode_alloc)
+AIGUARD_FTRACE_HANDLER(aiguard_kp_d_instantiate)
+AIGUARD_FTRACE_HANDLER(aiguard_kp_inode_free)
+AIGUARD_FTRACE_HANDLER(aiguard_kp_file_open)
+#if IS_ENABLED(CONFIG_SYSVIPC)
+AIGUARD_FTRACE_HANDLER(aiguard_kp_shm_alloc)
+AIGUARD_FTRACE_HANDLER(aiguard_kp_shm_free)
+AIGUARD_FTRACE_HANDLER(aiguard_kp_shm_shmat)
+AIGUARD_FTRACE_HANDLER(aiguard_kp_shm_shmctl)
+#endif
+AIGUARD_FTRACE_HANDLER(aiguard_kp_folio_remove)
+AIGUARD_FTRACE_HANDLER(aiguard_kp_folio_batch_remove)
+
 /**
- * struct aiguard_ftrace_guard - an ftrace_ops that redirects functions
- * @ops: the ops, IPMODIFY (exclusive)
+ * struct aiguard_ftrace_guard - an ftrace_ops of the held set
+ * @ops: the ops; IPMODIFY (exclusive) if it may redirect the call
  * @symbols: the functions it is placed on
  * @what: for the kernel log
  * @on: whether it is registered
  * @filtered: whether @ops has its filter (set once, freed at unload:
  *            ftrace_free_filter() leaves @ops pointing at what it freed,
  *            so an ops registered again must keep its filter)
+ *
+ * None asks for FTRACE_OPS_FL_SAVE_REGS: on x86-64 the partial registers
+ * of every ftrace call site (aiguard_fregs_pt()) hold the arguments, and
+ * a changed ip is honoured, as livepatch relies on. A full save costs
+ * every caller of these functions, protected or not, a few dozen
+ * instructions more.
  */
 struct aiguard_ftrace_guard {
 	struct ftrace_ops ops;
@@ -1202,10 +1217,14 @@ struct aiguard_ftrace_guard {
 	bool filtered;
 };
 
+/* A guard or object hook that may redirect the call. */
 #define AIGUARD_FTRACE_GUARD(fn, desc, ...)					\
-	{ .ops = { .func = (fn),						\
-		   .flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY },	\
+	{ .ops = { .func = (fn), .flags = FTRACE_OPS_FL_IPMODIFY },		\
 	  .symbols = { __VA_ARGS__ }, .what = (desc) }
+
+/* An object hook that only looks: it shares its function with anyone. */
+#define AIGUARD_FTRACE_WATCH(fn, desc, ...)					\
+	{ .ops = { .func = (fn) }, .symbols = { __VA_ARGS__ }, .what = (desc) }
 
 static struct aiguard_ftrace_guard aiguard_ftrace_guards[] = {
 	AIGUARD_FTRACE_GUARD(aiguard_nofault_func, "non-faulting user reads",
@@ -1218,6 +1237,29 @@ static struct aiguard_ftrace_guard aiguard_ftrace_guards[] = {
 			     "copy_from_kernel_nofault"),
 	AIGUARD_FTRACE_GUARD(aiguard_kread_str_func, "string reads through kernel addresses",
 			     "strncpy_from_kernel_nofault"),
+	/* objects on memory-backed storage: see aiguard_kp_inode_alloc() */
+	AIGUARD_FTRACE_GUARD(aiguard_kp_inode_alloc_ftrace, "object creation",
+			     "security_inode_alloc"),
+	AIGUARD_FTRACE_WATCH(aiguard_kp_d_instantiate_ftrace, "object naming",
+			     "security_d_instantiate"),
+	AIGUARD_FTRACE_WATCH(aiguard_kp_inode_free_ftrace, "object release",
+			     "security_inode_free"),
+	AIGUARD_FTRACE_GUARD(aiguard_kp_file_open_ftrace, "object opens",
+			     "security_file_open"),
+#if IS_ENABLED(CONFIG_SYSVIPC)
+	AIGUARD_FTRACE_GUARD(aiguard_kp_shm_alloc_ftrace, "SysV segment creation",
+			     "security_shm_alloc"),
+	AIGUARD_FTRACE_WATCH(aiguard_kp_shm_free_ftrace, "SysV segment release",
+			     "security_shm_free"),
+	AIGUARD_FTRACE_GUARD(aiguard_kp_shm_shmat_ftrace, "SysV attaches",
+			     "security_shm_shmat"),
+	AIGUARD_FTRACE_GUARD(aiguard_kp_shm_shmctl_ftrace, "SysV segment control",
+			     "security_shm_shmctl"),
+#endif
+	AIGUARD_FTRACE_WATCH(aiguard_kp_folio_remove_ftrace, "object page removal",
+			     "filemap_remove_folio"),
+	AIGUARD_FTRACE_WATCH(aiguard_kp_folio_batch_remove_ftrace, "object page removal",
+			     "delete_from_page_cache_batch"),
 };
 
 static int aiguard_guard_one(struct aiguard_ftrace_guard *g, bool at_load)
@@ -1293,20 +1335,19 @@ static void aiguard_find_tracepoint(struct tracepoint *tp, void *priv)
 
 static void aiguard_detach_probe(struct aiguard_probe *probe)
 {
-	if (probe->registered) {
+	if (probe->registered)
 		unregister_kprobe(&probe->kp);
-		probe->missed += probe->kp.nmissed;
-	}
 	probe->registered = false;
 }
 
 /*
- * The held set: the ftrace guards (reads of user memory and of kernel
- * addresses, perf samples) and the object probes. Each sits on a path
- * that every process takes (d_path() copies each path component with
- * copy_from_kernel_nofault(), every open passes security_file_open()),
- * where even a handler that returns at once costs a register save, and
- * each has work only while aiguard_secrets_held(). So the set is
+ * The held set (aiguard_ftrace_guards): the guards on reads of user
+ * memory and of kernel addresses and on perf samples, and the object
+ * hooks. Each sits on a path that every process takes (d_path() copies
+ * each path component with copy_from_kernel_nofault(), every open passes
+ * security_file_open()), where even a callback that returns at once
+ * costs a trampoline, and each has work only while
+ * aiguard_secrets_held(). So the set is
  * attached at load (proving that it can be: else the load is refused),
  * detached when the load is done, attached again by the first protect
  * request (which fails if it cannot be: fail closed), and detached by
@@ -1322,8 +1363,6 @@ static void aiguard_detach_probe(struct aiguard_probe *probe)
  * orders the entry before the watchdog's look at the registry.
  */
 #define AIGUARD_HELD_IDLE_TICKS	10
-
-static int aiguard_attach_probe(struct aiguard_probe *probe, bool at_load);
 
 static DEFINE_MUTEX(aiguard_held_lock);
 static bool aiguard_held_on;		/* the set is attached */
@@ -1342,15 +1381,13 @@ static void aiguard_held_detach(void)
 			unregister_ftrace_function(&g->ops);
 		g->on = false;
 	}
-	for (i = 0; i < ARRAY_SIZE(aiguard_probes_held); i++)
-		aiguard_detach_probe(&aiguard_probes_held[i]);
 	aiguard_held_on = false;
 	aiguard_held_idle = 0;
 }
 
 /*
  * Test only (t_load.sh): fail the next attach of the held set after its
- * first probe, as if the kernel had refused one, to prove that the
+ * first hook, as if the kernel had refused one, to prove that the
  * protect request fails and leaves nothing attached. It can only make
  * protect requests fail, which root can do anyway.
  */
@@ -1365,20 +1402,13 @@ static int aiguard_held_attach(bool at_load)
 	lockdep_assert_held(&aiguard_held_lock);
 	if (aiguard_held_on)
 		return 0;
-	for (i = 0; i < ARRAY_SIZE(aiguard_probes_held) && !err; i++) {
-		struct kprobe *kp = &aiguard_probes_held[i].kp;
-
-		/* register_kprobe() set these the last time; by name again */
-		kp->addr = NULL;
-		kp->flags = 0;
-		err = aiguard_attach_probe(&aiguard_probes_held[i], at_load);
+	for (i = 0; i < ARRAY_SIZE(aiguard_ftrace_guards) && !err; i++) {
+		err = aiguard_guard_one(&aiguard_ftrace_guards[i], at_load);
 		if (!err && !at_load && READ_ONCE(fail_hold)) {
 			pr_err("refusing to protect: attaching the hooks it needs failed on request (fail_hold)\n");
 			err = -EINVAL;
 		}
 	}
-	for (i = 0; i < ARRAY_SIZE(aiguard_ftrace_guards) && !err; i++)
-		err = aiguard_guard_one(&aiguard_ftrace_guards[i], at_load);
 	if (err)
 		aiguard_held_detach();
 	else
@@ -1454,17 +1484,6 @@ void aiguard_hooks_missed(u64 missed[AIGUARD_HOOK_SLOTS])
 	for (i = 0; i < ARRAY_SIZE(aiguard_probes_proc); i++)
 		if (aiguard_probes_proc[i].registered)
 			missed[aiguard_probes_proc[i].hook] += aiguard_probes_proc[i].kp.nmissed;
-	mutex_lock(&aiguard_held_lock);
-	for (i = 0; i < ARRAY_SIZE(aiguard_probes_held); i++) {
-		struct aiguard_probe *probe = &aiguard_probes_held[i];
-
-		if (probe->hook < 0)
-			continue;
-		missed[probe->hook] += probe->missed;
-		if (probe->registered)
-			missed[probe->hook] += probe->kp.nmissed;
-	}
-	mutex_unlock(&aiguard_held_lock);
 }
 
 static void aiguard_detach_all(void)

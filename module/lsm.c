@@ -1337,7 +1337,8 @@ void aiguard_d_instantiate(struct dentry *dentry, struct inode *inode)
 {
 	bool keep;
 
-	if (!inode)
+	/* only an inode on memory-backed storage is ever listed */
+	if (!inode || !aiguard_obj_storage(inode->i_sb))
 		return;
 	keep = (S_ISREG(inode->i_mode) || S_ISFIFO(inode->i_mode)) &&
 	       (IS_ROOT(dentry) || !(inode->i_mode & 0077));
@@ -1368,14 +1369,27 @@ int aiguard_shm_alloc(struct kern_ipc_perm *perm)
 }
 
 /**
- * aiguard_object_free - security_inode_free() and security_shm_free() handler
- * @key: the inode or kern_ipc_perm being freed
+ * aiguard_inode_free - security_inode_free() handler
+ * @inode: the inode being freed
  *
- * Process context, or an RCU callback (a SysV segment).
+ * Process context. Only an inode on memory-backed storage is ever listed:
+ * any other is not looked up.
  */
-void aiguard_object_free(const void *key)
+void aiguard_inode_free(struct inode *inode)
 {
-	aiguard_obj_forget(key);
+	if (aiguard_obj_storage(inode->i_sb))
+		aiguard_obj_forget(inode);
+}
+
+/**
+ * aiguard_shm_free - security_shm_free() handler
+ * @perm: the SysV segment being freed
+ *
+ * An RCU callback.
+ */
+void aiguard_shm_free(struct kern_ipc_perm *perm)
+{
+	aiguard_obj_forget(perm);
 }
 
 static noinline int aiguard_object_decide(const void *key, u32 op, const char *what)
