@@ -731,6 +731,27 @@ static int label_entries(const char *label)
  * leave it behind, pinning the module (the fuzzer's exiting children hit
  * this in CI). Every round must race like that, and no entry may be left.
  */
+/*
+ * Whether @pid sleeps in msleep() (/proc/PID/wchan): the protect's
+ * delay, past its checks. Polled for 5 s at most: a fixed pause lost the
+ * race on a loaded CI machine (the protect was still before its checks
+ * when the target was killed), and the first protect of a run attaches
+ * the held set first, sleeping elsewhere (mutexes, RCU) meanwhile.
+ */
+static int asleep_in_protect(pid_t pid)
+{
+	char path[64], buf[64];
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
+	for (i = 0; i < 5000; i++) {
+		if (read_file(path, buf, sizeof(buf)) > 0 && !strcmp(buf, "msleep"))
+			return 1;
+		usleep(1000);
+	}
+	return 0;
+}
+
 static void protect_reap(int rounds)
 {
 	int i, raced = 0, left = -1, sync[2];
@@ -762,7 +783,7 @@ static void protect_reap(int rounds)
 		}
 		if (read(sync[0], &c, 1) != 1)
 			break;
-		usleep(30000);		/* the protect is past its checks, asleep */
+		asleep_in_protect(p);	/* the protect is past its checks, asleep */
 		kill(t, SIGKILL);
 		memset(&si, 0, sizeof(si));
 		waitid(P_PID, t, &si, WEXITED | WNOWAIT);	/* a zombie: exit hook done */
