@@ -59,6 +59,18 @@ const char *fail_text(int fd, int e)
 	return errno_text(e);
 }
 
+/*
+ * fail_text() for a protect request, whose EIO means a hook it needs
+ * could not be attached (uapi/linux/aiguard.h, AIGUARD_IOC_PROTECT).
+ */
+const char *protect_fail_text(int fd, int e)
+{
+	if (e == EIO)
+		return "the module could not attach a hook that protection needs "
+		       "(the kernel log says which: dmesg | grep aiguard)";
+	return fail_text(fd, e);
+}
+
 #define AIGUARD_SYSFS_DEV "/sys/class/misc/" AIGUARD_DEVICE_NAME "/dev"
 
 /*

@@ -168,8 +168,6 @@ const char *errno_text(int e)
 	case ENOENT:	return "not protected";
 	case ENOTTY:	return "the module does not know this request (module and tool ABI differ)";
 	case EINVAL:	return "the module rejected the request as invalid (EINVAL)";
-	case EIO:	return "the module could not attach a hook that protection needs "
-			       "(the kernel log says which: dmesg | grep aiguard)";
 	case EXDEV:	return "the label has live members and this process is not one of them; "
 			       "add --join to join it deliberately (recorded), or start it from a member";
 	default:	return strerror(e);

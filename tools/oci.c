@@ -179,7 +179,7 @@ int cmd_oci_hook(const struct args *a UNUSED)
 		       st.id, st.label, OCI_ANN_JOIN);
 	else if (e)
 		errmsg("container %.12s: cannot protect its init (pid %lld): %s", st.id,
-		       st.pid, fail_text(fd, e));
+		       st.pid, protect_fail_text(fd, e));
 	if (e) {
 		syslog(LOG_ERR, "container %s: pid %lld not protected with label %s: %s",
 		       st.id, st.pid, st.label, errno_text(e));

@@ -48,7 +48,7 @@ int cmd_exec(const struct args *a)
 	if (ioctl(fd, AIGUARD_IOC_PROTECT, &p)) {
 		int e = errno;
 
-		errmsg("cannot protect this process: %s", fail_text(fd, e));
+		errmsg("cannot protect this process: %s", protect_fail_text(fd, e));
 		close(fd);
 		free_ids(&ids);
 		return errno_exit(e);
@@ -108,7 +108,7 @@ static int protect_pid(int fd, pid_t pid, const struct args *a)
 		       info.flags & AIGUARD_PROC_PERMISSIVE ? ", permissive" : "",
 		       info.flags & AIGUARD_PROC_ENTER ? ", enter" : "");
 	else if (e)
-		errmsg("pid %d: %s", pid, fail_text(fd, e));
+		errmsg("pid %d: %s", pid, protect_fail_text(fd, e));
 	if (e)
 		return errno_exit(e);
 	p.label[AIGUARD_LABEL_MAX - 1] = '\0';

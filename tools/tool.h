@@ -75,6 +75,7 @@ int get_version(int fd, struct aiguard_version *v, bool quiet); /* exit code */
 int get_status(int fd, struct aiguard_status *st);
 int read_status(int fd, struct aiguard_status *st);	/* exit code */
 const char *fail_text(int fd, int e);
+const char *protect_fail_text(int fd, int e);
 int make_target(pid_t pid, struct aiguard_target *t);
 void put_target(struct aiguard_target *t);
 int target_ioctl(int fd, unsigned long req, void *arg,

@@ -53,14 +53,22 @@ has "list --json contains the pid" "^\{\"total\":[0-9]+,\"processes\":\[.*\{\"pi
 rc "protect with another label: conflict" 7 "$AG" protect --label other "$SP"
 rc "non-root protect is refused" 4 \
 	"$AG" exec --user 65534 --group 65534 -- "$AG" protect --label t3 "$SP"
-# EBUSY needs a traced process: hold (next to this script) seizes one
-# with PTRACE_SEIZE, as strace and gdb attach.
-sleeper TP
-start_tracer "$TP" ptrace
-t "control: the tracer attached to the process" "attach_tracer $TRN"
-rc "protect a traced process: busy" 6 "$AG" protect --label t4 "$TP"
-has "it says a tracer is attached" 'a tracer is attached to the process'
-kill -9 "$TR" "$TP" 2>/dev/null
+# EBUSY needs a traced process: hold (next to this script in the guest)
+# seizes one with PTRACE_SEIZE, as strace and gdb attach. (tools/tests
+# runs this script on the host against a stand-in module, without it.)
+if [ -x "$(dirname "$0")/hold" ]; then
+	sleeper TP
+	start_tracer "$TP" ptrace
+	t "control: the tracer attached to the process" "attach_tracer $TRN"
+	rc "protect a traced process: busy" 6 "$AG" protect --label t4 "$TP"
+	has "it says a tracer is attached" 'a tracer is attached to the process'
+	kill -9 "$TR" "$TP" 2>/dev/null
+else
+	for n in "control: the tracer attached" "protect a traced process: busy (exit 6)" \
+		"it says a tracer is attached"; do
+		skip "$n" "no $(dirname "$0")/hold (the e2e build's PTRACE_SEIZE holder)"
+	done
+fi
 rc "unprotect" 0 "$AG" unprotect "$SP"
 rc "unprotect an unprotected process" 8 "$AG" unprotect "$SP"
 
