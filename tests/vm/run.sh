@@ -16,7 +16,7 @@
 # Environment: KERNELS (default "6.1 6.12 debug"), AG_SUITES (while
 # developing: the guests run only these e2e suites, at CI size, and the
 # checkpatch, sparse and host tests are left out), AG_VM_TIMEOUT (seconds
-# per stock-kernel boot, default 1200), AG_DEBUG_VM_TIMEOUT (default 2400),
+# per stock-kernel boot, default 1800), AG_DEBUG_VM_TIMEOUT (default 2400),
 # AIGUARD_CACHE (default /var/cache/aiguard), AG_SKIP_REALWORLD=1 (do not
 # run tests/realworld/check.sh), AG_SKIP_BOOT=1 (do not run
 # tests/boot/check.sh), AG_STRESS=1 ("make stress": the guests run only the
@@ -150,7 +150,7 @@ run_kernel() {
 		kdir=/usr/src/linux-headers-$kver
 		image=/boot/vmlinuz-$kver
 		append="panic=-1 crashkernel=64M ag_test_timeout=600"
-		tmo=${AG_VM_TIMEOUT:-1200}
+		tmo=${AG_VM_TIMEOUT:-1800}
 		if [ -n "${AG_STRESS:-}" ]; then
 			append="panic=-1 ag_test_timeout=5400 ag_stress=1"
 			tmo=${AG_VM_TIMEOUT:-10800}
