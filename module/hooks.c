@@ -1103,23 +1103,14 @@ static struct aiguard_site aiguard_kread_kernel_callers[] = {
 	{ "dentry_path" },
 };
 
-static bool notrace aiguard_kread_kernel_caller(unsigned long parent_ip)
-{
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(aiguard_kread_kernel_callers); i++)
-		if (parent_ip - aiguard_kread_kernel_callers[i].start <
-		    aiguard_kread_kernel_callers[i].size)
-			return true;
-	return false;
-}
-
 static void notrace aiguard_kread_func(unsigned long ip, unsigned long parent_ip,
 				       struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
 	struct pt_regs *regs = aiguard_fregs_pt(fregs);
 
-	if (likely(!aiguard_secrets_held()) || aiguard_kread_kernel_caller(parent_ip))
+	if (likely(!aiguard_secrets_held()) ||
+	    aiguard_site_on_stack(&parent_ip, 1, aiguard_kread_kernel_callers,
+				  ARRAY_SIZE(aiguard_kread_kernel_callers)))
 		return;
 	aiguard_kread_check(regs, aiguard_kprobe_arg(regs, 1), aiguard_kprobe_arg(regs, 2));
 }
