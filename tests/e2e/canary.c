@@ -155,3 +155,52 @@ int kcore_scan(struct needle *nd, int n)
 	errno = e;
 	return 0;
 }
+
+/*
+ * How many of the @nr physical frames @pfn hold @n's canary, read through
+ * the RAM segments of /proc/kcore one page each. Returns the count, or -1
+ * with errno.
+ */
+long kcore_frames_with(struct needle *n, const uint64_t *pfn, size_t nr)
+{
+	Elf64_Phdr ph[64];
+	Elf64_Ehdr eh;
+	long hits = 0;
+	size_t i;
+	int fd, k, nph, e;
+
+	fd = open(KCORE, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	nph = 0;
+	if (pread(fd, &eh, sizeof(eh), 0) == sizeof(eh) && !memcmp(eh.e_ident, ELFMAG, SELFMAG))
+		for (k = 0; k < eh.e_phnum && nph < 64; k++)
+			if (pread(fd, &ph[nph], sizeof(ph[0]),
+				  eh.e_phoff + (off_t)k * eh.e_phentsize) == sizeof(ph[0]) &&
+			    ph[nph].p_type == PT_LOAD && ph[nph].p_paddr != (Elf64_Addr)-1 &&
+			    ph[nph].p_filesz <= (16ULL << 30))
+				nph++;
+	if (!nph) {
+		close(fd);
+		errno = EIO;
+		return -1;
+	}
+	for (i = 0; i < nr; i++) {
+		uint64_t pa = pfn[i] * 4096;
+
+		for (k = 0; k < nph; k++) {
+			if (pa < ph[k].p_paddr || pa - ph[k].p_paddr >= ph[k].p_filesz)
+				continue;
+			n->found = 0;
+			if (pread(fd, scan_buf, 4096, ph[k].p_offset + (pa - ph[k].p_paddr)) == 4096)
+				needle_search(n, scan_buf, 4096);
+			hits += n->found;
+			break;
+		}
+	}
+	e = errno;
+	close(fd);
+	memset(scan_buf, 0, 4096);
+	errno = e;
+	return hits;
+}

@@ -25,5 +25,6 @@ struct needle {
 void needle_of(struct needle *n, uint64_t seed);
 int kcore_scan_init(void);
 int kcore_scan(struct needle *nd, int n);
+long kcore_frames_with(struct needle *n, const uint64_t *pfn, size_t nr);
 
 #endif
