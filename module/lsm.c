@@ -17,11 +17,14 @@
 #include <linux/fcntl.h>
 #include <linux/fdtable.h>
 #include <linux/fs.h>
+#include <linux/magic.h>
 #include <linux/mutex.h>
 #include <linux/pagemap.h>
 #include <linux/pagevec.h>
 #include <linux/perf_event.h>
+#include <linux/pid_namespace.h>
 #include <linux/prctl.h>
+#include <linux/proc_fs.h>
 #include <linux/ptrace.h>
 #include <linux/ratelimit.h>
 #include <linux/rcupdate.h>
@@ -1420,6 +1423,64 @@ static noinline int aiguard_object_decide(const void *key, u32 op, const char *w
 							   req.label, same_life, op));
 }
 
+/*
+ * The process a /proc/PID/map_files directory of @sb is about, from the
+ * name of @dir's parent (PID, in the mount's pid namespace; procfs never
+ * renames). Returns it with a reference, or NULL.
+ */
+static struct task_struct *aiguard_map_files_task(struct dentry *dir, struct super_block *sb)
+{
+	struct dentry *parent = dget_parent(dir);
+	struct task_struct *task = NULL;
+	char name[16] = "";
+	int nr;
+
+	spin_lock(&parent->d_lock);
+	if (parent->d_parent == sb->s_root && parent->d_name.len < sizeof(name))
+		memcpy(name, parent->d_name.name, parent->d_name.len);
+	spin_unlock(&parent->d_lock);
+	dput(parent);
+	if (kstrtoint(name, 10, &nr) || nr <= 0)
+		return NULL;
+	rcu_read_lock();
+	task = pid_task(find_pid_ns(nr, proc_pid_ns(sb)), PIDTYPE_PID);
+	if (task)
+		get_task_struct(task);
+	rcu_read_unlock();
+	return task;
+}
+
+/*
+ * /proc/PID/map_files asks ptrace_may_access(PTRACE_MODE_READ_FSCREDS) at
+ * readdir, not at open: root passes the directory's permission check,
+ * opens it, and then its getdents() fails with EACCES after "." and "..".
+ * Every /proc walker (find, lsof, the kernel's proc selftests, support
+ * bundle collectors) treats a directory that opened as one it can list,
+ * and some abort. So for a protected process the refusal readdir would
+ * give (EACCES) is given at open, like fdinfo's. The directory is found
+ * by what it is, not by address: a directory named map_files directly
+ * under a PID directory of a procfs mount.
+ */
+static int aiguard_map_files_open(struct file *file)
+{
+	struct dentry *dentry = file->f_path.dentry;
+	struct super_block *sb = dentry->d_sb;
+	struct task_struct *task;
+	int err;
+
+	if (sb->s_magic != PROC_SUPER_MAGIC || aiguard_task_none_protected() ||
+	    dentry->d_name.len != 9 || memcmp(dentry->d_name.name, "map_files", 9))
+		return 0;
+	task = aiguard_map_files_task(dentry, sb);
+	if (!task)
+		return 0;
+	/* as __ptrace_may_access(): a thread group reads its own */
+	err = same_thread_group(task, current) ? 0 :
+	      aiguard_ptrace_access_check(task, PTRACE_MODE_READ_FSCREDS, NULL);
+	put_task_struct(task);
+	return err ? -EACCES : 0;
+}
+
 /**
  * aiguard_file_open - security_file_open() handler
  * @file: the file being opened
@@ -1429,14 +1490,19 @@ static noinline int aiguard_object_decide(const void *key, u32 op, const char *w
  * bind mount, /proc/PID/root/...), and so do the kernel's own opens for
  * others (nfsd, overlayfs's of its lower files, fanotify's descriptors).
  * Regular files and FIFOs: a directory stays listable, existence is not
- * hidden. Process context.
+ * hidden. The one directory refused is a protected process's
+ * /proc/PID/map_files, whose listing the kernel would refuse anyway.
+ * Process context.
  *
- * Return: 0, or -EACCES for an outsider opening a labelled object.
+ * Return: 0, or -EACCES for an outsider opening a labelled object or a
+ * protected process's map_files.
  */
 int aiguard_file_open(struct file *file)
 {
 	struct inode *inode = file_inode(file);
 
+	if (unlikely(S_ISDIR(inode->i_mode)))
+		return aiguard_map_files_open(file);
 	if (likely(aiguard_obj_none()))
 		return 0;
 	if ((!S_ISREG(inode->i_mode) && !S_ISFIFO(inode->i_mode)) ||

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include "attacks.h"
 
 static const struct attack *const attacks[] = {
@@ -124,6 +126,70 @@ out:
 	target_stop(&a);
 }
 
+/*
+ * Entries of /proc/PID/map_files: how many besides "." and "..", or -1
+ * with errno; *opened says whether open() succeeded.
+ */
+static int map_files_list(pid_t pid, int *opened)
+{
+	char path[64], buf[4096];
+	int fd, n = 0;
+	long got;
+
+	snprintf(path, sizeof(path), "/proc/%d/map_files", pid);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	*opened = fd >= 0;
+	if (fd < 0)
+		return -1;
+	while ((got = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < got;) {
+			struct dirent64 *de = (struct dirent64 *)(buf + off);
+
+			n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+			off += de->d_reclen;
+		}
+	}
+	if (got < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	close(fd);
+	return n;
+}
+
+/*
+ * map_files: the kernel asks the ptrace check when the directory is
+ * read, so root used to open a protected process's and then fail in the
+ * middle of the listing, which every /proc walker treats as an error. It
+ * is refused at open, with the errno readdir gave; the control's lists.
+ */
+static void map_files(struct target *ctl, struct target *prot)
+{
+	struct aiguard_stats st0, st1;
+	int opened, n;
+
+	n = map_files_list(ctl->pid, &opened);
+	tap_ok(n > 0, "proc_map_files_lists_control (%d entries%s%s)", n,
+	       n < 0 ? ": " : "", n < 0 ? strerror(errno) : "");
+	ag_stats(&st0);
+	errno = 0;
+	n = map_files_list(prot->pid, &opened);
+	if (n >= 0)
+		tap_ok(0, "proc_map_files_refused_at_open_protected (opened, %d entries listed)", n);
+	else
+		tap_ok(!opened && errno == EACCES,
+		       "proc_map_files_refused_at_open_protected (%s: %s)",
+		       opened ? "opened, then getdents" : "open", strerror(errno));
+	ag_stats(&st1);
+	tap_ok(st1.denied[AIGUARD_HOOK_PTRACE_ACCESS] > st0.denied[AIGUARD_HOOK_PTRACE_ACCESS],
+	       "proc_map_files_refusal_counted (%llu -> %llu)",
+	       (unsigned long long)st0.denied[AIGUARD_HOOK_PTRACE_ACCESS],
+	       (unsigned long long)st1.denied[AIGUARD_HOOK_PTRACE_ACCESS]);
+}
+
 static void still_readable(struct target *t, const char *file, const char *want)
 {
 	char path[64], buf[4096];
@@ -185,6 +251,7 @@ int main(int argc, char **argv)
 	task_mem(&ctl, &prot);
 	opened_before();
 	opened_permissive();
+	map_files(&ctl, &prot);
 	still_works(&prot);
 
 	target_stop(&ctl);
