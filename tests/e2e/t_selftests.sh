@@ -72,6 +72,11 @@ t "aiguard unloads for the run without it" "unload_when_free 60 && ! loaded"
 # asserts never happens: the guest's PID 1 reaps every orphan
 echo "# zombies in /proc before the runs: $(grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l)"
 run_all "$TMP/off"
+# why each program that fails without aiguard fails: the end of its output
+grep ' exit=' "$TMP/off" | grep -v ' exit=0$' | while read -r _dp _rc; do
+	echo "# $_dp ($_rc) without aiguard, its last lines:"
+	grep -v '^[[:space:]]*$' "$TMP/log.${_dp%%/*}.${_dp#*/}" 2>/dev/null | tail -n 4 | cut -c1-160 | sed 's/^/#     /'
+done
 t "without aiguard: all $NPROG programs ran (none killed by the $TMO s timeout)" \
 	"! grep -q 'exit=137\$' '$TMP/off'"
 # the walk of all of /proc is the baseline that can see a /proc

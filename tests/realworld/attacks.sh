@@ -525,6 +525,50 @@ END { clear(@o); clear(@t); clear(@r); clear(@s); }' >"$f" 2>&1 &
 	fi
 }
 
+# walk TOOL EXIT OUTFILE ERRFILE: "exit N, M lines" and what the tool
+# complained about (its stderr without the processes that went away
+# during the walk), for the check's detail
+walk_detail() {
+	printf 'exit %s, %s lines; stderr: %s' "$2" "$(wc -l <"$3")" \
+		"$(grep -v 'No such file or directory' "$4" | grep -F "/$PID/" | head -n 4 | tr '\n' ';')"
+}
+
+# The /proc walkers an operator or a support-bundle collector runs on the
+# whole machine: none may die (exit 124 and up: timed out or killed by a
+# signal) and each must still show the server, whose private parts
+# (memory maps, fd targets, map_files) it may be refused.
+walkers() {
+	local t=$1 rc f=$STATE/walk
+	timeout 300 find /proc -xdev >"$f.out" 2>"$f.err"
+	rc=$?
+	if [ "$rc" -lt 124 ] && grep -qx "/proc/$PID/status" "$f.out"; then
+		emit_c find_walks_it "$t" ok "find /proc -xdev: $(walk_detail find "$rc" "$f.out" "$f.err")"
+	else
+		emit_c find_walks_it "$t" fail "find /proc -xdev: $(walk_detail find "$rc" "$f.out" "$f.err")"
+	fi
+	timeout 300 lsof -n -P >"$f.out" 2>"$f.err"
+	rc=$?
+	if [ "$rc" -lt 124 ] && awk -v p="$PID" '$2 == p { n++ } END { exit !n }' "$f.out"; then
+		emit_c lsof_lists_it "$t" ok "lsof -n -P: $(walk_detail lsof "$rc" "$f.out" "$f.err"); its rows: $(awk -v p="$PID" '$2 == p' "$f.out" | head -n 3 | tr -s ' ' | tr '\n' ';')"
+	else
+		emit_c lsof_lists_it "$t" fail "lsof -n -P: $(walk_detail lsof "$rc" "$f.out" "$f.err")"
+	fi
+	timeout 120 pstree -p >"$f.out" 2>"$f.err"
+	rc=$?
+	if [ "$rc" -lt 124 ] && grep -q "($PID)" "$f.out"; then
+		emit_c pstree_lists_it "$t" ok "pstree -p: $(grep -o "[a-z0-9.]*($PID)" "$f.out" | head -n 1), exit $rc"
+	else
+		emit_c pstree_lists_it "$t" fail "pstree -p: $(walk_detail pstree "$rc" "$f.out" "$f.err")"
+	fi
+	timeout 120 ps aux >"$f.out" 2>"$f.err"
+	rc=$?
+	if [ "$rc" = 0 ] && awk -v p="$PID" '$2 == p { n++ } END { exit !n }' "$f.out"; then
+		emit_c ps_aux_lists_it "$t" ok "ps aux: $(awk -v p="$PID" '$2 == p' "$f.out" | tr -s ' ' | cut -c1-120)"
+	else
+		emit_c ps_aux_lists_it "$t" fail "ps aux: $(walk_detail ps "$rc" "$f.out" "$f.err")"
+	fi
+}
+
 checks() { # target: what must keep working
 	local t=$1 out
 	out=$($H request "$SOCK" 2 2>&1)
@@ -545,6 +589,7 @@ checks() { # target: what must keep working
 	if grep -q "python3" <<<"$out"; then emit_c ps_lists_it "$t" ok "$out"; else emit_c ps_lists_it "$t" fail "$out"; fi
 	out=$(top -b -n1 -w 200 2>&1 | awk -v p="$PID" '$1 == p')
 	if grep -q "python3" <<<"$out"; then emit_c top_lists_it "$t" ok "$out"; else emit_c top_lists_it "$t" fail "${out:-not listed}"; fi
+	walkers "$t"
 	# the trust domain itself keeps access: a process in label "demo" may
 	# read the server's environment; root gets in only by joining on
 	# purpose (--join, recorded), not by naming the label

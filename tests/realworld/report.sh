@@ -6,13 +6,14 @@ set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mode=$1 results=$2 kernel=$3
 [ -f "$results" ] || : >"${results:=/dev/null}"
-CHECKS="serves_requests serves_https ps_lists_it top_lists_it outsider_join_refused same_label_reads_it sigterm_stops_it"
+CHECKS="serves_requests serves_https ps_lists_it top_lists_it find_walks_it lsof_lists_it pstree_lists_it ps_aux_lists_it outsider_join_refused same_label_reads_it sigterm_stops_it"
 # the container rows (containers.sh): what must hold beside the attacks
 CHECKS+=" ct_serves_requests ct_exec_true ct_healthcheck ct_top_lists_it ct_ps_lists_it ct_list_names_it"
 CHECKS+=" ct_stops_cleanly ct_list_empty_after_rm ct_exec_deny_refused ct_hook_bad_label_fails"
 CHECKS+=" ct_hook_no_module_fails ct_plain_runs_without_module"
-# monitoring that reads kernel data (attacks.sh ktools): also reported for
-# the control run, its baseline
+# monitoring that reads kernel data (attacks.sh ktools) and the /proc
+# walkers (attacks.sh walkers): also reported for the control run, their
+# baseline
 CHECKS+=" ktool_opensnoop ktool_execsnoop ktool_tcplife ktool_runqlat ktool_biolatency ktool_bpftrace"
 
 awk -F'|' -v mode="$mode" -v kernel="$kernel" -v checks="$CHECKS" '
@@ -89,7 +90,7 @@ END {
 		t++
 		s = ((c, "protected") in cv) ? cv[c, "protected"] ": " cd[c, "protected"] : "no result"
 		printf "%s %d - realworld/%s/protected_%s # %s\n", s ~ /^ok:/ ? "ok" : "not ok", t, kernel, c, s
-		if (c ~ /^ktool_/) {
+		if (c ~ /^(ktool_|find_walks_it|lsof_lists_it|pstree_lists_it|ps_aux_lists_it)/) {
 			t++
 			s = ((c, "control") in cv) ? cv[c, "control"] ": " cd[c, "control"] : "no result"
 			printf "%s %d - realworld/%s/control_%s # %s\n", s ~ /^ok:/ ? "ok" : "not ok", t, kernel, c, s
