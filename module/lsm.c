@@ -1425,12 +1425,17 @@ static noinline int aiguard_object_decide(const void *key, u32 op, const char *w
 
 /*
  * The process a /proc/PID/map_files directory of @sb is about, from the
- * name of @dir's parent (PID, in the mount's pid namespace; procfs never
- * renames). Returns it with a reference, or NULL.
+ * name of @dir's parent (PID, in the mount's pid namespace). Returns it
+ * with a reference, or NULL.
+ *
+ * Called from an ftrace handler, with preemption off: nothing here may
+ * sleep, so no dget_parent()/dput(). @dir is pinned by the file being
+ * opened, and a dentry pins its parent; procfs never moves a dentry, so
+ * d_parent stays what it is, and d_lock keeps the name still.
  */
 static struct task_struct *aiguard_map_files_task(struct dentry *dir, struct super_block *sb)
 {
-	struct dentry *parent = dget_parent(dir);
+	struct dentry *parent = READ_ONCE(dir->d_parent);
 	struct task_struct *task = NULL;
 	char name[16] = "";
 	int nr;
@@ -1439,7 +1444,6 @@ static struct task_struct *aiguard_map_files_task(struct dentry *dir, struct sup
 	if (parent->d_parent == sb->s_root && parent->d_name.len < sizeof(name))
 		memcpy(name, parent->d_name.name, parent->d_name.len);
 	spin_unlock(&parent->d_lock);
-	dput(parent);
 	if (kstrtoint(name, 10, &nr) || nr <= 0)
 		return NULL;
 	rcu_read_lock();
@@ -1492,7 +1496,8 @@ static int aiguard_map_files_open(struct file *file)
  * Regular files and FIFOs: a directory stays listable, existence is not
  * hidden. The one directory refused is a protected process's
  * /proc/PID/map_files, whose listing the kernel would refuse anyway.
- * Process context.
+ * Process context, but called from an ftrace handler with preemption
+ * off: must not sleep.
  *
  * Return: 0, or -EACCES for an outsider opening a labelled object or a
  * protected process's map_files.
