@@ -257,6 +257,13 @@ int ag_fd(void)
 	return dev_fd;
 }
 
+void ag_close(void)
+{
+	if (dev_fd >= 0)
+		close(dev_fd);
+	dev_fd = -2;
+}
+
 const char *ag_error(void)
 {
 	return dev_err[0] ? dev_err : "/dev/aiguard: not opened";

@@ -64,6 +64,9 @@ int expect_ret(long ret, int err, long want_ret, const char *fmt, ...)
 
 /* Opens /dev/aiguard once (cached); -1 with errno set when missing. */
 int ag_fd(void);
+/* Closes ag_fd()'s descriptor (the module can then be unloaded); the next
+ * ag_fd() opens the device again. */
+void ag_close(void);
 /* Fresh descriptor (caller closes). */
 int ag_open(void);
 /* The reason the device is not usable, for diagnostics. */
