@@ -651,11 +651,10 @@ static void scenario_compact(void)
 			if (mem_free() > len + (192UL << 20))
 				len = mem_free() - (192UL << 20);
 			hog = hog_take(len, 1);
-		}
-		else if (hog)
+		} else if (hog) {
 			munmap(hog, len);
-		if (layout)
 			hog = NULL;
+		}
 		moved = compact_rounds(&ctl);
 		tap_diag("  layout %d (%s, %zu MiB): compaction moved %zu of the control's %lu pages",
 			 layout, layout ? "a hog before the holders, given back" :

@@ -74,8 +74,10 @@ echo "# zombies in /proc before the runs: $(grep -l '^State:.*Z' /proc/[0-9]*/st
 run_all "$TMP/off"
 # why each program that fails without aiguard fails: the end of its output
 grep ' exit=' "$TMP/off" | grep -v ' exit=0$' | while read -r _dp _rc; do
-	echo "# $_dp ($_rc) without aiguard, its last lines:"
-	grep -v '^[[:space:]]*$' "$TMP/log.${_dp%%/*}.${_dp#*/}" 2>/dev/null | tail -n 4 | cut -c1-160 | sed 's/^/#     /'
+	_l=$TMP/log.${_dp%%/*}.${_dp#*/}
+	echo "# $_dp ($_rc) without aiguard, what failed:"
+	{ grep -E 'not ok|FAIL|[Ff]ail' "$_l" || grep -v '^[[:space:]]*$' "$_l" | tail -n 4; } 2>/dev/null |
+		head -n 6 | cut -c1-160 | sed 's/^/#     /'
 done
 t "without aiguard: all $NPROG programs ran (none killed by the $TMO s timeout)" \
 	"! grep -q 'exit=137\$' '$TMP/off'"

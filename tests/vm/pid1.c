@@ -44,6 +44,14 @@ void pid1_setup(const char *name)
 	mount_fs("proc", "/proc", "proc");
 	mount_fs("sysfs", "/sys", "sysfs");
 	mount_fs("devtmpfs", "/dev", "devtmpfs");
+	/*
+	 * What udev or systemd would add: the kernel hands a script run by
+	 * execveat() on a descriptor to its interpreter as /dev/fd/N/...
+	 */
+	symlink("/proc/self/fd", "/dev/fd");
+	symlink("/proc/self/fd/0", "/dev/stdin");
+	symlink("/proc/self/fd/1", "/dev/stdout");
+	symlink("/proc/self/fd/2", "/dev/stderr");
 	mount_fs("debugfs", "/sys/kernel/debug", "debugfs");
 	/* Where the lockdown LSM shows (and takes) its mode; not every kernel has it. */
 	if (access("/sys/kernel/security", F_OK) == 0)
