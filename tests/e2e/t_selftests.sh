@@ -105,6 +105,12 @@ while read -r d p; do
 done <"$LIST"
 if [ -s "$TMP/differ" ]; then
 	echo "# differ at first, run again: $(sed 's| |/|' "$TMP/differ" | tr '\n' ' ')"
+	# what the first run with aiguard printed, before the rerun overwrites it
+	while read -r d p; do
+		echo "# $d/$p with aiguard, first run, what failed:"
+		{ grep -E 'not ok|FAIL|Assertion' "$TMP/log.$d.$p" || tail -n 4 "$TMP/log.$d.$p"; } 2>/dev/null |
+			head -n 6 | cut -c1-160 | sed 's/^/#     /'
+	done <"$TMP/differ"
 	run_all "$TMP/on2" "$TMP/differ"
 	kill -9 "$S1" "$S2" 2>/dev/null
 	unload_when_free 60
