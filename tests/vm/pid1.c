@@ -36,6 +36,27 @@ static void mount_fs(const char *src, const char *dir, const char *type)
 		pid1_say("mount %s on %s: %s", type, dir, strerror(errno));
 }
 
+/*
+ * The debug kernel (tinyconfig, BASE_SMALL) starts with pid_max 4096,
+ * which one run of the suites wraps; the stock kernels start at 32768.
+ * Past the wrap, t_races' protect_fork control (an attacker seizing each
+ * newest pid) read 1 and 0 children where it reads 30 to 40 otherwise.
+ * Raise it to the stock value, never lower.
+ */
+static void raise_pid_max(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
+	int cur = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &cur) != 1)
+			cur = 0;
+		fclose(f);
+	}
+	if (cur > 0 && cur < 32768 && pid1_write_file("/proc/sys/kernel/pid_max", "32768"))
+		pid1_say("pid_max 32768: %s", strerror(errno));
+}
+
 void pid1_setup(const char *name)
 {
 	int fd;
@@ -53,6 +74,7 @@ void pid1_setup(const char *name)
 	symlink("/proc/self/fd/1", "/dev/stdout");
 	symlink("/proc/self/fd/2", "/dev/stderr");
 	mount_fs("debugfs", "/sys/kernel/debug", "debugfs");
+	raise_pid_max();
 	/* Where the lockdown LSM shows (and takes) its mode; not every kernel has it. */
 	if (access("/sys/kernel/security", F_OK) == 0)
 		mount_fs("securityfs", "/sys/kernel/security", "securityfs");
