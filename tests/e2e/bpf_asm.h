@@ -86,6 +86,24 @@ static inline int bpf_elem(int cmd, int map, uint32_t key, void *value)
 }
 
 /*
+ * Emits at p: r0 = the value of element 0 of map (NULL if none), through a
+ * key on the stack at r10-4. Clobbers r1, r2. Returns the instructions
+ * written (6).
+ */
+static inline int bpf_emit_lookup0(struct bpf_insn *p, int map)
+{
+	int n = 0;
+
+	p[n++] = ST_IMM(BPF_W, BPF_REG_10, -4, 0);
+	p[n++] = LD_MAP_FD(BPF_REG_1, map);
+	p[n++] = LD_IMM64_HI();
+	p[n++] = MOV64_REG(BPF_REG_2, BPF_REG_10);
+	p[n++] = ADD64_IMM(BPF_REG_2, -4);
+	p[n++] = CALL(BPF_FUNC_map_lookup_elem);
+	return n;
+}
+
+/*
  * Loads p[0..n) as a GPL program. a carries what is particular to the
  * program (prog_type, expected_attach_type, attach_btf_id, prog_flags)
  * and is zero elsewhere; log (may be NULL) receives the verifier's log.

@@ -245,12 +245,7 @@ static int prologue(struct bpf_insn *p, int *skip)
 	p[n++] = CALL(BPF_FUNC_get_current_pid_tgid);
 	p[n++] = MOV64_REG(BPF_REG_8, BPF_REG_0);
 	p[n++] = RSH64_IMM(BPF_REG_8, 32);
-	p[n++] = ST_IMM(BPF_W, BPF_REG_10, -4, 0);
-	p[n++] = LD_MAP_FD(BPF_REG_1, map);
-	p[n++] = LD_IMM64_HI();
-	p[n++] = MOV64_REG(BPF_REG_2, BPF_REG_10);
-	p[n++] = ADD64_IMM(BPF_REG_2, -4);
-	p[n++] = CALL(BPF_FUNC_map_lookup_elem);
+	n += bpf_emit_lookup0(p + n, map);
 	skip[0] = n;
 	p[n++] = JEQ_IMM(BPF_REG_0, 0, 0);
 	p[n++] = MOV64_REG(BPF_REG_7, BPF_REG_0);

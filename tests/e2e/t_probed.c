@@ -102,12 +102,7 @@ static int counter_prog(int map)
 	union bpf_attr a;
 	int n = 0;
 
-	p[n++] = ST_IMM(BPF_W, BPF_REG_10, -4, 0);
-	p[n++] = LD_MAP_FD(BPF_REG_1, map);
-	p[n++] = LD_IMM64_HI();
-	p[n++] = MOV64_REG(BPF_REG_2, BPF_REG_10);
-	p[n++] = ADD64_IMM(BPF_REG_2, -4);
-	p[n++] = CALL(BPF_FUNC_map_lookup_elem);
+	n += bpf_emit_lookup0(p + n, map);
 	p[n++] = JEQ_IMM(BPF_REG_0, 0, 2);
 	p[n++] = MOV64_IMM(BPF_REG_1, 1);
 	p[n++] = ATOMIC_ADD64(BPF_REG_0, BPF_REG_1, 0);
