@@ -32,8 +32,9 @@
  *   by its reaping (the test-only parameter protect_delay_ms holds it
  *   twice): the entry must not outlive the process;
  * - pid_reuse: a protected process exits and its pid number is handed to
- *   a new, unrelated process (pid_max lowered for the test so that pids
- *   wrap quickly): the newcomer is not protected, and root reads it.
+ *   a new, unrelated process (ns_last_pid set to the pid before it, or
+ *   where that cannot be written, pid_max lowered so that pids wrap
+ *   quickly): the newcomer is not protected, and root reads it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -241,15 +242,39 @@ static void pid_reuse(void)
 	p = fork_protected(LABEL "-reuse", NULL, sleep_forever, NULL);
 	if (!tap_ok(p > 0 && old_max > 0, "pid_reuse: a protected process (pid %d)", p))
 		return;
+	/*
+	 * Where the kernel lets root set the last pid (CRIU's ns_last_pid),
+	 * the next fork gets p at once. Cycling through the pid space
+	 * instead costs p forks: thousands on a guest whose pid_max is
+	 * 32768, minutes on the debug kernel under TCG.
+	 */
+	child_kill(p);
+	snprintf(buf, sizeof(buf), "%d", p - 1);
+	while (tries < 50 && !write_file("/proc/sys/kernel/ns_last_pid", buf)) {
+		pid_t c = fork();
+
+		if (c == 0) {
+			if (getpid() != p)
+				_exit(0);
+			for (;;)
+				pause();
+		}
+		if (c < 0)
+			break;
+		tries++;
+		if (c == p) {
+			q = c;
+			goto found;
+		}
+		waitpid(c, &st, 0);
+	}
 	/* pids above p (or 1023) go unused: allocation wraps to 300 and on */
 	snprintf(buf, sizeof(buf), "%d", p + 1 > 1024 ? p + 1 : 1024);
 	if (write_file("/proc/sys/kernel/pid_max", buf)) {
-		child_kill(p);
 		tap_skip("cannot lower pid_max", "pid_reuse: the newcomer on a reused pid is not protected (pid_max %s)", buf);
 		tap_skip("cannot lower pid_max", "pid_reuse: root reads the newcomer's environ");
 		return;
 	}
-	child_kill(p);
 	while (tries < 20000) {
 		pid_t c = fork();
 
@@ -270,6 +295,7 @@ static void pid_reuse(void)
 	}
 	snprintf(buf, sizeof(buf), "%d", old_max);
 	write_file("/proc/sys/kernel/pid_max", buf);
+found:
 	memset(&info, 0xff, sizeof(info));
 	qret = q == p ? ag_query(AIGUARD_TARGET_PID, q, &info) : -1;
 	tap_ok(qret == 0 && !(info.flags & AIGUARD_PROC_PROTECTED),
@@ -559,7 +585,7 @@ static void exit_fd(int n)
  */
 /*
  * The newest pid: ns_last_pid, or where the kernel has none
- * (CHECKPOINT_RESTORE off: the debug kernel) the highest pid in /proc.
+ * (CHECKPOINT_RESTORE off) the highest pid in /proc.
  */
 static pid_t newest_pid(void)
 {
