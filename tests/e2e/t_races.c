@@ -41,6 +41,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,84 +231,92 @@ static void sleep_forever(void *arg)
 		pause();
 }
 
+/*
+ * Forks until a child gets @p (it stays, paused) or @max forks were made.
+ * With @last_pid, each fork is preceded by setting ns_last_pid to p - 1.
+ * Returns p, or -1; *@tries counts the forks.
+ */
+static pid_t fork_onto(pid_t p, long max, bool last_pid, long *tries)
+{
+	char buf[32];
+	int st;
+
+	snprintf(buf, sizeof(buf), "%d", p - 1);
+	while (*tries < max) {
+		pid_t c;
+
+		if (last_pid && write_file("/proc/sys/kernel/ns_last_pid", buf))
+			return -1;
+		c = fork();
+		if (c == 0) {
+			if (getpid() != p)
+				_exit(0);
+			for (;;)
+				pause();
+		}
+		if (c < 0)
+			return -1;
+		(*tries)++;
+		if (c == p)
+			return c;
+		waitpid(c, &st, 0);
+	}
+	return -1;
+}
+
+/*
+ * How the pid comes back: where root can set the last pid (ns_last_pid,
+ * which needs CHECKPOINT_RESTORE and PID_NS), in one fork. Elsewhere (the
+ * debug kernel) the pids must wrap around to it, which costs a fork per
+ * pid between: pid_max is lowered to 1024 before the protected process is
+ * forked, so that its pid is a low one (allocation wraps to 300 and takes
+ * the first free number), and then to its pid + 1, so that the wrap comes
+ * right after it. Tens of forks, not the thousands up to a pid_max of
+ * 32768 (minutes on the debug kernel).
+ */
 static void pid_reuse(void)
 {
 	char path[64], buf[256];
 	struct aiguard_process_info info;
 	int old_max = read_int("/proc/sys/kernel/pid_max");
+	bool last_pid = !access("/proc/sys/kernel/ns_last_pid", W_OK);
 	pid_t p, q = -1;
 	long tries = 0;
-	int st, qret;
+	int qret;
 
-	p = fork_protected(LABEL "-reuse", NULL, sleep_forever, NULL);
-	if (!tap_ok(p > 0 && old_max > 0, "pid_reuse: a protected process (pid %d)", p))
-		return;
-	/*
-	 * Where the kernel lets root set the last pid (CRIU's ns_last_pid),
-	 * the next fork gets p at once. Cycling through the pid space
-	 * instead costs p forks: thousands on a guest whose pid_max is
-	 * 32768, minutes on the debug kernel under TCG.
-	 */
-	child_kill(p);
-	snprintf(buf, sizeof(buf), "%d", p - 1);
-	while (tries < 50 && !write_file("/proc/sys/kernel/ns_last_pid", buf)) {
-		pid_t c = fork();
-
-		if (c == 0) {
-			if (getpid() != p)
-				_exit(0);
-			for (;;)
-				pause();
-		}
-		if (c < 0)
-			break;
-		tries++;
-		if (c == p) {
-			q = c;
-			goto found;
-		}
-		waitpid(c, &st, 0);
-	}
-	/* pids above p (or 1023) go unused: allocation wraps to 300 and on */
-	snprintf(buf, sizeof(buf), "%d", p + 1 > 1024 ? p + 1 : 1024);
-	if (write_file("/proc/sys/kernel/pid_max", buf)) {
-		tap_skip("cannot lower pid_max", "pid_reuse: the newcomer on a reused pid is not protected (pid_max %s)", buf);
+	if (old_max > 1024 && write_file("/proc/sys/kernel/pid_max", "1024")) {
+		tap_skip("cannot lower pid_max", "pid_reuse: a protected process");
+		tap_skip("cannot lower pid_max", "pid_reuse: the newcomer on a reused pid is not protected");
 		tap_skip("cannot lower pid_max", "pid_reuse: root reads the newcomer's environ");
 		return;
 	}
-	while (tries < 20000) {
-		pid_t c = fork();
-
-		if (c == 0) {
-			if (getpid() != p)
-				_exit(0);
-			for (;;)
-				pause();
-		}
-		if (c < 0)
-			break;
-		tries++;
-		if (c == p) {
-			q = c;
-			break;
-		}
-		waitpid(c, &st, 0);
+	p = fork_protected(LABEL "-reuse", NULL, sleep_forever, NULL);
+	if (!tap_ok(p > 0 && old_max > 0 && p < 1024,
+		    "pid_reuse: a protected process (pid %d, below 1024)", p)) {
+		child_kill(p);
+		goto out;
 	}
-	snprintf(buf, sizeof(buf), "%d", old_max);
-	write_file("/proc/sys/kernel/pid_max", buf);
-found:
+	child_kill(p);
+	if (last_pid)
+		q = fork_onto(p, 50, true, &tries);
+	if (q != p) {
+		/* pids above p go unused: allocation wraps to 300 and on */
+		snprintf(buf, sizeof(buf), "%d", p + 1);
+		if (!write_file("/proc/sys/kernel/pid_max", buf))
+			q = fork_onto(p, tries + 2000, false, &tries);
+	}
 	memset(&info, 0xff, sizeof(info));
 	qret = q == p ? ag_query(AIGUARD_TARGET_PID, q, &info) : -1;
 	tap_ok(qret == 0 && !(info.flags & AIGUARD_PROC_PROTECTED),
-	       "pid_reuse: the newcomer on a reused pid is not protected (pid %d after %ld forks, query %d, flags %#x)",
-	       q, tries, qret, info.flags);
+	       "pid_reuse: the newcomer on a reused pid is not protected (pid %d after %ld forks%s, query %d, flags %#x)",
+	       q, tries, last_pid ? " with ns_last_pid" : "", qret, info.flags);
 	snprintf(path, sizeof(path), "/proc/%d/environ", q);
 	tap_ok(q == p && read_file(path, buf, sizeof(buf)) > 0,
 	       "pid_reuse: root reads the newcomer's environ");
-	if (q > 0) {
-		kill(q, SIGKILL);
-		waitpid(q, NULL, 0);
-	}
+	child_kill(q);
+out:
+	snprintf(buf, sizeof(buf), "%d", old_max);
+	write_file("/proc/sys/kernel/pid_max", buf);
 }
 
 /* What the attacker of protect_exit and exec_mem shares with the test. */
