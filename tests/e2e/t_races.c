@@ -268,11 +268,12 @@ static pid_t fork_onto(pid_t p, long max, bool last_pid, long *tries)
  * How the pid comes back: where root can set the last pid (ns_last_pid,
  * which needs CHECKPOINT_RESTORE and PID_NS), in one fork. Elsewhere (the
  * debug kernel) the pids must wrap around to it, which costs a fork per
- * pid between: pid_max is lowered to 1024 before the protected process is
- * forked, so that its pid is a low one (allocation wraps to 300 and takes
- * the first free number), and then to its pid + 1, so that the wrap comes
- * right after it. Tens of forks, not the thousands up to a pid_max of
- * 32768 (minutes on the debug kernel).
+ * pid between: pid_max is lowered below the last pid handed out (to 1024
+ * at most) before the protected process is forked, so that its pid is a
+ * low one (allocation wraps to 300 and takes the first free number), and
+ * then to its pid + 1, so that the wrap comes right after it. Tens of
+ * forks, not the thousands up to a pid_max of 32768 (minutes on the debug
+ * kernel).
  */
 static void pid_reuse(void)
 {
@@ -284,7 +285,14 @@ static void pid_reuse(void)
 	long tries = 0;
 	int qret;
 
-	if (old_max > 1024 && write_file("/proc/sys/kernel/pid_max", "1024")) {
+	/* the last pid handed out, a child's: below it, the next fork wraps */
+	p = fork();
+	if (p == 0)
+		_exit(0);
+	if (p > 0)
+		waitpid(p, NULL, 0);
+	snprintf(buf, sizeof(buf), "%d", p > 1024 ? 1024 : p > 301 ? p : 301);
+	if (write_file("/proc/sys/kernel/pid_max", buf)) {
 		tap_skip("cannot lower pid_max", "pid_reuse: a protected process");
 		tap_skip("cannot lower pid_max", "pid_reuse: the newcomer on a reused pid is not protected");
 		tap_skip("cannot lower pid_max", "pid_reuse: root reads the newcomer's environ");
