@@ -191,39 +191,71 @@ ag_build_e2e() {
 
 # The kernel's own selftests that touch what aiguard hooks (ptrace, /proc,
 # pidfds, clone and exec, namespaces joined through /proc, kcmp, seccomp's
-# ptrace interplay, close_range, perf events), from linux-source-6.1. The
-# 6.1 tree has no coredump selftests (they came later).
-AG_SELFTESTS="ptrace pidfd proc clone3 exec nsfs kcmp pid_namespace seccomp core perf_events"
+# ptrace interplay, close_range, perf events, and from mm the programs
+# below), from the source of each kernel's series: linux-source-6.1 for
+# 6.1 and the debug kernel, linux-source-6.12 for 6.12. The 6.1 tree has
+# no coredump selftests (they came later).
+AG_SELFTESTS="ptrace pidfd proc clone3 exec nsfs kcmp pid_namespace seccomp core perf_events mm"
+# mm's programs are run by a script (run_vmtests.sh) with arguments, and
+# many need hugepages, NUMA or test modules: these are the ones that run
+# alone, in a guest without those, and exercise what aiguard watches:
+# unmapping (cleared pages), fork and COW, page pinning, process_mrelease,
+# secret memory, /proc/PID/pagemap, madvise and mremap. A name the series
+# lacks is left out; so is one that does not build there (6.12's
+# khugepaged.c lacks an include, so mm is built with make -k).
+AG_SELFTESTS_MM="cow gup_longterm madv_populate map_fixed_noreplace map_populate memfd_secret mkdirty mlock-random-test mlock2-tests mrelease_test mremap_dontunmap mremap_test pagemap_ioctl soft-dirty"
 # Not run: a benchmark, whose verdict is a timing; and pidfd_test, which
 # hangs in the test guest without aiguard too, until the 120 s timeout
 # kills it (the other pidfd programs cover pidfd_open, getfd, poll, wait,
 # setns and fdinfo).
 AG_SELFTESTS_SKIP="seccomp/seccomp_benchmark pidfd/pidfd_test"
 
-# ag_build_selftests OUTDIR : builds AG_SELFTESTS static and stripped into
-# OUTDIR/<dir>/ with their run-time files, and writes OUTDIR/list ("dir
-# prog" per compiled test program; scripts are left out: the test guest has
-# busybox only). Cached by source version and list. The exec tests'
-# load_address variants are left out: they need a static-pie toolchain.
+# _ag_selftest_progs SRC DIR OUTDIR : the names of DIR's test programs
+_ag_selftest_progs() {
+	if [ "$2" = mm ] || [ "$2" = vm ]; then
+		echo "$AG_SELFTESTS_MM"
+	else
+		make -s -C "$1/tools/testing/selftests/$2" OUTPUT="$3" ALIGNS= emit_tests 2>/dev/null |
+			sed 's/^[^:]*://'
+	fi
+}
+
+# ag_build_selftests OUTDIR SERIES : builds AG_SELFTESTS from
+# linux-source-SERIES, static and stripped, into OUTDIR/<dir>/ with their
+# run-time files, and writes OUTDIR/list ("dir prog" per compiled test
+# program; scripts are left out: the test guest has busybox only). 6.12's
+# programs use its uapi headers (make headers in the tree); 6.1's, the
+# system's, which are 6.1's. Cached by source version and list. The exec
+# tests' load_address variants are left out: they need a static-pie
+# toolchain.
 ag_build_selftests() {
-	local out=$1 src ver key cache d p
+	local out=$1 series=$2 src ver key cache d p keep
 	ag_ensure_packages libcap-dev || return 1
-	src=$(ag_debug_source_tree) || return 1
-	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
-	key=$(printf '%s\n' "$ver" "$AG_SELFTESTS" "$AG_SELFTESTS_SKIP" "$(gcc -dumpfullversion)" |
-		sha256sum | cut -c1-16)
+	src=$(ag_source_tree "$series") || return 1
+	ver=$(dpkg-query -W -f='${Version}' "linux-source-$series")
+	# "recipe 2": mm (vm before 6.3) with make -k; bump on any change here
+	key=$(printf '%s\n' "recipe 2" "$ver" "$AG_SELFTESTS" "$AG_SELFTESTS_MM" "$AG_SELFTESTS_SKIP" \
+		"$(gcc -dumpfullversion)" | sha256sum | cut -c1-16)
 	cache=$(ag_cache_dir)/selftests/$key
 	if [ ! -f "$cache/list" ]; then
+		if [ "$series" != 6.1 ] && [ ! -f "$src/.headers" ]; then
+			make -s -C "$src" headers >/dev/null 2>&1 ||
+				{ ag_log "make headers failed in $src"; return 1; }
+			touch "$src/.headers"
+		fi
 		rm -rf "$cache.tmp"
 		mkdir -p "$cache.tmp"
 		for d in $AG_SELFTESTS; do
+			# mm was vm until 6.3
+			[ "$d" = mm ] && [ ! -d "$src/tools/testing/selftests/mm" ] && d=vm
 			mkdir -p "$cache.tmp/$d"
-			make -s -C "$src/tools/testing/selftests/$d" OUTPUT="$cache.tmp/$d" \
-				CC="gcc -static -s" ALIGNS= >"$cache.tmp/$d.log" 2>&1 ||
+			keep=
+			[ "$d" = mm ] || [ "$d" = vm ] && keep=-k
+			make -s $keep -C "$src/tools/testing/selftests/$d" OUTPUT="$cache.tmp/$d" \
+				CC="gcc -static -s" ALIGNS= >"$cache.tmp/$d.log" 2>&1 || [ -n "$keep" ] ||
 				{ ag_log "selftests $d failed to build (see $cache.tmp/$d.log)"; return 1; }
 			[ "$d" = exec ] && cp "$src/tools/testing/selftests/exec/Makefile" "$cache.tmp/exec/"
-			for p in $(make -s -C "$src/tools/testing/selftests/$d" OUTPUT="$cache.tmp/$d" \
-					ALIGNS= emit_tests 2>/dev/null | sed 's/^[^:]*://'); do
+			for p in $(_ag_selftest_progs "$src" "$d" "$cache.tmp/$d"); do
 				case " $AG_SELFTESTS_SKIP " in *" $d/$p "*) continue ;; esac
 				head -c 4 "$cache.tmp/$d/$p" 2>/dev/null | grep -q ELF &&
 					echo "$d $p" >>"$cache.tmp/list"
@@ -262,7 +294,8 @@ ag_make_initramfs() {
 }
 
 # ag_stage_guest STAGING_DIR MODDIR USERDIR : lays out a guest root for the
-# standard init: busybox in /bin, the modules from MODDIR in /lib/aiguard/,
+# standard init: busybox in /bin (and bash-static as /bin/bash, which the
+# kernel's exec selftests name as their scripts' interpreter), the modules from MODDIR in /lib/aiguard/,
 # USERDIR/aiguard as /usr/bin/aiguard, the smoke test in /tests/vm/, the
 # e2e build (USERDIR/e2e: the suites, tests.list, which says what the init
 # runs in which order, and their helpers) in /tests/e2e/ and USERDIR/init
@@ -272,6 +305,7 @@ ag_stage_guest() {
 	rm -rf "$stage"
 	mkdir -p "$stage"/{bin,sbin,usr/bin,lib/aiguard,tests/vm,tests/e2e,proc,sys,tmp,dev,etc}
 	cp /bin/busybox "$stage/bin/busybox"
+	[ -x /bin/bash-static ] && cp /bin/bash-static "$stage/bin/bash"
 	cp "$user/init" "$stage/init"
 	cp "$moddir"/*.ko "$stage/lib/aiguard/"
 	[ -f "$user/aiguard" ] && cp "$user/aiguard" "$stage/usr/bin/aiguard"
@@ -413,21 +447,27 @@ ag_check_kernel_log() {
 	return 0
 }
 
-# ag_debug_source_tree : prints the path of the extracted linux-source-6.1
-# tree in the cache, installing the package and extracting it if needed.
-ag_debug_source_tree() {
-	local ver dir
-	ag_ensure_packages linux-source-6.1 xz-utils || return 1
-	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
-	dir=$(ag_cache_dir)/src/linux-source-6.1_$ver
+# ag_source_tree SERIES : prints the path of the extracted
+# linux-source-SERIES tree (6.1 or 6.12) in the cache, installing the
+# package and extracting it if needed.
+ag_source_tree() {
+	local series=$1 ver dir
+	ag_ensure_packages "linux-source-$series" xz-utils || return 1
+	ver=$(dpkg-query -W -f='${Version}' "linux-source-$series")
+	dir=$(ag_cache_dir)/src/linux-source-${series}_$ver
 	if [ ! -f "$dir/.extracted" ]; then
-		ag_log "extracting /usr/src/linux-source-6.1.tar.xz"
+		ag_log "extracting /usr/src/linux-source-$series.tar.xz"
 		rm -rf "$dir"
 		mkdir -p "$dir"
-		tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$dir" --strip-components=1 || return 1
+		tar -xJf "/usr/src/linux-source-$series.tar.xz" -C "$dir" --strip-components=1 || return 1
 		touch "$dir/.extracted"
 	fi
 	echo "$dir"
+}
+
+# ag_debug_source_tree : the tree the debug kernel is built from (6.1).
+ag_debug_source_tree() {
+	ag_source_tree 6.1
 }
 
 # ag_build_debug_kernel : builds (or reuses from the cache) the debug kernel:

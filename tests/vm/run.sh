@@ -39,8 +39,8 @@ STRESS_SUITES=${STRESS_SUITES:-"t_fuzz t_storm t_races t_load.sh"}
 
 # Packages a fresh Debian bookworm machine lacks for the whole run.
 PACKAGES=(build-essential bc bison flex libelf-dev libssl-dev dwarves rsync
-	cpio kmod sparse busybox-static qemu-system-x86 linux-source-6.1
-	xz-utils gzip util-linux perl)
+	cpio kmod sparse busybox-static bash-static qemu-system-x86
+	linux-source-6.1 linux-source-6.12 xz-utils gzip util-linux perl)
 
 # record TAG STATUS TEXT : one verdict (PASS/FAIL/SKIP), shown and kept.
 record() {
@@ -77,7 +77,9 @@ build_userland() {
 		check static "e2e tests build (static)" ag_build_e2e "$USERLAND/e2e"
 		check static "tests/e2e/tests.list names every e2e test" ag_check_tests_list
 		check static "kernel selftests build (static, linux-source-6.1)" \
-			ag_build_selftests "$USERLAND/e2e/selftests"
+			ag_build_selftests "$USERLAND/selftests/6.1" 6.1
+		check static "kernel selftests build (static, linux-source-6.12)" \
+			ag_build_selftests "$USERLAND/selftests/6.12" 6.12
 	fi
 }
 
@@ -142,14 +144,16 @@ record_results() {
 
 # run_kernel 6.1|6.12|debug : build, boot and test one kernel.
 run_kernel() {
-	local k=$1 kver kdir image append tmo obj logdir bdir rc
+	local k=$1 kver kdir image append tmo obj logdir bdir rc series
 	case $k in
 	6.1 | 6.12)
 		kver=$(timed "resolve/install $k kernel" ag_kernel_version "$k") ||
 			{ record "$k" FAIL "kernel $k installed"; return; }
 		kdir=/usr/src/linux-headers-$kver
 		image=/boot/vmlinuz-$kver
-		append="panic=-1 crashkernel=64M ag_test_timeout=600"
+		# secretmem.enable=1: 6.1 has memfd_secret off by default (6.5
+		# turned it on), and the mm selftests exercise it
+		append="panic=-1 crashkernel=64M secretmem.enable=1 ag_test_timeout=600"
 		tmo=${AG_VM_TIMEOUT:-1800}
 		if [ -n "${AG_STRESS:-}" ]; then
 			append="panic=-1 ag_test_timeout=5400 ag_stress=1"
@@ -207,6 +211,12 @@ run_kernel() {
 	fi
 
 	ag_stage_guest "$bdir/guest" "$bdir/module" "$USERLAND"
+	# the kernel's selftests from its own series' source
+	series=6.1
+	[ "$k" = 6.12 ] && series=6.12
+	if [ -d "$USERLAND/selftests/$series" ]; then
+		cp -a "$USERLAND/selftests/$series" "$bdir/guest/tests/e2e/selftests"
+	fi
 	[ -z "${AG_STRESS:-}" ] || stress_suites "$bdir/guest/tests/e2e/tests.list"
 	[ -z "${AG_SUITES:-}" ] || STRESS_SUITES=$AG_SUITES stress_suites "$bdir/guest/tests/e2e/tests.list"
 	[ "$k" = debug ] || ag_stage_signed_module "$bdir/guest" "$kver" ||
