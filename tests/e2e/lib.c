@@ -970,6 +970,18 @@ void tap_init(int argc, char **argv, unsigned int timeout_sec)
 	if (ag_fd() < 0) {
 		tap_diag("%s: protected halves will fail", ag_error());
 	} else if (ag_stats(&st) == 0) {
+		/*
+		 * A protected process the suite before killed may still be
+		 * exiting (its memory being cleared): up to 10 s for it, so
+		 * that it is not counted in this suite's baseline. One still
+		 * there after that is shown in the baseline.
+		 */
+		if (st.nr_protected) {
+			tap_diag("%llu protected at start, waiting up to 10 s for leftovers to exit",
+				 (unsigned long long)st.nr_protected);
+			ag_wait_unprotected(10000);
+			ag_stats(&st);
+		}
 		have_baseline = 1;
 		baseline_protected = st.nr_protected;
 		tap_diag("registry baseline: nr_protected=%llu",

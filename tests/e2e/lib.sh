@@ -31,6 +31,9 @@ tap_start() {
 # its own EXIT trap and calls this last).
 tap_cleanup() {
 	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+	# and reaped: a protected one still exiting would be counted in the
+	# next suite's registry baseline
+	for p in $PIDS; do wait "$p" 2>/dev/null; done
 	rm -rf "$TMP"
 }
 
