@@ -32,8 +32,7 @@
  *   by its reaping (the test-only parameter protect_delay_ms holds it
  *   twice): the entry must not outlive the process;
  * - pid_reuse: a protected process exits and its pid number is handed to
- *   a new, unrelated process (ns_last_pid set to the pid before it, or
- *   where that cannot be written, pid_max lowered so that pids wrap
+ *   a new, unrelated process (pid_max lowered so that pids wrap
  *   quickly): the newcomer is not protected, and root reads it.
  */
 #include <dirent.h>
@@ -41,7 +40,6 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,21 +231,15 @@ static void sleep_forever(void *arg)
 
 /*
  * Forks until a child gets @p (it stays, paused) or @max forks were made.
- * With @last_pid, each fork is preceded by setting ns_last_pid to p - 1.
  * Returns p, or -1; *@tries counts the forks.
  */
-static pid_t fork_onto(pid_t p, long max, bool last_pid, long *tries)
+static pid_t fork_onto(pid_t p, long max, long *tries)
 {
-	char buf[32];
 	int st;
 
-	snprintf(buf, sizeof(buf), "%d", p - 1);
 	while (*tries < max) {
-		pid_t c;
+		pid_t c = fork();
 
-		if (last_pid && write_file("/proc/sys/kernel/ns_last_pid", buf))
-			return -1;
-		c = fork();
 		if (c == 0) {
 			if (getpid() != p)
 				_exit(0);
@@ -265,22 +257,19 @@ static pid_t fork_onto(pid_t p, long max, bool last_pid, long *tries)
 }
 
 /*
- * How the pid comes back: where root can set the last pid (ns_last_pid,
- * which needs CHECKPOINT_RESTORE and PID_NS), in one fork. Elsewhere (the
- * debug kernel) the pids must wrap around to it, which costs a fork per
- * pid between: pid_max is lowered below the last pid handed out (to 1024
- * at most) before the protected process is forked, so that its pid is a
- * low one (allocation wraps to 300 and takes the first free number), and
- * then to its pid + 1, so that the wrap comes right after it. Tens of
- * forks, not the thousands up to a pid_max of 32768 (minutes on the debug
- * kernel).
+ * How the pid comes back: the pids must wrap around to it, a fork per pid
+ * between (ns_last_pid would take one, but the debug kernel has no
+ * PID_NS). pid_max is lowered below the last pid handed out (to 1024 at
+ * most) before the protected process is forked, so that its pid is a low
+ * one (allocation wraps to 300 and takes the first free number), and then
+ * to its pid + 1, so that the wrap comes right after it: a few forks, not
+ * the thousands up to a pid_max of 32768 (minutes on the debug kernel).
  */
 static void pid_reuse(void)
 {
 	char path[64], buf[256];
 	struct aiguard_process_info info;
 	int old_max = read_int("/proc/sys/kernel/pid_max");
-	bool last_pid = !access("/proc/sys/kernel/ns_last_pid", W_OK);
 	pid_t p, q = -1;
 	long tries = 0;
 	int qret;
@@ -305,19 +294,15 @@ static void pid_reuse(void)
 		goto out;
 	}
 	child_kill(p);
-	if (last_pid)
-		q = fork_onto(p, 50, true, &tries);
-	if (q != p) {
-		/* pids above p go unused: allocation wraps to 300 and on */
-		snprintf(buf, sizeof(buf), "%d", p + 1);
-		if (!write_file("/proc/sys/kernel/pid_max", buf))
-			q = fork_onto(p, tries + 2000, false, &tries);
-	}
+	/* pids above p go unused: allocation wraps to 300 and on */
+	snprintf(buf, sizeof(buf), "%d", p + 1);
+	if (!write_file("/proc/sys/kernel/pid_max", buf))
+		q = fork_onto(p, 2000, &tries);
 	memset(&info, 0xff, sizeof(info));
 	qret = q == p ? ag_query(AIGUARD_TARGET_PID, q, &info) : -1;
 	tap_ok(qret == 0 && !(info.flags & AIGUARD_PROC_PROTECTED),
-	       "pid_reuse: the newcomer on a reused pid is not protected (pid %d after %ld forks%s, query %d, flags %#x)",
-	       q, tries, last_pid ? " with ns_last_pid" : "", qret, info.flags);
+	       "pid_reuse: the newcomer on a reused pid is not protected (pid %d after %ld forks, query %d, flags %#x)",
+	       q, tries, qret, info.flags);
 	snprintf(path, sizeof(path), "/proc/%d/environ", q);
 	tap_ok(q == p && read_file(path, buf, sizeof(buf)) > 0,
 	       "pid_reuse: root reads the newcomer's environ");
